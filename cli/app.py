@@ -1,0 +1,76 @@
+"""The typer application: global options, and the commands each module registers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from trams import __version__
+from trams.i18n import _
+
+# Each module under trams.cli.commands exposes register(app).
+COMMAND_MODULES = (
+    "demo",
+    "ocr",
+    "coversheet",
+    "keys",
+    "sign",
+    "verify",
+    "archive",
+    "run",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trams {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="trams",
+        help=_(
+            "TRAMS: turn paper records into signed, searchable PDF/A files, archive them, "
+            "and verify them."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,  # passphrases and PINs live in locals
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _global(
+        ctx: typer.Context,
+        lang: Optional[str] = typer.Option(  # noqa: UP007 - typer needs Optional here
+            None, "--lang", help=_("Language of messages and reports: vi or en."),
+            metavar="vi|en",
+        ),
+        verbose: bool = typer.Option(
+            False, "--verbose", "-v", help=_("Show details and tracebacks of errors.")
+        ),
+        config: Optional[Path] = typer.Option(  # noqa: UP007
+            None, "--config", help=_("Configuration file (default: TRAMS_CONFIG or ./trams.toml)."),
+            envvar="TRAMS_CONFIG",
+        ),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help=_("Show the version.")
+        ),
+    ) -> None:
+        # --lang was applied before the app was built (cli.main); keep the rest for commands.
+        logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        ctx.obj = {"config_path": config, "verbose": verbose, "lang": lang}
+
+    import importlib
+
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"trams.cli.commands.{name}")
+        module.register(app)
+    return app

@@ -1,0 +1,140 @@
+"""Typed errors and the exit codes the CLI maps them to.
+
+The library raises these; only the CLI boundary (``trams.cli.main``) turns them into an
+exit code and a one-line message. A *verdict* (a signature that fails, a page under
+200 dpi) is a result, never an exception.
+
+Each message says what happened, to which file, and what to do next. Messages are
+translated where they are raised (``trams.i18n._``), so they come out in the user's
+language.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes. Documented in README.md; scripts rely on them, never renumber."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: please report it, with --verbose output
+    USAGE = 2  # bad command line (typer/click use 2 as well)
+    CONFIG = 3  # trams.toml missing, unreadable or invalid
+    INPUT = 4  # an input file cannot be read or is not acceptable
+    PARTIAL = 5  # some documents failed, the others were done
+    DEPENDENCY = 6  # an external program or data file is missing (tesseract, vie data)
+    KEY = 7  # key or token unusable: wrong PIN/passphrase, key not found
+    CERTIFICATE = 8  # certificate refused before signing: expired, revoked, no signing usage
+    NETWORK = 9  # TSA/OCSP/CRL server unreachable when it was required
+    SIGNING_POLICY = 10  # signing refused by policy: agency before leader, locked document
+    VERIFY_FAILED = 11  # at least one signature or policy check failed
+    VERIFY_INDETERMINATE = 12  # none failed, but at least one is indeterminate
+    ARCHIVE_BUSY = 13  # another process is writing to the archive
+    ARCHIVE_INTEGRITY = 14  # archive check found missing, changed or unknown files
+    STORAGE = 15  # disk full, folder not writable, other I/O failure on output
+    INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; a rerun continues where it stopped
+
+
+class TramsError(Exception):
+    """Base of every error TRAMS reports to a user.
+
+    ``message`` is a complete, translated sentence. ``path`` names the file concerned and
+    ``hint`` says what to do next; both are shown on the same line by the CLI.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.hint = hint
+
+    def one_line(self) -> str:
+        parts = []
+        if self.path is not None:
+            parts.append(f"{self.path}: ")
+        parts.append(self.message.rstrip("."))
+        if self.hint:
+            parts.append(f". {self.hint}")
+        text = "".join(parts)
+        return " ".join(text.split())  # one line, whatever the parts held
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+
+class ConfigError(TramsError):
+    exit_code = ExitCode.CONFIG
+
+
+class InputError(TramsError):
+    """An input file (scan, PDF, metadata file) cannot be used."""
+
+    exit_code = ExitCode.INPUT
+
+
+class DependencyError(TramsError):
+    exit_code = ExitCode.DEPENDENCY
+
+
+class OcrError(TramsError):
+    """Tesseract failed on a page (crash, timeout, unreadable output)."""
+
+    exit_code = ExitCode.INPUT
+
+
+class KeyAccessError(TramsError):
+    """A key source could not be opened: wrong PIN or passphrase, missing key or token."""
+
+    exit_code = ExitCode.KEY
+
+
+class CertificateRefused(TramsError):
+    """Pre-signing certificate checks (Circular 15/2025) refused the signer."""
+
+    exit_code = ExitCode.CERTIFICATE
+
+
+class NetworkError(TramsError):
+    """A required service (TSA, OCSP, CRL) could not be reached."""
+
+    exit_code = ExitCode.NETWORK
+
+
+class SigningPolicyError(TramsError):
+    """Signing refused: wrong order, document locked by a certification, profile rule."""
+
+    exit_code = ExitCode.SIGNING_POLICY
+
+
+class SigningError(TramsError):
+    """Signing failed for another reason, or the written signature did not validate."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+class ArchiveBusyError(TramsError):
+    exit_code = ExitCode.ARCHIVE_BUSY
+
+
+class ArchiveIntegrityError(TramsError):
+    exit_code = ExitCode.ARCHIVE_INTEGRITY
+
+
+class ArchiveError(TramsError):
+    """Archive operation refused: unsafe path from metadata, conflicting record."""
+
+    exit_code = ExitCode.INPUT
+
+
+class StorageError(TramsError):
+    """Writing failed: disk full, read-only folder, permission denied."""
+
+    exit_code = ExitCode.STORAGE
+
+
+class Interrupted(TramsError):
+    exit_code = ExitCode.INTERRUPTED

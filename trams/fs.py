@@ -1,0 +1,87 @@
+"""Crash-safe file writing: temporary file in the same folder, fsync, rename, fsync folder.
+
+A crash at any instant leaves either the old state or the complete new file under the
+final name, never a half-written one. Temporary names start with ``.trams-tmp-`` so that
+leftovers can be recognised and cleaned.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from trams.errors import StorageError
+from trams.i18n import _
+
+TMP_PREFIX = ".trams-tmp-"
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def storage_error(exc: OSError, path: Path) -> StorageError:
+    """A translated, actionable StorageError for an OSError met while writing ``path``."""
+    if exc.errno == errno.ENOSPC:
+        return StorageError(_("the disk is full"), path=path,
+                            hint=_("Free some space, then run the same command again."))
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(_("cannot write here ({reason})", reason=exc.strerror), path=path,
+                            hint=_("Check the folder's permissions or choose another folder."))
+    return StorageError(_("cannot write the file ({reason})", reason=exc.strerror), path=path,
+                        hint=_("Check the disk and the folder, then run the command again."))
+
+
+@contextmanager
+def atomic_path(final: Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; on success it is fsynced and renamed.
+
+    With ``overwrite=False`` an existing ``final`` is never replaced (``os.link`` is used,
+    which fails if the name exists), so concurrent or repeated writers cannot clobber it.
+    """
+    final = Path(final)
+    folder = final.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise storage_error(exc, final) from None
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, final)
+        else:
+            os.link(tmp, final)
+            tmp.unlink()
+        fsync_dir(folder)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno == errno.EEXIST:
+            raise
+        raise storage_error(exc, final) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(final: Path, data: bytes, *, overwrite: bool = True) -> None:
+    with atomic_path(final, overwrite=overwrite) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_copy(src: Path, final: Path, *, overwrite: bool = True) -> None:
+    with atomic_path(final, overwrite=overwrite) as tmp:
+        shutil.copyfile(src, tmp)

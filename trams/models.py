@@ -1,0 +1,118 @@
+"""Small result records passed between stages (and between processes: all picklable).
+
+scans -> :class:`RecognizedPage` (cleaned, OCRed, image already encoded for the PDF)
+      -> :class:`RecognizedDocument` -> PDF/A file -> signed file -> archived record.
+Pixel coordinates have their origin at the top-left of the (cleaned) page image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trams.metadata import DocumentMetadata, RecordMetadata
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # Unicode NFC
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
+    confidence: float  # 0-100, as Tesseract reports it
+
+
+@dataclass(frozen=True)
+class Line:
+    words: tuple[Word, ...]
+    box: tuple[int, int, int, int]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A page image already encoded as a PDF image stream, stored in a file."""
+
+    path: Path  # raw stream bytes, embedded as they are
+    filter: str  # "/DCTDecode", "/FlateDecode" or "/CCITTFaxDecode"
+    colorspace: str  # "/DeviceGray" or "/DeviceRGB"
+    bits_per_component: int  # 1 or 8
+    width: int
+    height: int
+    decode_parms: dict[str, int | bool] | None = None
+
+
+@dataclass(frozen=True)
+class PageQuality:
+    """What a clerk needs to judge a page; recorded in the document's quality report."""
+
+    dpi: float
+    skew_degrees: float = 0.0  # skew found (and corrected unless originals are kept)
+    rotation_fixed: int = 0  # 0, 90, 180 or 270 degrees turned to make the page upright
+    mean_confidence: float = 0.0
+    low_confidence_share: float = 0.0  # share of words under the low-confidence threshold
+    word_count: int = 0
+    blank: bool = False
+    problems: tuple[str, ...] = ()  # machine codes, e.g. "low_dpi"
+
+    def to_dict(self) -> dict:
+        return {
+            "dpi": round(self.dpi, 1),
+            "skew_degrees": round(self.skew_degrees, 2),
+            "rotation_fixed": self.rotation_fixed,
+            "mean_confidence": round(self.mean_confidence, 1),
+            "low_confidence_share": round(self.low_confidence_share, 3),
+            "word_count": self.word_count,
+            "blank": self.blank,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """Where a page comes from: a file and a page index inside it (0 for single images)."""
+
+    path: Path
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class RecognizedPage:
+    source: SourcePage
+    image: EncodedImage
+    dpi: tuple[float, float]  # x, y resolution of ``image``
+    lines: tuple[Line, ...]  # in reading order
+    quality: PageQuality
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def size_points(self) -> tuple[float, float]:
+        """Page size in PDF points, from the image's pixels and dpi (an A4 scan stays A4)."""
+        return (self.image.width * 72.0 / self.dpi[0], self.image.height * 72.0 / self.dpi[1])
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """A document found in the input: its pages, and metadata from a cover sheet if any."""
+
+    name: str  # a stable, human-readable id (file or folder name)
+    pages: tuple[SourcePage, ...]
+    record: RecordMetadata | None = None
+    document: DocumentMetadata | None = None
+    dropped_pages: tuple[SourcePage, ...] = ()  # cover sheets, blank pages dropped
+
+
+@dataclass(frozen=True)
+class RecognizedDocument:
+    source: DocumentSource
+    pages: tuple[RecognizedPage, ...]
+    verdict: str = "ok"  # ok | review | failed (OCR quality gate)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return "\f".join(p.text for p in self.pages)
