@@ -1,0 +1,1 @@
+"""PDF/A assembly with pikepdf: page images, invisible text layer, archival metadata."""
