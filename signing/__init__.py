@@ -1,0 +1,1 @@
+"""PAdES signing and verification on pyHanko (installed as ``trams.signing``)."""
