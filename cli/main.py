@@ -22,15 +22,47 @@ def _peek_option(argv: list[str], name: str) -> str | None:
     return None
 
 
+def _translate_framework(lang: str) -> None:
+    """Give the CLI framework's own strings (Usage:, Options, ...) the chosen language.
+
+    typer vendors click without gettext; its help formatter is replaced by one that looks
+    the framework's strings up in our catalogue (trams/locale/vi/click.po).
+    """
+    if lang == "en":
+        return
+    from typer._click import core, formatting
+
+    from trams.i18n import catalogue
+
+    table = catalogue(lang)
+
+    def tr(text: str) -> str:
+        return table.get(text, text)
+
+    class TranslatedFormatter(formatting.HelpFormatter):
+        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            super().write_usage(prog, args, prefix if prefix is not None else tr("Usage:") + " ")
+
+        def write_heading(self, heading: str) -> None:
+            super().write_heading(tr(heading))
+
+        def write_dl(self, rows, *args, **kwargs) -> None:  # noqa: ANN001
+            super().write_dl([(term, tr(text)) for term, text in rows], *args, **kwargs)
+
+    core.Context.formatter_class = TranslatedFormatter
+
+
 def main(argv: list[str] | None = None) -> None:
     sys.exit(run(sys.argv[1:] if argv is None else argv))
 
 
 def run(argv: list[str]) -> int:
     """Run the CLI on ``argv`` and return the exit code (used by main and by tests)."""
-    import click
+    import typer
+    from typer._click import exceptions as click_exceptions
 
-    set_language(_peek_option(argv, "--lang"))
+    lang = set_language(_peek_option(argv, "--lang"))
+    _translate_framework(lang)
     verbose = "--verbose" in argv or "-v" in argv
 
     from trams.cli.app import build_app
@@ -49,17 +81,18 @@ def run(argv: list[str]) -> int:
         console.print(_("Error: {message}", message=exc.one_line()), markup=False,
                       highlight=False, style="bold red", soft_wrap=True)
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         console.print(_("Interrupted. Run the same command again to continue."), markup=False)
         return int(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        console.print(_("Interrupted. Run the same command again to continue."), markup=False)
-        return int(ExitCode.INTERRUPTED)
-    except click.exceptions.ClickException as exc:
-        exc.show(file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
+    except click_exceptions.ClickException as exc:
+        console.print(_("Error: {message}", message=exc.format_message()), markup=False,
+                      style="bold red")
+        if isinstance(exc, click_exceptions.UsageError):
+            console.print(_("Run 'trams --help' for help."), markup=False)
+            return int(ExitCode.USAGE)
+        return int(ExitCode.INPUT)
     except Exception as exc:  # noqa: BLE001 - the one boundary that catches everything
         logging.getLogger("trams").debug("internal error", exc_info=True)
         if verbose:

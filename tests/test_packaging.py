@@ -1,0 +1,62 @@
+"""The wheel holds every subpackage: build it, install it in a clean venv, import it all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_imports_every_module(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist),
+         str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = dist.glob("trams-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    # one namespace: nothing but trams/ and its metadata at the top of the wheel
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"trams"}, tops
+    modules = sorted(
+        n[:-3].replace("/", ".").removesuffix(".__init__") for n in names if n.endswith(".py")
+    )
+    for sub in ("trams.cli", "trams.signing", "trams.scanning", "trams.pdf", "trams.archive"):
+        assert sub in modules
+    assert any(n.startswith("trams/locale/vi/") and n.endswith(".po") for n in names)
+
+    # A clean venv holding only the wheel (installed by pip, with its console script); its
+    # dependencies come from this environment's site-packages through a .pth line, so no
+    # network is needed and no editable-install finder is active (.pth files inside an
+    # added path are not processed).
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    (Path(site) / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    code = (
+        "import importlib, trams\n"
+        f"assert trams.__file__.startswith({site!r}), trams.__file__\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+    )
+    result = subprocess.run([py, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run([env_dir / "bin" / "trams", "--help"], capture_output=True,
+                            text=True, timeout=120, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout and "demo" in result.stdout
