@@ -1,0 +1,52 @@
+"""One boundary turns typed errors into one-line messages and distinct exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trams.cli.main import run
+from trams.errors import ExitCode, TramsError
+
+
+def test_exit_codes_are_distinct() -> None:
+    values = [code.value for code in ExitCode]
+    assert len(values) == len(set(values))
+
+
+def test_every_error_class_has_an_exit_code() -> None:
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in subclasses(TramsError):
+        assert isinstance(cls.exit_code, ExitCode), cls
+
+
+def test_one_line_message_names_file_and_fix() -> None:
+    err = TramsError("cannot read\nthe file", path=Path("/in/a.tif"), hint="Rescan it.")
+    assert err.one_line() == "/in/a.tif: cannot read the file. Rescan it."
+
+
+def test_config_error_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "trams.toml"
+    bad.write_text("[ocr]\nnot_a_key = 1\n")
+    code = run(["--lang", "en", "--config", str(bad), "verify", str(tmp_path)])
+    assert code == ExitCode.CONFIG
+    err = capsys.readouterr().err
+    assert "ocr.not_a_key" in err and "line 2" in err
+    assert "Traceback" not in err
+
+
+def test_vietnamese_error_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "trams.toml"
+    bad.write_text("[ocr]\nnot_a_key = 1\n")
+    code = run(["--lang", "vi", "--config", str(bad), "verify", str(tmp_path)])
+    assert code == ExitCode.CONFIG
+    assert "không hợp lệ" in capsys.readouterr().err
+
+
+def test_usage_error_exit_code(capsys: pytest.CaptureFixture) -> None:
+    assert run(["--lang", "en", "no-such-command"]) == ExitCode.USAGE
