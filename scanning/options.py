@@ -1,0 +1,65 @@
+"""The frozen, picklable options one batch of scans runs with (built once from config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+from trams.config import InboxConfig, OcrConfig, PdfaConfig, TramsConfig
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything a page worker needs; plain values only, so it crosses process borders."""
+
+    # OCR (OcrConfig)
+    languages: str = "vie"
+    engine: Literal["tesseract", "null"] = "tesseract"  # "null": no OCR, for fast tests
+    deskew: bool = True
+    rotate_pages: bool = True
+    keep_original_pixels: bool = False
+    timeout_seconds: float = 180.0
+    low_confidence: float = 60.0
+    review_mean_confidence: float = 75.0
+    fail_mean_confidence: float = 40.0
+    review_low_share: float = 0.15
+    # OSD answers under this confidence are ignored (Tesseract's own scale, 0 to ~20+).
+    rotate_min_confidence: float = 3.0
+    # Input (InboxConfig)
+    default_dpi: float | None = None
+    min_dpi: float = 200.0
+    accept_low_dpi: bool = False
+    drop_blank_pages: bool = False
+    blank_threshold: float = 0.995
+    # Encoding of the archived image (PdfaConfig)
+    lossless: bool = False
+    jpeg_quality: int = 60
+
+    @classmethod
+    def from_config(cls, ocr: OcrConfig, inbox: InboxConfig, pdfa: PdfaConfig,
+                    **overrides: object) -> ScanOptions:
+        """Options from the three config sections; ``overrides`` (CLI flags) win.
+
+        Passing ``None`` as an override keeps the configured value.
+        """
+        options = cls(
+            languages=ocr.languages, deskew=ocr.deskew, rotate_pages=ocr.rotate_pages,
+            keep_original_pixels=ocr.keep_original_pixels,
+            timeout_seconds=ocr.timeout_seconds, low_confidence=ocr.low_confidence,
+            review_mean_confidence=ocr.review_mean_confidence,
+            fail_mean_confidence=ocr.fail_mean_confidence,
+            review_low_share=ocr.review_low_share,
+            default_dpi=inbox.default_dpi, min_dpi=inbox.min_dpi,
+            accept_low_dpi=inbox.accept_low_dpi, drop_blank_pages=inbox.drop_blank_pages,
+            blank_threshold=inbox.blank_threshold,
+            lossless=pdfa.lossless, jpeg_quality=pdfa.jpeg_quality,
+        )
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown scan options: {sorted(unknown)}")
+        return replace(options, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_trams_config(cls, config: TramsConfig, **overrides: object) -> ScanOptions:
+        return cls.from_config(config.ocr, config.inbox, config.pdfa, **overrides)

@@ -1,0 +1,139 @@
+"""Recognize documents in parallel: one process pool per batch, pages of all documents in it.
+
+Pages are submitted in input order, a bounded number at a time (so a batch of thousands of
+pages never holds its images in memory: each worker writes its page with ``encode_page``
+into ``workdir`` and returns a small record). Documents come out in input order, each as
+soon as its last page is done.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from trams.errors import InputError, OcrError, TramsError
+from trams.i18n import _, get_language
+from trams.models import DocumentSource, RecognizedDocument, RecognizedPage
+from trams.scanning import tesseract
+from trams.scanning.engine import get_engine
+from trams.scanning.options import ScanOptions
+from trams.scanning.quality import document_verdict
+from trams.scanning.worker import PageOutcome, init_worker, process_page
+
+
+@dataclass(frozen=True)
+class DocumentFailure:
+    """A document that could not be recognized; the rest of the batch went on."""
+
+    source: DocumentSource
+    error: TramsError
+
+    @property
+    def message(self) -> str:
+        return self.error.one_line()
+
+    def to_dict(self) -> dict:
+        return {"document": self.source.name, "error": type(self.error).__name__,
+                "message": self.error.one_line()}
+
+
+def check_engine(options: ScanOptions) -> None:
+    """Batch-level check (DependencyError) before any page is started."""
+    get_engine(options.engine).check(options.languages)
+    if options.engine == "tesseract" and options.rotate_pages:
+        tesseract.check("osd")
+
+
+def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
+              options: ScanOptions) -> RecognizedDocument | DocumentFailure:
+    for outcome in outcomes:
+        if outcome.error is not None:
+            return DocumentFailure(source, outcome.error.rebuild())
+    pages: list[RecognizedPage] = [o.page for o in outcomes if o.page is not None]
+    notes: list[str] = []
+    if options.drop_blank_pages:
+        blank = [p for p in pages if p.quality.blank]
+        pages = [p for p in pages if not p.quality.blank]
+        for p in blank:
+            notes.append(_("blank page {number} of {file} dropped",
+                           number=p.source.index + 1, file=p.source.path.name))
+            p.image.path.unlink(missing_ok=True)
+        if blank:
+            source = replace(source, dropped_pages=source.dropped_pages
+                             + tuple(p.source for p in blank))
+    if not pages:
+        return DocumentFailure(source, InputError(
+            _("every page of document {name} is blank", name=source.name),
+            path=source.pages[0].path if source.pages else None,
+            hint=_("Check the scanner fed the right side of the paper, or lower "
+                   "inbox.blank_threshold.")))
+    verdict = document_verdict([p.quality for p in pages])
+    return RecognizedDocument(source=source, pages=tuple(pages), verdict=verdict,
+                              notes=tuple(notes))
+
+
+def recognize_documents(documents: Iterable[DocumentSource], options: ScanOptions, *,
+                        jobs: int, workdir: Path
+                        ) -> Iterator[RecognizedDocument | DocumentFailure]:
+    """Clean up and OCR every page; yield each document (in input order) when it is done.
+
+    ``jobs`` worker processes are started once for the whole batch (``jobs == 1`` runs in
+    this process). Encoded page images are written under ``workdir``. Raises only for
+    batch-level problems (DependencyError: tesseract or language data missing).
+    """
+    check_engine(options)
+    workdir.mkdir(parents=True, exist_ok=True)
+    docs = list(documents)
+    tasks = [(d, p, page) for d, doc in enumerate(docs) for p, page in enumerate(doc.pages)]
+    remaining = [len(doc.pages) for doc in docs]
+    outcomes: list[list[PageOutcome | None]] = [[None] * len(doc.pages) for doc in docs]
+
+    def stem(d: int, p: int) -> Path:
+        return workdir / f"doc{d + 1:05d}-page{p + 1:04d}"
+
+    if jobs <= 1:
+        for d, doc in enumerate(docs):
+            page_outcomes = [process_page(page, stem(d, p), options)
+                             for p, page in enumerate(doc.pages)]
+            yield _assemble(doc, page_outcomes, options)
+        return
+
+    # fork: workers start at once and need no `if __name__ == "__main__"` guard in the
+    # caller's script; the pool is made before any thread of ours exists.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
+                               initargs=(get_language(),))
+    window = jobs * 3
+    in_flight: deque[tuple[int, int, Future]] = deque()
+    next_task = 0
+    next_doc = 0
+    try:
+        while next_doc < len(docs):
+            while next_task < len(tasks) and len(in_flight) < window:
+                d, p, page = tasks[next_task]
+                in_flight.append((d, p, pool.submit(process_page, page, stem(d, p), options)))
+                next_task += 1
+            if remaining[next_doc] == 0:  # a document without pages
+                yield _assemble(docs[next_doc], [], options)
+                next_doc += 1
+                continue
+            d, p, future = in_flight.popleft()
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                raise OcrError(_("a worker process stopped unexpectedly (out of memory?)"),
+                               hint=_("Run again with fewer --jobs.")) from None
+            outcomes[d][p] = outcome
+            remaining[d] -= 1
+            while next_doc < len(docs) and remaining[next_doc] == 0:
+                yield _assemble(docs[next_doc], list(outcomes[next_doc]), options)
+                outcomes[next_doc] = []
+                next_doc += 1
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

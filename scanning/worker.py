@@ -1,0 +1,167 @@
+"""The page worker: load -> blank? -> orientation -> deskew -> OCR -> quality -> encode.
+
+Runs in a pool process. It gets a small task (file, page index, options, where to write)
+and returns a small record; the page image itself is written once, by ``encode_page``,
+into the batch's work folder and never travels back.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from trams.errors import DependencyError, InputError, OcrError, TramsError
+from trams.i18n import _, set_language
+from trams.models import Line, RecognizedPage, SourcePage, Word
+from trams.pdf.images import encode_page
+from trams.scanning.cleanup import is_blank, measure_skew, rotate_fine, turn_upright
+from trams.scanning.engine import OcrEngine, get_engine
+from trams.scanning.ingest import load_page
+from trams.scanning.options import ScanOptions
+from trams.scanning.quality import page_quality
+
+_ERRORS = {cls.__name__: cls for cls in (InputError, OcrError, DependencyError, TramsError)}
+
+
+@dataclass(frozen=True)
+class PageError:
+    """A TramsError flattened to plain values (exceptions with keyword arguments do not
+    survive pickling intact)."""
+
+    kind: str
+    message: str
+    path: str | None
+    hint: str | None
+
+    @classmethod
+    def of(cls, exc: TramsError) -> PageError:
+        kind = type(exc).__name__ if type(exc).__name__ in _ERRORS else "TramsError"
+        return cls(kind, exc.message, str(exc.path) if exc.path else None, exc.hint)
+
+    def rebuild(self) -> TramsError:
+        return _ERRORS[self.kind](self.message, path=self.path, hint=self.hint)
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    source: SourcePage
+    page: RecognizedPage | None = None
+    error: PageError | None = None
+
+
+def init_worker(lang: str | None) -> None:
+    """Pool initializer: one thread per Tesseract, messages in the batch's language."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    set_language(lang)
+
+
+def _mean_confidence(lines: tuple[Line, ...]) -> float:
+    confs = [w.confidence for line in lines for w in line.words]
+    return sum(confs) / len(confs) if confs else 0.0
+
+
+def _straighten(image: Image.Image, dpi: float, options: ScanOptions):
+    skew = measure_skew(image, dpi) if options.deskew else 0.0
+    return (rotate_fine(image, -skew) if skew else image), skew
+
+
+def _looks_turned(lines: tuple[Line, ...], options: ScanOptions) -> bool:
+    """Text read sideways or upside down gives few words at low confidence."""
+    words = sum(len(line.words) for line in lines)
+    return words < 5 or _mean_confidence(lines) < options.review_mean_confidence
+
+
+def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
+                   ) -> tuple[Line, ...]:
+    """Boxes found on a page straightened by ``-angle``, moved back onto the original.
+
+    Each box keeps its size and moves with its centre (a good fit for skews of a few
+    degrees), clipped to the page.
+    """
+    if not angle:
+        return lines
+    w, h = size
+    cx, cy = w / 2, h / 2
+    sin, cos = math.sin(math.radians(angle)), math.cos(math.radians(angle))
+
+    def move(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        bx, by = (box[0] + box[2]) / 2 - cx, (box[1] + box[3]) / 2 - cy
+        nx, ny = cx + bx * cos + by * sin, cy - bx * sin + by * cos
+        hw, hh = (box[2] - box[0]) / 2, (box[3] - box[1]) / 2
+        return (max(0, round(nx - hw)), max(0, round(ny - hh)),
+                min(w, round(nx + hw)), min(h, round(ny + hh)))
+
+    return tuple(Line(words=tuple(Word(x.text, move(x.box), x.confidence) for x in line.words),
+                      box=move(line.box)) for line in lines)
+
+
+def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine: OcrEngine):
+    """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
+    problems: list[str] = []
+    work, skew = _straighten(image, dpi, options)
+    lines = engine.recognize(work, dpi=dpi, languages=options.languages)
+    rotation = 0
+    if options.rotate_pages and _looks_turned(lines, options):
+        found = engine.orientation(work, dpi=dpi)
+        if found.rotate and found.confidence >= options.rotate_min_confidence:
+            turned = turn_upright(image, found.rotate)
+            work2, skew2 = _straighten(turned, dpi, options)
+            lines2 = engine.recognize(work2, dpi=dpi, languages=options.languages)
+            if _mean_confidence(lines2) > _mean_confidence(lines):
+                image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
+            else:
+                problems.append("orientation_uncertain")
+        elif found.rotate:
+            problems.append("orientation_uncertain")
+    if options.keep_original_pixels:
+        # Right-angle turns are lossless and kept; the fine rotation is not applied.
+        return image, unrotate_lines(lines, skew, image.size), skew, rotation, problems
+    return work, lines, skew, rotation, problems
+
+
+def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> PageOutcome:
+    """Everything done to one page; errors come back as values, never raised."""
+    try:
+        loaded = load_page(source, default_dpi=options.default_dpi)
+        dpi = min(loaded.dpi)
+        problems: list[str] = [] if loaded.dpi_from_file else ["dpi_assumed"]
+        if dpi < options.min_dpi:
+            if not options.accept_low_dpi:
+                raise InputError(
+                    _("page {number} was scanned at {dpi} dpi, under the minimum of "
+                      "{minimum} dpi", number=source.index + 1, dpi=round(dpi),
+                      minimum=round(options.min_dpi)),
+                    path=source.path,
+                    hint=_("Scan it again at 300 dpi, or accept it with --accept-low-dpi "
+                           "(it will be marked for review)."))
+            problems.append("low_dpi")
+        engine = get_engine(options.engine, timeout=options.timeout_seconds,
+                            workdir=dest_stem.parent)
+        image = loaded.image
+        blank = is_blank(image, dpi, white_share=options.blank_threshold)
+        skew, rotation, lines = 0.0, 0, ()
+        if not blank:
+            image, lines, skew, rotation, found = _clean_and_read(image, dpi, options, engine)
+            problems += found
+        quality = page_quality(lines, dpi=dpi, skew=skew, rotation=rotation, blank=blank,
+                               problems=problems, options=options)
+        encoded = encode_page(image, dest_stem, lossless=options.lossless,
+                              jpeg_quality=options.jpeg_quality)
+        # A page turned by 90/270 swaps its resolutions along with its sides.
+        xy = loaded.dpi if rotation in (0, 180) else (loaded.dpi[1], loaded.dpi[0])
+        page = RecognizedPage(source=source, image=encoded, dpi=xy, lines=lines,
+                              quality=quality)
+        return PageOutcome(source=source, page=page)
+    except TramsError as exc:
+        if exc.path is None:
+            exc.path = source.path
+        return PageOutcome(source=source, error=PageError.of(exc))
+    except MemoryError:
+        return PageOutcome(source=source, error=PageError(
+            "InputError", _("not enough memory to process page {number}",
+                            number=source.index + 1),
+            str(source.path), _("Run with fewer --jobs, or scan at a lower resolution.")))
