@@ -1,0 +1,59 @@
+"""Safe file names built from metadata (record codes, sequence numbers, dossier codes).
+
+Metadata comes from clerks, cover sheets and CSV files, so a value that becomes a file or
+folder name is checked before use: it must be one plain path component that cannot escape
+the output folder and that every file system TRAMS writes to (ext4, NTFS, exFAT on USB
+disks, SMB shares) accepts unchanged. Nothing is silently rewritten: a bad value is an
+error naming it, so the archived name always equals the record code the clerk typed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from trams.errors import InputError
+from trams.i18n import _
+
+MAX_NAME_BYTES = 200  # well under 255 (ext4, NTFS), leaving room for suffixes like ".pdf"
+_FORBIDDEN = set('/\\:*?"<>|')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+def unsafe_reason(name: str) -> str | None:
+    """Why ``name`` is not a safe single file name, or None when it is."""
+    if not name or not name.strip():
+        return _("the name is empty")
+    if name in (".", "..") or name.startswith("."):
+        return _("the name starts with a dot")
+    if name != name.strip():
+        return _("the name starts or ends with a space")
+    if name.endswith("."):
+        return _("the name ends with a dot")
+    bad = sorted({ch for ch in name if ch in _FORBIDDEN})
+    if bad:
+        return _("the name contains {chars}", chars=" ".join(bad))
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        return _("the name contains control characters")
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        return _("the name is reserved on Windows")
+    if unicodedata.normalize("NFC", name) != name:
+        return _("the name is not in Unicode NFC form")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return _("the name is longer than {limit} bytes", limit=MAX_NAME_BYTES)
+    return None
+
+
+def safe_filename(name: str, *, what: str = "file name") -> str:
+    """Return ``name`` unchanged when it is a safe single file name; raise InputError if not.
+
+    ``what`` says where the value came from (e.g. "fileCode"), for the message.
+    """
+    reason = unsafe_reason(name)
+    if reason is not None:
+        raise InputError(
+            _("'{name}' cannot be used as a file name ({what}): {reason}",
+              name=name, what=what, reason=reason),
+            hint=_("Correct the value in the metadata; use letters, digits, '.', '-' and '_'."),
+        )
+    return name

@@ -1,0 +1,63 @@
+"""The invisible text layer of a page: OCR words placed on the image's words.
+
+Each word is drawn in text render mode 3 (invisible) with the glyphless font
+(:mod:`trams.pdf.font`). The font size is the line's height, the baseline sits at the
+font's descent above the line box's bottom, so a glyph's box covers the line box; the
+horizontal scaling (``Tz``) stretches the word's glyphs over the word's box, so a search in
+a viewer highlights that word. A space glyph stretched over the gap to the next word keeps
+word boundaries explicit for text extraction (``pdftotext``). Lines are written in the
+page's reading order.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from trams.models import RecognizedPage
+from trams.pdf.font import ADVANCE, DESCENT, encode_text
+
+FONT_RESOURCE = "/F0"
+_SPACE = encode_text(" ").hex().upper()
+
+
+def _n(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def text_operators(page: RecognizedPage) -> bytes:
+    """Content-stream operators (``BT ... ET``) for ``page``'s words; empty if none."""
+    sx = 72.0 / page.dpi[0]
+    sy = 72.0 / page.dpi[1]
+    page_h = page.image.height * sy
+    out: list[str] = []
+    for line in page.lines:
+        words = [w for w in line.words if w.text.strip()]
+        if not words:
+            continue
+        size = max((line.box[3] - line.box[1]) * sy, 1.0)
+        baseline = page_h - line.box[3] * sy - DESCENT / 1000.0 * size
+        out.append(f"{FONT_RESOURCE} {_n(size)} Tf")
+        unit = ADVANCE / 1000.0 * size  # advance of one glyph at 100 % scaling
+        for i, word in enumerate(words):
+            text = unicodedata.normalize("NFC", word.text.strip())
+            code = encode_text(text)
+            glyphs = len(code) // 2
+            x0 = word.box[0] * sx
+            x1 = max(word.box[2] * sx, x0 + 0.1)
+            scale = 100.0 * (x1 - x0) / (glyphs * unit)
+            out.append(f"{_n(scale)} Tz 1 0 0 1 {_n(x0)} {_n(baseline)} Tm <{code.hex().upper()}> Tj")
+            if i + 1 < len(words):
+                gap = max(words[i + 1].box[0] * sx - x1, 0.1)
+                out.append(f"{_n(100.0 * gap / unit)} Tz 1 0 0 1 {_n(x1)} {_n(baseline)} Tm "
+                           f"<{_SPACE}> Tj")
+    if not out:
+        return b""
+    return ("BT 3 Tr\n" + "\n".join(out) + "\nET\n").encode("ascii")
+
+
+def page_operators(page: RecognizedPage) -> bytes:
+    """The whole page content: the image over the full page, then the text layer."""
+    width, height = page.size_points
+    image = f"q {_n(width)} 0 0 {_n(height)} 0 0 cm /Im0 Do Q\n".encode("ascii")
+    return image + text_operators(page)
