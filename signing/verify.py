@@ -1,0 +1,257 @@
+"""Verify signed PDFs: one file, or files and folders in bulk across processes.
+
+Public API (what a batch runner or an archive check calls)::
+
+    ctx = VerifyContext.build(trust=[Path("roots/")], policy="vn-dual",
+                              agency_name="UBND xã Trà My")
+    report = verify_file(Path("doc.pdf"), ctx)      # FileReport, never raises for "invalid"
+    report.verdict, report.summary(), report.to_dict()
+    for report in verify_paths([Path("archive/")], ctx, jobs=2):   # streams as done
+        ...
+
+The context holds the trust anchors as DER bytes, so it pickles cheaply to worker
+processes; each worker builds its pyHanko objects once (:func:`_setup_for`), not per file.
+A file that cannot be read yields a FileReport with verdict ``ERROR`` and an ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asn1crypto import x509
+from trams.signing.verify_model import (
+    ERROR,
+    TOTAL_FAILED,
+    DocTimestampReport,
+    FileReport,
+    Note,
+    worst,
+)
+from trams.signing.verify_policy import POLICIES, check
+
+from trams.i18n import N_
+
+log = logging.getLogger(__name__)
+
+E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
+E_NOT_FOUND = N_("file or folder not found")
+E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
+
+
+@dataclass(frozen=True)
+class VerifyContext:
+    """Settings of a verification run; picklable (certificates as DER)."""
+
+    roots: tuple[bytes, ...]
+    intermediates: tuple[bytes, ...] = ()
+    revocation: str = "soft"  # hard | soft | off
+    offline: bool = False
+    at: datetime | None = None
+    policy: str = "any"  # vn-dual | any | copy
+    agency_name: str | None = None
+    agency_org: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.revocation not in ("hard", "soft", "off"):
+            raise ValueError(f"revocation must be hard, soft or off, not {self.revocation!r}")
+        if self.policy not in POLICIES:
+            raise ValueError(f"policy must be one of {POLICIES}, not {self.policy!r}")
+
+    @classmethod
+    def build(cls, *, trust: Iterable[Path] = (), intermediates: Iterable[Path] = (),
+              **kwargs) -> VerifyContext:
+        """Load anchors from PEM/DER files or folders (raises ConfigError if unreadable)."""
+        from trams.signing.trust import load_certificates
+
+        roots = tuple(c.dump() for c in load_certificates(_expand_cert_paths(trust)))
+        inter = tuple(c.dump() for c in load_certificates(_expand_cert_paths(intermediates)))
+        return cls(roots=roots, intermediates=inter, **kwargs)
+
+
+def _expand_cert_paths(paths: Iterable[Path]) -> list[Path]:
+    """Folders recursively (trust.load_certificates reads one level)."""
+    from trams.signing.trust import CERT_SUFFIXES
+
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file()
+                          and f.suffix.lower() in CERT_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+_SETUPS: dict[VerifyContext, object] = {}
+_LOOP: asyncio.AbstractEventLoop | None = None
+
+
+def _setup_for(ctx: VerifyContext):
+    """The worker's pyHanko trust setup for ``ctx``, built once and cached."""
+    from trams.signing.verify_sig import TrustSetup
+
+    setup = _SETUPS.get(ctx)
+    if setup is None:
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
+                logger.setLevel(logging.CRITICAL)  # pyHanko logs every failed check
+        setup = TrustSetup(
+            roots=tuple(x509.Certificate.load(d) for d in ctx.roots),
+            intermediates=tuple(x509.Certificate.load(d) for d in ctx.intermediates),
+            revocation=ctx.revocation, offline=ctx.offline, at=ctx.at)
+        _SETUPS[ctx] = setup
+    return setup
+
+
+def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
+    """Verify every signature in one PDF. Never raises for an invalid or unreadable file."""
+    global _LOOP
+    if _LOOP is None or _LOOP.is_closed():
+        _LOOP = asyncio.new_event_loop()
+    started = time.perf_counter()
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return FileReport(str(path), None, None, ERROR, error=Note.of(E_NOT_FOUND))
+    except OSError as exc:
+        return FileReport(str(path), None, None, ERROR,
+                          error=Note.of(E_UNREADABLE, reason=exc.strerror or str(exc)))
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        report = _LOOP.run_until_complete(_verify_bytes(str(path), data, digest, ctx))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop an archive run
+        log.debug("verification of %s failed", path, exc_info=True)
+        from pyhanko.pdf_utils.misc import PdfError
+
+        msg = E_UNREADABLE if isinstance(exc, (PdfError, ValueError, KeyError)) else E_INTERNAL
+        report = FileReport(str(path), len(data), digest, ERROR,
+                            error=Note.of(msg, reason=f"{type(exc).__name__}: {exc}"[:200]))
+    return _with_time(report, time.perf_counter() - started)
+
+
+def _with_time(report: FileReport, seconds: float) -> FileReport:
+    from dataclasses import replace
+
+    return replace(report, seconds=seconds)
+
+
+def _embedded_revinfo(reader, sigs):
+    """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes."""
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.sign.validation.errors import NoDSSFoundError
+
+    crls, ocsps, certs = [], [], []
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        vc = dss.as_validation_context({"trust_roots": []})
+        crls += list(vc.crls)
+        ocsps += list(vc.ocsps)
+        certs += list(dss.load_certs())
+    except NoDSSFoundError:
+        pass
+    for sig in sigs:
+        try:
+            attrs = sig.signer_info["signed_attrs"]
+            for attr in attrs:
+                if attr["type"].native == "adobe_revocation_info_archival":
+                    value = attr["values"][0]
+                    crls += list(value["crl"]) if value["crl"].native else []
+                    ocsps += list(value["ocsp"]) if value["ocsp"].native else []
+        except (KeyError, TypeError, ValueError):
+            continue
+    return crls, ocsps, certs
+
+
+async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+    from trams.signing.verify_sig import _ts_info, analyse
+
+    setup = _setup_for(ctx)
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    embedded = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    revisions = reader.xrefs.total_revisions
+    sig_fields = {s.signed_revision: (s.field_name, s.sig_object_type == "/DocTimeStamp")
+                  for s in embedded}
+    crls, ocsps, certs = _embedded_revinfo(reader, embedded)
+    backend = fetchers = None
+    if not setup.offline and setup.at is None and setup.revocation != "off":
+        from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+        backend = AIOHttpFetcherBackend()
+        fetchers = backend.get_fetchers()
+    try:
+        signatures, doc_ts = [], []
+        index = 0
+        for sig in embedded:
+            if sig.sig_object_type == "/DocTimeStamp":
+                vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+                status = await async_validate_pdf_timestamp(sig, validation_context=vc)
+                doc_ts.append(DocTimestampReport(sig.field_name, sig.signed_revision + 1,
+                                                 _ts_info(status)))
+                continue
+            index += 1
+            doc_ts_after = any(r > sig.signed_revision and is_ts
+                               for r, (_n, is_ts) in sig_fields.items())
+            signatures.append(await analyse(
+                sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
+                doc_ts_after=doc_ts_after))
+    finally:
+        if backend is not None:
+            await backend.close()
+    sigs = tuple(signatures)
+    policy = check(ctx.policy, sigs, agency_name=ctx.agency_name, agency_org=ctx.agency_org)
+    verdict = worst([s.indication for s in sigs])
+    if not policy.passed:
+        verdict = TOTAL_FAILED
+    return FileReport(path, len(data), digest, verdict, signatures=sigs,
+                      doc_timestamps=tuple(doc_ts), policy=policy,
+                      validation_time=ctx.at or datetime.now(UTC))
+
+
+def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Files as given; folders recursively (``*.pdf``, any case), sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*")
+                              if p.is_file() and p.suffix.lower() == ".pdf")
+        else:
+            yield path  # a missing file becomes an error report
+
+
+def _worker_init(ctx: VerifyContext) -> None:
+    _setup_for(ctx)
+
+
+def verify_paths(paths: Iterable[Path | str], ctx: VerifyContext,
+                 jobs: int = 1) -> Iterator[FileReport]:
+    """Verify files and folders; reports stream as they finish (in completion order)."""
+    files = list(expand_paths(paths))
+    jobs = max(1, min(jobs, len(files), os.cpu_count() or 1)) if files else 1
+    if jobs == 1:
+        for file in files:
+            yield verify_file(file, ctx)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
+                             initargs=(ctx,)) as pool:
+        futures = {pool.submit(verify_file, f, ctx): f for f in files}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker is one file's error
+                yield FileReport(str(futures[future]), None, None, ERROR,
+                                 error=Note.of(E_INTERNAL, reason=type(exc).__name__))

@@ -1,0 +1,337 @@
+"""One PDF signature: pyHanko's validation, then an ETSI EN 319 102-1 verdict.
+
+pyHanko (``async_validate_pdf_signature``) checks integrity, the CMS signature, the path to
+a trust anchor, revocation, the signature timestamp and the difference analysis of later
+revisions. This module turns that status into an indication and sub-indication, strictly:
+
+1. digest of the signed bytes wrong -> TOTAL_FAILED / HASH_FAILURE
+2. signature value wrong -> TOTAL_FAILED / SIG_CRYPTO_FAILURE
+3. the signature covers only part of its revision -> TOTAL_FAILED / FORMAT_FAILURE
+4. disallowed changes after it (modification level OTHER, or above the DocMDP permission)
+   -> TOTAL_FAILED / SIG_CONSTRAINTS_FAILURE, the changes named
+5. signer revoked, with no proof of existence before the revocation -> TOTAL_FAILED / REVOKED
+   (a trusted signature timestamp before the revocation date -> past validation, below)
+6. no trusted path now: if a trusted signature timestamp exists, the certificate is validated
+   again as of the timestamp's time with the embedded validation data ("past signature
+   validation"): passing there is TOTAL_PASSED via the timestamp; else INDETERMINATE with
+   pyHanko's sub-indication (NO_CERTIFICATE_CHAIN_FOUND, OUT_OF_BOUNDS_NO_POE, ...)
+7. a signature timestamp that is broken or from an untrusted TSA -> INDETERMINATE / NO_POE
+8. ``--revocation hard`` and the status is unknown -> INDETERMINATE / TRY_LATER
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import x509
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
+from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from trams.signing.verify_changes import later_updates, page_changes
+from trams.signing.verify_model import (
+    INDETERMINATE,
+    TOTAL_FAILED,
+    TOTAL_PASSED,
+    CertInfo,
+    Note,
+    Revocation,
+    SignatureReport,
+    TimestampInfo,
+)
+
+from trams.i18n import N_
+
+log = logging.getLogger(__name__)
+
+_RULES = {
+    "hard": RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+    "soft": RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+    "off": RevocationCheckingRule.NO_CHECK,
+}
+_DOCMDP = {1: "no_changes", 2: "fill_forms", 3: "annotate"}
+_COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
+             SignatureCoverageLevel.ENTIRE_REVISION: "revision"}
+
+W_REVOCATION_UNKNOWN = N_("revocation status could not be checked")
+W_REVOCATION_OFF = N_("revocation status not checked (--revocation off)")
+W_TS_UNTRUSTED = N_("signature timestamp not trusted: {authority}")
+W_PASSED_VIA_TS = N_("certificate no longer valid now; valid at the timestamp time {time}")
+W_NO_TIMESTAMP = N_("no trusted timestamp: the signing time is only claimed by the signer")
+P_HASH = N_("the signed bytes were changed after signing")
+P_CRYPTO = N_("the signature value does not match the signer's key")
+P_PARTIAL = N_("the signature covers only part of its revision")
+P_CHANGES = N_("changes after signing that are not allowed")
+P_REVOKED = N_("the signer's certificate was revoked on {date}")
+P_TRUST = N_("no trusted certificate path ({reason})")
+P_TS = N_("the signature timestamp cannot be used ({reason})")
+P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
+
+
+@dataclass(frozen=True)
+class TrustSetup:
+    """What every signature of a run is checked against. Built once per worker process."""
+
+    roots: tuple[x509.Certificate, ...]
+    intermediates: tuple[x509.Certificate, ...]
+    revocation: str  # hard | soft | off
+    offline: bool
+    at: datetime | None
+
+    def context(self, *, moment=None, crls=(), ocsps=(), certs=(), fetchers=None,
+                online: bool | None = None) -> ValidationContext:
+        rule = _RULES[self.revocation]
+        fetch = (not self.offline and self.at is None and moment is None
+                 if online is None else online)
+        return ValidationContext(
+            trust_roots=list(self.roots), other_certs=[*self.intermediates, *certs],
+            moment=moment or self.at, allow_fetching=fetch, crls=list(crls),
+            ocsps=list(ocsps), revinfo_policy=CertRevTrustPolicy(
+                RevocationCheckingPolicy(ee_certificate_rule=rule,
+                                         intermediate_ca_cert_rule=rule)),
+            fetchers=fetchers if fetch else None,
+        )
+
+
+def cert_info(cert: x509.Certificate) -> CertInfo:
+    subject = cert.subject.native
+    return CertInfo(
+        common_name=subject.get("common_name"), organization=subject.get("organization_name"),
+        serial_number=subject.get("serial_number"), subject=cert.subject.human_friendly,
+        issuer=cert.issuer.human_friendly, cert_serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before, not_after=cert.not_valid_after,
+        sha256=cert.sha256.hex(),
+    )
+
+
+def _key(cert: x509.Certificate) -> str | None:
+    try:
+        pub = cert.public_key
+        if pub.algorithm == "ec":
+            return f"EC-{pub.curve[1]}"
+        return f"{pub.algorithm.upper()}-{pub.bit_size}"
+    except Exception:  # noqa: BLE001 - unusual keys are reported as unknown
+        return None
+
+
+def _ts_info(ts_status) -> TimestampInfo | None:
+    if ts_status is None:
+        return None
+    return TimestampInfo(
+        time=ts_status.timestamp, authority=ts_status.signing_cert.subject.human_friendly,
+        trusted=bool(ts_status.trusted and ts_status.valid and ts_status.intact),
+        intact=bool(ts_status.intact and ts_status.valid),
+        problem=ts_status.trust_problem_indic.name if ts_status.trust_problem_indic else None,
+    )
+
+
+def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps) -> bool:
+    """True when embedded CRLs or OCSP responses speak about ``cert``."""
+    for resp in ocsps:
+        try:
+            for single in resp["response_bytes"]["response"].parsed["tbs_response_data"][
+                    "responses"]:
+                if single["cert_id"]["serial_number"].native == cert.serial_number:
+                    return True
+        except (KeyError, TypeError, ValueError):
+            continue
+    for crl in crls:
+        try:
+            if crl.issuer == cert.issuer:
+                return True
+        except (KeyError, TypeError, ValueError):
+            continue
+    return False
+
+
+def _revocation(setup: TrustSetup, status, cert, crls, ocsps, fetchers) -> Revocation:
+    embedded = embedded_revinfo_covers(cert, crls, ocsps)
+    fetched = False
+    if fetchers is not None:
+        try:
+            fetched = bool(list(fetchers.ocsp_fetcher.fetched_responses_for_cert(cert))
+                           or list(fetchers.crl_fetcher.fetched_crls_for_cert(cert)))
+        except Exception:  # noqa: BLE001 - bookkeeping only
+            fetched = False
+    source = "embedded" if embedded else ("fetched" if fetched else None)
+    if status.revoked:
+        details = status.revocation_details
+        return Revocation("revoked", source or "fetched",
+                          details.revocation_date if details else None,
+                          details.revocation_reason.native if details else None)
+    if setup.revocation == "off":
+        return Revocation("not_checked", None)
+    if source is None:
+        return Revocation("unknown", None)
+    return Revocation("good" if status.trusted else "unknown", source)
+
+
+async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, certs,
+                  fetchers, sig_fields: dict[int, tuple[str, bool]], revisions: int,
+                  doc_ts_after: bool) -> SignatureReport:
+    """Validate one (non-timestamp) signature and give its ETSI verdict."""
+    reader = embedded_sig.reader
+    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    ts_vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    status = await async_validate_pdf_signature(
+        embedded_sig, signer_validation_context=vc, ts_validation_context=ts_vc,
+        diff_policy=DEFAULT_DIFF_POLICY)
+    cert = embedded_sig.signer_cert
+    ts = _ts_info(status.timestamp_validity)
+    signed_rev = embedded_sig.signed_revision
+
+    # --- what changed after it
+    mod = status.modification_level
+    docmdp = embedded_sig.docmdp_level
+    disallowed = (mod == ModificationLevel.OTHER or status.docmdp_ok is False
+                  or (docmdp is not None and mod is not None and mod.value > docmdp.value))
+    changes: list[Note] = later_updates(reader, signed_rev, sig_fields,
+                                        form_filled=mod == ModificationLevel.FORM_FILLING and
+                                        not _only_sig_fields(status, sig_fields))
+    if disallowed:
+        named = page_changes(reader, signed_rev)
+        if not named:
+            detail = str(status.diff_result) if status.diff_result is not None else "?"
+            named = [Note.of("other change not allowed after signing: {detail}",
+                             detail=" ".join(detail.split())[:160])]
+        changes = [*changes, *named]
+    changes_after = "disallowed" if disallowed else ("allowed" if changes else "none")
+    coverage = _COVERAGE.get(status.coverage, "partial")
+
+    # --- PAdES level
+    has_revinfo = embedded_revinfo_covers(cert, crls, ocsps)
+    level = "B-B"
+    if ts is not None:
+        level = "B-T"
+        if has_revinfo:
+            level = "B-LTA" if doc_ts_after else "B-LT"
+
+    revocation = _revocation(setup, status, cert, crls, ocsps, fetchers)
+    warnings: list[Note] = []
+    problems: list[Note] = []
+    indication, sub = TOTAL_PASSED, None
+    via_ts = False
+
+    if not status.intact:
+        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
+        problems.append(Note.of(P_HASH))
+    elif not status.valid:
+        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+        problems.append(Note.of(P_CRYPTO))
+    elif coverage == "partial":
+        indication, sub = TOTAL_FAILED, "FORMAT_FAILURE"
+        problems.append(Note.of(P_PARTIAL))
+    elif disallowed:
+        indication, sub = TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
+        problems.append(Note.of(P_CHANGES))
+    elif not status.trusted or status.revoked or (ts is not None and not ts.trusted):
+        past = None
+        if ts is not None and ts.intact and (doc_ts_after or ts.trusted) and \
+                cert.not_valid_before <= ts.time <= cert.not_valid_after:
+            past = await _status_at(embedded_sig, setup, ts.time, crls, ocsps, certs)
+        if past is not None and not ts.trusted and _ts_info(past.timestamp_validity).trusted:
+            # the timestamp's own chain validated as of its time, data protected by a later
+            # document timestamp (LTA)
+            ts = _ts_info(past.timestamp_validity)
+        trusted_ts = ts is not None and ts.trusted
+        past_ok = past is not None and trusted_ts and _signer_ok(past, embedded_sig, setup,
+                                                                 crls, ocsps)
+        if status.revoked and revocation.revoked_at is not None and trusted_ts and \
+                ts.time >= revocation.revoked_at:
+            past_ok = False
+        if status.trusted and not status.revoked:
+            pass  # only the timestamp needed a second look
+        elif past_ok:
+            via_ts = True
+            revocation = Revocation("good", "embedded")
+            warnings.append(Note.of(W_PASSED_VIA_TS, time=ts.time.isoformat()))
+        elif status.revoked:
+            indication = TOTAL_FAILED if (revocation.revoked_at is None or not trusted_ts or
+                                          ts.time >= revocation.revoked_at) else INDETERMINATE
+            sub = "REVOKED" if indication == TOTAL_FAILED else "REVOKED_NO_POE"
+            problems.append(Note.of(P_REVOKED, date=revocation.revoked_at.isoformat()
+                                    if revocation.revoked_at else "?"))
+        else:
+            reason = status.trust_problem_indic.name if status.trust_problem_indic else \
+                "NO_CERTIFICATE_CHAIN_FOUND"
+            if revocation.status == "unknown" and setup.revocation == "hard" and \
+                    status.validation_path is not None:
+                reason = "TRY_LATER"
+            indication, sub = INDETERMINATE, reason
+            problems.append(Note.of(P_TRUST, reason=reason))
+    if indication == TOTAL_PASSED and ts is not None and not ts.trusted:
+        indication, sub = INDETERMINATE, "NO_POE"
+        problems.append(Note.of(P_TS, reason=ts.problem or "SIG_CRYPTO_FAILURE"))
+    if ts is not None and not ts.trusted:
+        warnings.append(Note.of(W_TS_UNTRUSTED, authority=ts.authority))
+    if ts is None:
+        warnings.append(Note.of(W_NO_TIMESTAMP))
+    if revocation.status == "unknown":
+        warnings.append(Note.of(W_REVOCATION_UNKNOWN))
+        if indication == TOTAL_PASSED and setup.revocation == "hard" and not via_ts:
+            indication, sub = INDETERMINATE, "TRY_LATER"
+            problems.append(Note.of(P_TRY_LATER))
+    elif revocation.status == "not_checked":
+        warnings.append(Note.of(W_REVOCATION_OFF))
+
+    path = status.validation_path
+    trust_path: tuple[str, ...] = ()
+    anchor = None
+    if path is not None:
+        try:
+            trust_path = tuple(c.subject.human_friendly for c in path.iter_certs(True))
+            anchor = path.trust_anchor.authority.name.human_friendly
+        except Exception:  # noqa: BLE001 - path description is best effort
+            pass
+    sig_algo = embedded_sig.signer_info["signature_algorithm"]
+    try:
+        algo_name = sig_algo.signature_algo
+    except (ValueError, KeyError):
+        algo_name = sig_algo["algorithm"].native
+    return SignatureReport(
+        field_name=embedded_sig.field_name, index=index, signer=cert_info(cert),
+        claimed_signing_time=embedded_sig.self_reported_timestamp, timestamp=ts,
+        digest_algorithm=embedded_sig.md_algorithm, signature_algorithm=algo_name,
+        key=_key(cert), intact=bool(status.intact), crypto_valid=bool(status.valid),
+        coverage=coverage, revision=signed_rev + 1, revisions=revisions,
+        changes_after=changes_after, changes=tuple(changes),
+        docmdp=_DOCMDP.get(docmdp.value) if docmdp is not None else None,
+        trust_anchor=anchor, trust_path=trust_path, revocation=revocation, level=level,
+        indication=indication, sub_indication=sub, passed_via_timestamp=via_ts,
+        warnings=tuple(warnings), problems=tuple(problems),
+    )
+
+
+def _only_sig_fields(status, sig_fields: dict[int, tuple[str, bool]]) -> bool:
+    """True when the only 'form filling' after a signature is other signatures."""
+    changed = set(getattr(status.diff_result, "changed_form_fields", None) or ())
+    names = {name for name, _is_ts in sig_fields.values()}
+    return changed <= names
+
+
+async def _status_at(embedded_sig, setup: TrustSetup, moment: datetime, crls, ocsps,
+                     certs):
+    """Past validation: signer and timestamp paths as of ``moment``, embedded data only
+    (historical revocation status cannot be fetched). None when it cannot run."""
+    vc = setup.context(moment=moment, crls=crls, ocsps=ocsps, certs=certs, online=False)
+    ts_vc = setup.context(moment=moment, crls=crls, ocsps=ocsps, certs=certs, online=False)
+    try:
+        return await async_validate_pdf_signature(
+            embedded_sig, signer_validation_context=vc, ts_validation_context=ts_vc,
+            skip_diff=True)
+    except Exception:  # noqa: BLE001 - a failed re-check is "not valid then"
+        log.debug("past validation failed", exc_info=True)
+        return None
+
+
+def _signer_ok(status, embedded_sig, setup: TrustSetup, crls, ocsps) -> bool:
+    if setup.revocation != "off" and not embedded_revinfo_covers(
+            embedded_sig.signer_cert, crls, ocsps):
+        return False  # no proof the certificate was not revoked at that time
+    return bool(status.intact and status.valid and status.trusted and not status.revoked)
