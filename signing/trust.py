@@ -1,10 +1,8 @@
-"""Trust anchors: load PEM/DER certificates from files or folders, build validation contexts.
+"""Trust anchors and pyHanko validation contexts, shared by signing and verification.
 
-Shared by signing (pre-signing certificate checks) and verification. Anchors come from
-``--trust`` options and from ``[trust]`` in ``trams.toml`` (for example the national root CA
-and the Government specialized CA of Ban Cơ yếu Chính phủ, Circular 15/2025). The operating
-system's TLS store is never used: a PDF signature is trusted only through an anchor the user
-configured.
+Trust roots come from ``[trust]`` in trams.toml: PEM or DER files, or folders of them
+(every ``.pem``, ``.crt``, ``.cer`` and ``.der`` file inside). The national root and the
+Government Cipher Committee's specialised CA are configured the same way (domain.md).
 """
 
 from __future__ import annotations
@@ -14,96 +12,76 @@ from datetime import datetime
 from pathlib import Path
 
 from asn1crypto import pem, x509
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.api import FetcherBackend
 
 from trams.errors import ConfigError
 from trams.i18n import _
 
-CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".cert")
+CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 
 
-def _certs_from_bytes(data: bytes, source: Path) -> list[x509.Certificate]:
+def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:
+    """Every certificate in the given files and folders (PEM bundles or DER files)."""
     certs: list[x509.Certificate] = []
-    try:
-        if pem.detect(data):
-            for kind, _headers, der in pem.unarmor(data, multiple=True):
-                if kind == "CERTIFICATE":
-                    certs.append(x509.Certificate.load(der))
-        else:
-            cert = x509.Certificate.load(data)
-            cert.native  # noqa: B018 - force a full parse so bad DER fails here
-            certs.append(cert)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(
-            _("not a PEM or DER certificate ({detail})", detail=str(exc)[:80]), path=source,
-            hint=_("Give a certificate file (.pem, .crt, .cer, .der) or a folder of them."),
-        ) from exc
+    for path in paths:
+        path = Path(path)
+        files = (sorted(p for p in path.iterdir() if p.suffix.lower() in CERT_SUFFIXES)
+                 if path.is_dir() else [path])
+        for file in files:
+            certs.extend(_read_certificate_file(file))
     return certs
 
 
-def load_certificates(paths: Iterable[Path | str]) -> list[x509.Certificate]:
-    """Every certificate in the given files and folders (folders recursively, by suffix).
-
-    Duplicates are dropped. A missing path or an unreadable file raises :class:`ConfigError`.
-    """
-    seen: set[bytes] = set()
-    result: list[x509.Certificate] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in CERT_SUFFIXES)
-        elif path.is_file():
-            files = [path]
-        else:
-            raise ConfigError(_("trust anchor file or folder not found"), path=path,
-                              hint=_("Check the --trust option or [trust] in trams.toml."))
-        for file in files:
-            try:
-                data = file.read_bytes()
-            except OSError as exc:
-                raise ConfigError(_("cannot read certificate file ({detail})",
-                                    detail=exc.strerror or str(exc)), path=file) from exc
-            for cert in _certs_from_bytes(data, file):
-                digest = cert.sha256
-                if digest not in seen:
-                    seen.add(digest)
-                    result.append(cert)
-    return result
+def _read_certificate_file(file: Path) -> list[x509.Certificate]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            _("cannot read the trust certificate ({reason})", reason=exc.strerror),
+            path=file, hint=_("Check the paths under [trust] in trams.toml."),
+        ) from None
+    try:
+        if pem.detect(data):
+            return [x509.Certificate.load(der) for kind, _h, der in pem.unarmor(data, True)
+                    if kind == "CERTIFICATE"]
+        cert = x509.Certificate.load(data)
+        cert.native  # noqa: B018 - force parsing now, not at first use
+        return [cert]
+    except ValueError:
+        raise ConfigError(
+            _("not a certificate in PEM or DER form"), path=file,
+            hint=_("Check the paths under [trust] in trams.toml."),
+        ) from None
 
 
-def validation_context(
-    roots: list[x509.Certificate],
+def build_validation_context(
+    roots: Iterable[x509.Certificate],
     *,
-    intermediates: list[x509.Certificate] | None = None,
-    revocation: str = "soft",
-    offline: bool = False,
+    intermediates: Iterable[x509.Certificate] = (),
+    allow_fetching: bool = True,
     moment: datetime | None = None,
-):
-    """A pyHanko ``ValidationContext`` trusting exactly ``roots``.
+    fetcher_backend: FetcherBackend | None = None,
+    crls: Iterable[object] = (),
+    ocsps: Iterable[object] = (),
+    revocation_mode: str = "soft-fail",
+) -> ValidationContext:
+    """A pyHanko ValidationContext trusting exactly ``roots``.
 
-    ``revocation``: ``hard`` (status must be known), ``soft`` (unknown status is accepted
-    with a warning), ``off`` (not checked). ``offline``: use only embedded validation data.
-    ``moment``: validate as of that time (implies offline, as pyHanko cannot fetch
-    historical status).
+    ``revocation_mode="soft-fail"`` checks revocation where the status can be fetched
+    (Circular 15/2025 asks for a check; an unreachable responder is a warning, not a refusal).
+    Reuse one context for a whole batch: it caches fetched OCSP responses and CRLs.
     """
-    from pyhanko_certvalidator import ValidationContext
-    from pyhanko_certvalidator.policy_decl import (
-        CertRevTrustPolicy,
-        RevocationCheckingPolicy,
-        RevocationCheckingRule,
-    )
-
-    rule = {
-        "hard": RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-        "soft": RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
-        "off": RevocationCheckingRule.NO_CHECK,
-    }[revocation]
-    policy = CertRevTrustPolicy(RevocationCheckingPolicy(ee_certificate_rule=rule,
-                                                         intermediate_ca_cert_rule=rule))
+    kwargs: dict = {}
+    if fetcher_backend is not None:
+        kwargs["fetcher_backend"] = fetcher_backend
     return ValidationContext(
         trust_roots=list(roots),
-        other_certs=list(intermediates or []),
+        other_certs=list(intermediates),
+        allow_fetching=allow_fetching,
         moment=moment,
-        allow_fetching=not offline and moment is None,
-        revinfo_policy=policy,
+        crls=list(crls),
+        ocsps=list(ocsps),
+        revocation_mode=revocation_mode,
+        **kwargs,
     )

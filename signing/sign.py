@@ -1,0 +1,241 @@
+"""PAdES signing on pyHanko: one frozen :class:`SignSpec`, one function that signs.
+
+Leader (or desk officer) first, as an approval signature that locks nothing; the agency
+after it, in a later incremental update. Levels: B-B, B-T (RFC 3161 timestamp in the
+signature), B-LT (plus certificates, OCSP responses and CRLs in the DSS), B-LTA (plus a
+document timestamp). Incremental updates leave the PDF/A metadata of the input intact.
+
+The signing time is fixed before signing and used both for the CMS signingTime attribute
+and for the text of the stamp, so the two agree to the second. No trial signature is made:
+the space for the signature is reserved from the certificate sizes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Literal
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+from trams.errors import InputError, SigningError, SigningPolicyError
+from trams.fs import atomic_path
+from trams.i18n import _
+from trams.signing import appearance as ap
+from trams.signing.batch import SignerSession, TsaSpec, unreachable_tsa
+from trams.signing.appearance import LeaderWidget, PageGeometry
+from trams.signing.inspect import page_geometry, prior_widget, validate_integrity
+
+log = logging.getLogger(__name__)
+
+Role = Literal["leader", "agency", "officer"]
+Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+Profile = Literal["issued", "copy", "attachment", "dossier"]
+LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
+DEFAULT_FIELDS = {"leader": "Leader", "agency": "Agency", "officer": "Officer"}
+# Who must have signed before the agency may sign, per profile (Decree 30/2020).
+FIRST_SIGNER: dict[str, str | None] = {"issued": "leader", "dossier": "officer",
+                                       "copy": None, "attachment": None}
+
+
+@dataclass(frozen=True)
+class SignSpec:
+    """Everything about one signature except the key: who, where, how it looks, how long."""
+
+    role: Role
+    profile: Profile = "issued"
+    level: Level = "B-LT"
+    field_name: str | None = None
+    appearance: ap.AppearanceOptions = ap.AppearanceOptions()
+    tsa: TsaSpec = TsaSpec()
+    reason: str | None = None
+
+    @property
+    def field(self) -> str:
+        return self.field_name or DEFAULT_FIELDS[self.role]
+
+    @property
+    def needs_timestamp(self) -> bool:
+        return self.level != "B-B"
+
+
+@dataclass(frozen=True)
+class SignatureRecord:
+    role: str
+    field_name: str
+    signer: str
+    signing_time: datetime
+    level: str
+    tsa_url: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "field": self.field_name, "signer": self.signer,
+                "signing_time": ap.format_time(self.signing_time), "level": self.level,
+                "tsa_url": self.tsa_url}
+
+
+@dataclass(frozen=True)
+class SignResult:
+    source: Path
+    output: Path
+    signatures: tuple[SignatureRecord, ...]
+    signatures_validated: int
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"source": str(self.source), "output": str(self.output),
+                "signatures": [s.to_dict() for s in self.signatures],
+                "signatures_validated": self.signatures_validated,
+                "warnings": list(self.warnings)}
+
+
+def now_vn() -> datetime:
+    return datetime.now(ap.VN_TZ).replace(microsecond=0)
+
+
+def sign_pdf(src: Path, dst: Path, *, spec: SignSpec, signer_session: SignerSession,
+             signing_time: datetime | None = None) -> SignResult:
+    """Sign ``src`` once and write ``dst`` atomically, after checking every signature."""
+    return sign_document(src, dst, steps=[(spec, signer_session)], signing_time=signing_time)
+
+
+def sign_document(src: Path, dst: Path, *, steps: Sequence[tuple[SignSpec, SignerSession]],
+                  signing_time: datetime | None = None) -> SignResult:
+    """Apply several signatures in order (leader then agency) in memory, validate, write.
+
+    Nothing is written unless every step succeeded and every signature in the result is
+    intact; the output appears atomically under ``dst``.
+    """
+    src, dst = Path(src), Path(dst)
+    if not steps:
+        raise ValueError("no signing step")
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
+                         path=src, hint=_("Check the path and permissions.")) from None
+    batch = steps[0][1].batch
+    records = []
+    warnings: list[str] = []
+    for index, (spec, session) in enumerate(steps):
+        moment = (signing_time or now_vn()).replace(microsecond=0)
+        data, record = batch.run(_async_sign(data, spec, session, moment, src,
+                                             text_layer_path=src if index == 0 else None))
+        records.append(record)
+        warnings.extend(session.warnings)
+    checked = batch.run(validate_integrity(data, batch.offline_context(), path=src))
+    with atomic_path(dst) as tmp:
+        tmp.write_bytes(data)
+    return SignResult(src, dst, tuple(records), checked, tuple(warnings))
+
+
+def _reader(data: bytes, path: Path) -> PdfFileReader:
+    try:
+        return PdfFileReader(BytesIO(data), strict=False)
+    except (PdfReadError, ValueError) as exc:
+        raise InputError(_("not a readable PDF ({reason})", reason=str(exc)), path=path,
+                         hint=_("Give the PDF/A file made by `trams ocr`.")) from None
+
+
+def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
+                 path: Path) -> LeaderWidget | None:
+    """Refuse what Decree 30/2020 and the document's own locks forbid; find the leader box."""
+    from pyhanko.sign.validation import read_certification_data
+
+    certification = read_certification_data(reader)
+    if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
+        raise SigningPolicyError(
+            _("the document is certified with no changes allowed; another signature would "
+              "break it"), path=path,
+            hint=_("Ask the certifier for a version certified to allow signatures."))
+    signed = reader.embedded_regular_signatures
+    for sig in signed:
+        if sig.field_name == spec.field:
+            raise SigningPolicyError(_("the document already has a '{field}' signature",
+                                       field=spec.field), path=path,
+                                     hint=_("Sign the original, or use another field name."))
+    if spec.role in ("leader", "officer") and any(
+            s.field_name == DEFAULT_FIELDS["agency"] for s in signed):
+        raise SigningPolicyError(_("the agency has already signed; the {role} must sign first",
+                                   role=spec.role), path=path,
+                                 hint=_("Sign the unsigned document: the {role} first, then "
+                                        "the agency.", role=spec.role))
+    if spec.role != "agency":
+        return None
+    first = FIRST_SIGNER[spec.profile]
+    own = session.key.certificate.sha256
+    others = [s for s in signed if s.signer_cert.sha256 != own]
+    if first is not None and not others:
+        raise SigningPolicyError(
+            _("the {profile} profile needs the {first}'s signature before the agency's, "
+              "and the document has none", profile=spec.profile, first=first), path=path,
+            hint=_("Have the {first} sign first (trams sign --role {first}).", first=first))
+    return prior_widget(reader, others, DEFAULT_FIELDS.get(first or "", ""))
+
+
+async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, moment: datetime,
+                      src: Path, *, text_layer_path: Path | None):
+    batch = session.batch
+    reader = _reader(data, src)
+    leader = check_policy(reader, spec, session, src)
+    first, last = page_geometry(reader, 0), page_geometry(reader, -1)
+    key = session.key
+    look = ap.plan(spec.profile, spec.role, options=spec.appearance,
+                   signer_name=key.common_name, signer_title=key.title, first_page=first,
+                   last_page=last, pdf_path=text_layer_path, leader_widget=leader,
+                   signing_time=moment)
+    long_term = spec.level in ("B-LT", "B-LTA")
+    meta = PdfSignatureMetadata(
+        field_name=spec.field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
+        reason=spec.reason, embed_validation_info=long_term,
+        use_pades_lta=spec.level == "B-LTA",
+        validation_context=batch.validation_context if long_term else None,
+        dss_settings=DSSContentSettings(
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
+    )
+    stamper = batch.timestamper(spec.tsa) if spec.needs_timestamp else None
+    signer = PdfSigner(meta, key.signer, timestamper=stamper,
+                       stamp_style=ap.stamp_style(look),
+                       new_field_spec=SigFieldSpec(sig_field_name=spec.field,
+                                                   on_page=look.page, box=look.box))
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    try:
+        pdf_session = signer.init_signing_session(writer)
+        pdf_session.system_time = moment
+        info = await pdf_session.perform_presign_validation(writer)
+        reserve = session.reserve_bytes + (8192 if stamper else 0)
+        tbs = pdf_session.prepare_tbs_document(
+            validation_info=info, bytes_reserved=reserve,
+            appearance_text_params=ap.text_params(look))
+        digest, output = tbs.digest_tbs_document(output=BytesIO())
+        post = await tbs.perform_signature(
+            document_digest=digest.document_digest,
+            pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=moment))
+        await post.post_signature_processing(output)
+    except TimestampRequestError:
+        raise unreachable_tsa(spec.tsa) from None
+    except PyHankoSigningError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, TimestampRequestError):
+            raise unreachable_tsa(spec.tsa) from None
+        raise SigningError(_("pyHanko could not sign: {reason}", reason=str(exc)), path=src,
+                           hint=_("Run again with --verbose and report the output.")) from exc
+    record = SignatureRecord(spec.role, spec.field, key.subject, moment, spec.level,
+                             stamper.last_url if stamper else None)
+    return output.getvalue(), record
+
+
+__all__ = ["SignSpec", "SignResult", "SignatureRecord", "sign_pdf", "sign_document",
+           "PageGeometry", "LEVELS"]
