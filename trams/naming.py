@@ -57,3 +57,24 @@ def safe_filename(name: str, *, what: str = "file name") -> str:
             hint=_("Correct the value in the metadata; use letters, digits, '.', '-' and '_'."),
         )
     return name
+
+
+def document_stem(source_name: str, record=None, document=None) -> str:
+    """File name stem (without ``.pdf``) of a digitized document, checked safe.
+
+    With metadata: the Circular 05/2025 name, record ``fileCode`` + "." + the 7-digit
+    sequence number (``DocumentMetadata.file_stem``). Without: the input's name without
+    its extension, folders joined with "_" (``a/b/scan.tif`` -> ``a_b_scan``).
+    """
+    from pathlib import PurePath
+
+    if record is not None:
+        from trams.metadata import DocumentMetadata
+
+        doc = document or DocumentMetadata()
+        safe_filename(record.fileCode, what="fileCode")
+        return safe_filename(doc.file_stem(record), what="fileCode + sequence")
+    path = PurePath(source_name)
+    parts = [*path.parent.parts, path.stem] if path.suffix else list(path.parts)
+    parts = [p for p in parts if p not in ("", ".")]
+    return safe_filename("_".join(parts) or source_name, what="input name")

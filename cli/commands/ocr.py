@@ -1,7 +1,150 @@
-"""`trams ocr`: not registered yet (see the issue that builds it)."""
+"""`trams ocr INPUT... -o OUTPUT`: scans -> recognized documents -> PDF/A files.
+
+Thin: options -> trams.scanning (discover, recognize_documents) -> trams.pdf.write_pdfa
+-> render. Each PDF (and its sidecar text and quality report) is written atomically.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from trams.cli.commands.common import config_from
+from trams.cli.render import error_console, out_console, print_json
+from trams.errors import ExitCode, InputError, TramsError
+from trams.i18n import _
+from trams.metadata_io import load_metadata
+from trams.models import RecognizedDocument
+from trams.naming import document_stem
+from trams.pdf.assemble import LEVELS, write_pdfa
+from trams.pdf.report import write_report
+
+
+def _cleanup(document: RecognizedDocument) -> None:
+    for page in document.pages:
+        Path(page.image.path).unlink(missing_ok=True)
+
+
+def ocr_command(
+    ctx: typer.Context,
+    inputs: list[Path] = typer.Argument(..., help=_("Scanned files or folders."),
+                                        exists=True),
+    output: Path = typer.Option(..., "--output", "-o", help=_("Folder for the PDF/A files.")),
+    ocr_lang: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--ocr-lang", "-l",
+        help=_("Tesseract languages, e.g. vie or vie+eng (default: ocr.languages)."),
+    ),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,  # noqa: UP007
+                                       help=_("Pages recognized in parallel.")),
+    pdfa: Optional[str] = typer.Option(None, "--pdfa", metavar="1b|2b|2u",  # noqa: UP007
+                                       help=_("PDF/A level (default: pdfa.level, 2b).")),
+    image_quality: Optional[int] = typer.Option(  # noqa: UP007
+        None, "--image-quality", min=10, max=100,
+        help=_("JPEG quality of grayscale and colour pages (default 60).")),
+    lossless: bool = typer.Option(False, "--lossless",
+                                  help=_("Keep page images lossless (larger files).")),
+    metadata: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--metadata", exists=True, dir_okay=False,
+        help=_("TOML, JSON or CSV file of record and document fields (Circular 05/2025).")),
+    grouping: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--grouping", metavar="file|folder|coversheet",
+        help=_("How scans make documents (default: inbox.grouping).")),
+    deskew: Optional[bool] = typer.Option(None, "--deskew/--no-deskew",  # noqa: UP007
+                                          help=_("Straighten skewed pages.")),
+    sidecar: bool = typer.Option(False, "--sidecar",
+                                 help=_("Also write the recognized text as NAME.txt.")),
+    report: bool = typer.Option(False, "--report",
+                                help=_("Also write a JSON quality report NAME.quality.json.")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
+) -> int:
+    """Recognize scans and write two-layer PDF/A files with archival metadata."""
+    from trams.scanning import ScanOptions, discover, recognize_documents
+
+    config = config_from(ctx)
+    level = pdfa or config.pdfa.level
+    if level not in LEVELS:
+        raise InputError(_("unknown PDF/A level '{level}'", level=level),
+                         hint=_("Use one of: {levels}.", levels=", ".join(LEVELS)))
+    group = grouping or config.inbox.grouping
+    if group not in ("file", "folder", "coversheet"):
+        raise InputError(_("unknown grouping '{grouping}'", grouping=group),
+                         hint=_("Use file, folder or coversheet."))
+    options = ScanOptions.from_trams_config(
+        config, languages=ocr_lang, deskew=deskew, jpeg_quality=image_quality,
+        lossless=True if lossless else None)
+    meta = load_metadata(metadata) if metadata else None
+    found = discover(inputs, grouping=group, default_dpi=options.default_dpi)
+    console = error_console()
+    done: list[dict] = []
+    failed: list[dict] = [f.to_dict() for f in found.failures]
+    for failure in found.failures:
+        console.print(_("Skipped: {message}", message=failure.message), markup=False)
+    used: set[int] = set()
+    names: set[str] = set()
+    output.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="trams-ocr-"))
+    try:
+        results = recognize_documents(found.documents, options, jobs=jobs or config.jobs,
+                                      workdir=workdir)
+        for position, result in enumerate(results):
+            if not isinstance(result, RecognizedDocument):
+                failed.append(result.to_dict())
+                console.print(_("Failed: {message}", message=result.message), markup=False)
+                continue
+            try:
+                done.append(_write(result, position, meta, used, names, output, level,
+                                   sidecar=sidecar, report=report, workdir=workdir))
+                console.print(_("Written: {path} ({pages} pages, OCR {verdict})",
+                                path=done[-1]["pdf"]["path"], pages=done[-1]["pdf"]["pages"],
+                                verdict=result.verdict), markup=False)
+            except TramsError as exc:
+                failed.append({"document": result.source.name, "error": type(exc).__name__,
+                               "message": exc.one_line()})
+                console.print(_("Failed: {message}", message=exc.one_line()), markup=False)
+            finally:
+                _cleanup(result)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if as_json:
+        print_json({"documents": done, "failures": failed}, kind="ocr")
+    else:
+        out = out_console()
+        out.print(_("{done} PDF/A file(s) written to {folder}, {failed} failure(s).",
+                    done=len(done), folder=str(output), failed=len(failed)), markup=False)
+    if failed:
+        return int(ExitCode.PARTIAL if done else ExitCode.INPUT)
+    return int(ExitCode.OK)
+
+
+def _write(document: RecognizedDocument, position: int, meta, used: set[int],
+           names: set[str], output: Path, level: str, *, sidecar: bool, report: bool,
+           workdir: Path) -> dict:
+    record, doc = document.source.record, document.source.document
+    if meta is not None:
+        match = meta.for_document(document.source.name, position, used)
+        if match is not None:
+            record, doc = match
+    stem = document_stem(document.source.name, record, doc)
+    if stem in names:
+        raise InputError(_("two documents would both be named {name}.pdf", name=stem),
+                         path=output / f"{stem}.pdf",
+                         hint=_("Give each document its own sequence number in the metadata."))
+    names.add(stem)
+    dest = output / f"{stem}.pdf"
+    result = write_pdfa(document, record, doc, dest, level=level,
+                        sidecar=output / f"{stem}.txt" if sidecar else None, workdir=workdir)
+    entry = {"document": document.source.name, "pdf": result.to_dict(),
+             "verdict": document.verdict, "notes": list(document.notes)}
+    if sidecar:
+        entry["sidecar"] = str(output / f"{stem}.txt")
+    if report:
+        entry["report"] = str(write_report(document, result, output / f"{stem}.quality.json"))
+    return entry
+
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("ocr", help=_("Recognize scans and write two-layer PDF/A files."))(ocr_command)

@@ -161,6 +161,7 @@ def write_pdfa(document: RecognizedDocument | Iterable[RecognizedPage],
         update_path.write_text(json.dumps(update), encoding="utf-8")
         with atomic_path(dest) as out:
             _qpdf_write(skeleton, update_path, out, part)
+            out.chmod(0o644)  # an ordinary document, readable like the scans it came from
             digest, size = _hash(out)
     if sidecar is not None:
         atomic_write_bytes(sidecar, "\f".join(texts).encode("utf-8") + b"\n")
