@@ -21,6 +21,7 @@ from trams.pdf.images import encode_page
 from trams.scanning.cleanup import is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
+from trams.scanning.layout import reading_order
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
 
@@ -70,9 +71,14 @@ def _straighten(image: Image.Image, dpi: float, options: ScanOptions):
 
 
 def _looks_turned(lines: tuple[Line, ...], options: ScanOptions) -> bool:
-    """Text read sideways or upside down gives few words at low confidence."""
-    words = sum(len(line.words) for line in lines)
-    return words < 5 or _mean_confidence(lines) < options.review_mean_confidence
+    """Text read upside down gives few words at low confidence; text read sideways (which
+    Tesseract may turn by itself) gives word boxes taller than wide."""
+    words = [w for line in lines for w in line.words]
+    if len(words) < 5 or _mean_confidence(lines) < options.review_mean_confidence:
+        return True
+    long_words = [w for w in words if len(w.text) >= 3]
+    tall = sum(1 for w in long_words if (w.box[3] - w.box[1]) > (w.box[2] - w.box[0]))
+    return bool(long_words) and tall / len(long_words) > 0.5
 
 
 def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
@@ -103,15 +109,18 @@ def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
     work, skew = _straighten(image, dpi, options)
-    lines = engine.recognize(work, dpi=dpi, languages=options.languages)
+    lines = reading_order(engine.recognize(work, dpi=dpi, languages=options.languages),
+                          dpi=dpi)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
         found = engine.orientation(work, dpi=dpi)
         if found.rotate and found.confidence >= options.rotate_min_confidence:
             turned = turn_upright(image, found.rotate)
             work2, skew2 = _straighten(turned, dpi, options)
-            lines2 = engine.recognize(work2, dpi=dpi, languages=options.languages)
-            if _mean_confidence(lines2) > _mean_confidence(lines):
+            lines2 = reading_order(engine.recognize(work2, dpi=dpi,
+                                                    languages=options.languages), dpi=dpi)
+            if _mean_confidence(lines2) >= _mean_confidence(lines) or _looks_turned(
+                    lines, options) and not _looks_turned(lines2, options):
                 image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
             else:
                 problems.append("orientation_uncertain")
