@@ -37,7 +37,7 @@ from trams.signing.verify_model import (
     Note,
     worst,
 )
-from trams.signing.verify_policy import POLICIES, check
+from trams.signing.verify_policy import F_NOT_PASSED, POLICIES, check
 
 from trams.i18n import N_
 
@@ -215,7 +215,9 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
     sigs = tuple(signatures)
     policy = check(ctx.policy, sigs, agency_name=ctx.agency_name, agency_org=ctx.agency_org)
     verdict = worst([s.indication for s in sigs])
-    if not policy.passed:
+    # a policy that fails only because a signature is indeterminate leaves the file
+    # indeterminate; a missing, misplaced or changed-after signature is a failure
+    if any(f.msgid != F_NOT_PASSED for f in policy.findings):
         verdict = TOTAL_FAILED
     return FileReport(path, len(data), digest, verdict, signatures=sigs,
                       doc_timestamps=tuple(doc_ts), policy=policy,
