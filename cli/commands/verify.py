@@ -1,3 +1,4 @@
+# ruff: noqa: B008 - typer declares options as argument defaults
 """`trams verify PATH...`: verify signed PDFs, files and folders, and report.
 
 Exit codes: 0 every file passed; 11 (VERIFY_FAILED) a signature or a policy check failed;
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             code = _run(verify_paths(paths, vctx, jobs=workers), fmt, lang, stream,
-                        to_terminal=out is None)
+                        to_terminal=out is None and stream.isatty())
         except OSError as exc:
             raise InputError(_("cannot write the report ({reason})", reason=exc.strerror),
                              path=out) from exc
@@ -128,7 +129,7 @@ def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool) -> ExitCode
 
         console = Console(file=stream, highlight=False,
                           no_color=not to_terminal, force_terminal=None if to_terminal
-                          else False, width=None if to_terminal else 120)
+                          else False, width=None if to_terminal else 160)
         for r in reports:
             print_report(console, r, lang)
             collected.append(r)

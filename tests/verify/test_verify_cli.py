@@ -1,0 +1,82 @@
+"""`trams verify` through the CLI: exit codes and every output format."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from trams.cli.main import run
+
+
+def _argv(pki, *paths, extra=()):
+    return ["verify", "--trust", str(pki.root_pem), "--policy", "vn-dual", *extra,
+            *map(str, paths)]
+
+
+def test_exit_codes(pki, docs, tmp_path, capsys):
+    assert run(_argv(pki, docs["dual-B-LT"])) == 0
+    assert run(_argv(pki, docs["dual-B-LT"], docs["tampered"])) == 11
+    assert run(_argv(pki, docs["untrusted-root"], extra=["--policy", "any"])) == 12
+    assert run(_argv(pki, docs["dual-B-LT"], docs["not-a-pdf"])) == 4
+    assert run(_argv(pki, docs["dual-B-LT"], extra=["--revocation", "maybe"])) == 2
+    assert run(_argv(pki, docs["dual-B-LT"], extra=["--at", "yesterday"])) == 2
+    assert run(["verify", "--trust", str(tmp_path / "none.pem"), str(docs["dual-B-B"])]) == 3
+    capsys.readouterr()
+
+
+def test_json_has_schema_version(pki, docs, capsys):
+    assert run(_argv(pki, docs["dual-B-T"], docs["added-page"], extra=["--format", "json"])) == 11
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema_version"] == 1 and doc["kind"] == "verify"
+    assert doc["summary"] == {"files": 2, "passed": 1, "failed": 1, "indeterminate": 0,
+                              "errors": 0}
+    bad = next(f for f in doc["files"] if f["path"].endswith("added-page.pdf"))
+    leader = bad["signatures"][0]
+    assert leader["changes_after"] == "disallowed"
+    assert "page 2 added" in [c["text"] for c in leader["changes"]]
+    assert leader["indication"] == "TOTAL_FAILED"
+
+
+def test_jsonl_streams_one_line_per_file(pki, docs, capsys):
+    folder = docs["dual-B-B"].parent
+    code = run(_argv(pki, folder, extra=["--format", "jsonl", "--offline", "--jobs", "2"]))
+    assert code == 11
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(docs)
+    assert all(json.loads(line)["schema_version"] == 1 for line in lines)
+
+
+def test_csv_one_row_per_signature(pki, docs, tmp_path, capsys):
+    out = tmp_path / "report.csv"
+    assert run(_argv(pki, docs["dual-B-LT"], docs["not-a-pdf"],
+                     extra=["--format", "csv", "--out", str(out)])) == 4
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 3  # two signatures + one error row
+    signed = [r for r in rows if r["field_name"]]
+    assert [r["field_name"] for r in signed] == ["Leader", "Agency"]
+    assert signed[0]["signer_cn"] == "Nguyễn Văn Hùng"
+    assert signed[0]["indication"] == "TOTAL_PASSED" and signed[0]["level"] == "B-LT"
+    assert [r for r in rows if r["error"]][0]["file_verdict"] == "ERROR"
+    capsys.readouterr()
+
+
+def test_html_in_vietnamese_and_english(pki, docs, tmp_path, capsys):
+    vi, en = tmp_path / "vi.html", tmp_path / "en.html"
+    args = [docs["dual-B-LT"], docs["revoked"]]
+    assert run(["--lang", "vi", *_argv(pki, *args, extra=["--format", "html", "--out",
+                                                           str(vi)])]) == 11
+    assert run(["--lang", "en", *_argv(pki, *args, extra=["--format", "html", "--out",
+                                                           str(en)])]) == 11
+    text_vi, text_en = vi.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    assert "Báo cáo kiểm tra chữ ký số" in text_vi and 'lang="vi"' in text_vi
+    assert "bị thu hồi ngày 2026-01-01" in text_vi
+    assert "Signature verification report" in text_en and "revoked on 2026-01-01" in text_en
+    assert "<script" not in text_vi and "http" not in text_vi.split("<body>")[0]
+    capsys.readouterr()
+
+
+def test_text_output(pki, docs, capsys):
+    assert run(_argv(pki, docs["dual-B-T"])) == 0
+    out = capsys.readouterr().out
+    assert "TOTAL_PASSED" in out and "Nguyễn Văn Hùng" in out
+    assert "\x1b[" not in out  # no colour when not on a terminal
