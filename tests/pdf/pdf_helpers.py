@@ -13,6 +13,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytesseract
 from PIL import Image
 
@@ -71,17 +72,27 @@ def recognize(scan: Path, workdir: Path, *, deskew: bool = True, lossless: bool 
                                               word_count=len(words)))
 
 
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance on characters; one numpy row per character of ``a``."""
+    if not a or not b:
+        return len(a) or len(b)
+    bcodes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    ramp = np.arange(len(b) + 1)
+    prev = ramp.copy()
+    for i, ch in enumerate(a, start=1):
+        cur = np.empty_like(prev)
+        cur[0] = i
+        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (bcodes != ord(ch)))
+        cur = np.minimum.accumulate(cur - ramp) + ramp
+        prev = cur
+    return int(prev[-1])
+
+
 def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate (Levenshtein / len(reference)) on whitespace-normalised NFC."""
+    """Character error rate (edit distance / len(reference)) on whitespace-normalised NFC."""
     ref = " ".join(unicodedata.normalize("NFC", reference).split())
     hyp = " ".join(unicodedata.normalize("NFC", hypothesis).split())
-    prev = list(range(len(hyp) + 1))
-    for i, rc in enumerate(ref, 1):
-        cur = [i]
-        for j, hc in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc)))
-        prev = cur
-    return prev[-1] / max(len(ref), 1)
+    return levenshtein(ref, hyp) / max(len(ref), 1)
 
 
 def best_cer(page_gt: Path, text: str) -> float:
