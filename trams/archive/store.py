@@ -1,0 +1,375 @@
+"""The archive: one writer at a time, crash-safe adds, recovery on open.
+
+Adding a document is a small redo-logged transaction (``txid``):
+
+1. state row ``staging``; the files are written into ``.trams/staging/<txid>/`` (same file
+   system), made read-only (0444) and fsynced with their folder;
+2. state row ``staged``: the commit point. From here on, a crash is rolled *forward*;
+3. each file is hard-linked under its final name in the record's ``data/`` (``link`` never
+   replaces an existing name), the folder fsynced;
+4. the tag files (manifest, bag-info, tag manifest) are rewritten (see :mod:`.bag`);
+5. a journal line is appended; 6. state row ``done`` (with the journal head); the staging
+   folder is removed.
+
+A crash before 2 is rolled *back* on the next open (the staging folder is deleted, the input
+marked failed so the runner redoes it); after 2 the steps are redone, each one idempotent.
+So after any crash and the next open every document is either fully archived or absent.
+An error such as a full disk rolls back in-process (files unlinked, tags restored) and
+raises :class:`~trams.errors.StorageError`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from trams.archive import bag
+from trams.archive.faults import armed, disk_full, fault
+from trams.archive.journal import Head, Journal
+from trams.archive.layout import (
+    PAYLOAD_DIR,
+    RECORD_JSON,
+    STATE_DIR,
+    Layout,
+    document_stem,
+    versioned,
+)
+from trams.archive.records import (
+    ArchivedDocument,
+    content_key,
+    document_json,
+    mean_confidence,
+    record_json,
+    record_key,
+)
+from trams.archive.state import State, now
+from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError
+from trams.fs import TMP_PREFIX, fsync_dir, storage_error
+from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
+
+
+class Archive:
+    """Open with :meth:`open` (a context manager). ``writer=False`` only reads and checks."""
+
+    def __init__(self, root: Path, *, layout: Layout, agency_code: str, organization: str,
+                 writer: bool):
+        self.root = Path(root)
+        self.layout = layout
+        self.agency_code = agency_code
+        self.organization = organization
+        self.writer = writer
+        self.meta = self.root / STATE_DIR
+        self.journal = Journal(self.meta / "journal.jsonl")
+        self.recovered: list[dict] = []  # what the recovery at open did
+        self._lock_fd: int | None = None
+        self.state: State | None = None
+
+    @classmethod
+    def open(cls, root: Path | str, *, layout: str | Layout = Layout(), agency_code: str = "",
+             organization: str = "", writer: bool = True) -> Archive:
+        layout = layout if isinstance(layout, Layout) else Layout(layout)
+        archive = cls(Path(root), layout=layout, agency_code=agency_code,
+                      organization=organization, writer=writer)
+        try:
+            archive._open()
+        except BaseException:
+            archive.close()
+            raise
+        return archive
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+    # --- opening, locking, recovery -------------------------------------------------------
+    def _open(self) -> None:
+        if not self.writer and not (self.meta / "state.sqlite").exists():
+            raise ArchiveError(_("this folder is not a TRAMS archive (no .trams/state.sqlite)"),
+                               path=self.root,
+                               hint=_("Check the path, or archive a document there first."))
+        try:
+            if self.writer:
+                (self.meta / "staging").mkdir(parents=True, exist_ok=True)
+            lock = self.meta / "lock"
+            self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer else os.O_RDONLY,
+                                    0o644)
+        except OSError as exc:
+            raise storage_error(exc, self.meta) from None
+        try:
+            fcntl.flock(self._lock_fd, (fcntl.LOCK_EX if self.writer else fcntl.LOCK_SH)
+                        | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self._lock_fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise ArchiveBusyError(
+                _("another process (pid {pid}) is writing to this archive", pid=holder),
+                path=self.root,
+                hint=_("Wait until it has finished, then run the command again.")) from None
+        if self.writer:
+            os.ftruncate(self._lock_fd, 0)
+            os.pwrite(self._lock_fd, f"{os.getpid()}\n".encode(), 0)
+        self.state = State(self.meta / "state.sqlite", readonly=not self.writer)
+        if self.writer:
+            self._recover()
+
+    def _recover(self) -> None:
+        from trams.archive.recovery import recover
+
+        recover(self)
+
+    def _need_writer(self) -> None:
+        if not self.writer:
+            raise ArchiveError(_("the archive was opened read-only"), path=self.root)
+
+    def journal_head(self) -> Head:
+        """Head of the journal file itself; refuses to write after damaged history."""
+        report = self.journal.verify()
+        stored = self.state.head()
+        if report.broken_at is not None or report.entries < stored.seq:
+            raise ArchiveIntegrityError(
+                _("the archive journal is damaged or shortened; nothing more is written"),
+                path=self.journal.path,
+                hint=_("Run `trams archive check` and restore the journal from a backup."))
+        return report.head
+
+    # --- the batch runner's view ------------------------------------------------------------
+    def is_done(self, source_hash: str) -> bool:
+        return self.state.is_done(source_hash)
+
+    def record_status(self, source_hash: str, *, stage: str, status: str,
+                      error: str | None = None, output_path: str | None = None,
+                      input_path: str | None = None) -> None:
+        self._need_writer()
+        with self.state.transaction() as db:
+            self.state.set_item(db, source_hash, stage=stage, status=status, error=error,
+                                output_path=output_path, input_path=input_path,
+                                agency_code=self.agency_code)
+
+    def item(self, source_hash: str) -> dict | None:
+        return self.state.item(source_hash)
+
+    def next_sequence(self, record: RecordMetadata) -> int:
+        folder = self.layout.relative_folder(record, agency_code=self.agency_code)
+        rows = self.state.query("SELECT MAX(sequence) AS m FROM documents WHERE folder = ?",
+                                folder)
+        return (rows[0]["m"] or 0) + 1 if rows else 1
+
+    def find_sequence(self, record: RecordMetadata, pdf_sha256: str) -> int | None:
+        """The sequence of an archived document of this record with these PDF bytes."""
+        folder = self.layout.relative_folder(record, agency_code=self.agency_code)
+        rows = self.state.query("SELECT sequence FROM documents WHERE folder = ? AND sha256 = ?"
+                                " AND stage = 'done' ORDER BY version LIMIT 1", folder, pdf_sha256)
+        return rows[0]["sequence"] if rows else None
+
+    # --- adding ------------------------------------------------------------------------------
+    def add_document(self, record: RecordMetadata, document: DocumentMetadata, pdf_path: Path,
+                     *, source_hash: str, page_count: int, signatures: list[dict],
+                     quality: dict, verdict: str | None = None, sidecar_text: str | None = None,
+                     input_path: str | None = None) -> ArchivedDocument:
+        """Archive one signed PDF (crash-safe, idempotent). See the module docstring."""
+        self._need_writer()
+        pdf_path = Path(pdf_path)
+        folder_rel = self.layout.relative_folder(record, agency_code=self.agency_code)
+        folder = self.layout.record_folder(self.root, record, agency_code=self.agency_code)
+        stem = document_stem(record, document)
+        try:
+            sha, size = bag.sha256_file(pdf_path)
+        except OSError as exc:
+            raise ArchiveError(_("cannot read the document to archive ({reason})",
+                                 reason=exc.strerror), path=pdf_path) from None
+        sidecar = sidecar_text.encode("utf-8") if sidecar_text is not None else None
+        key = content_key(document, sha, sidecar)
+        rec = self.state.record(folder_rel)
+        if rec is not None and rec["record_code"] != record.fileCode:
+            raise ArchiveError(
+                _("the folder already holds record {other}, not {code}",
+                  other=rec["record_code"], code=record.fileCode), path=folder,
+                hint=_("Give the record its own code, or change [archive] layout."))
+        if rec is None and (folder / "bagit.txt").exists():
+            raise ArchiveError(_("the record folder exists but the archive state does not "
+                                 "know it"), path=folder,
+                               hint=_("Run `trams archive check` to find out why."))
+        versions = self.state.versions(folder_rel, document.sequence)
+        for old in versions:
+            if old["content_key"] == key:
+                return self._unchanged(old, record, document, source_hash, input_path)
+        version = versions[-1]["version"] + 1 if versions else 1
+        when = now()
+        pdf_name = versioned(stem, version, ".pdf")
+        json_name = versioned(stem, version, ".json")
+        side_name = versioned(stem, version, ".txt") if sidecar is not None else None
+        rkey = record_key(record)
+        record_version = rec["version"] if rec else 0
+        contents: dict[str, bytes | Path] = {pdf_name: pdf_path}
+        contents[json_name] = document_json(
+            record, document, version=version, pdf_name=pdf_name, sha256=sha, size=size,
+            page_count=page_count, signatures=signatures, verdict=verdict, quality=quality,
+            sidecar_name=side_name, source_hash=source_hash, archived_at=when,
+            previous=versions[-1]["pdf"] if versions else None)
+        if side_name:
+            contents[side_name] = sidecar
+        if rec is None or rec["record_key"] != rkey:
+            record_version += 1
+            contents[versioned(RECORD_JSON, record_version, ".json")] = record_json(
+                record, agency_code=self.agency_code, version=record_version, archived_at=when)
+        for name in contents:
+            if (folder / PAYLOAD_DIR / name).exists():
+                raise ArchiveError(_("a file unknown to the archive state is in the way"),
+                                   path=folder / PAYLOAD_DIR / name,
+                                   hint=_("Run `trams archive check` to find out why."))
+        txid = uuid.uuid4().hex
+        row = {
+            "txid": txid, "stage": "staging", "source_hash": source_hash, "folder": folder_rel,
+            "record_code": record.fileCode, "doc_code": document.doc_code(record),
+            "sequence": document.sequence, "version": version, "sha256": sha,
+            "content_key": key, "size": size, "page_count": page_count,
+            "signed": int(bool(signatures)), "verdict": verdict,
+            "mean_confidence": mean_confidence(quality),
+            "quality_verdict": quality.get("verdict"), "pdf": pdf_name,
+            "files": [{"name": n} for n in contents],
+            "record": {"version": record_version, "key": rkey,
+                       "organization": self.organization},
+            "agency_code": self.agency_code, "archived_at": when,
+        }
+        cols = ", ".join(row)
+        with self.state.transaction() as db:
+            db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(row))})",
+                       [json.dumps(v) if isinstance(v, list | dict) else v for v in row.values()])
+            self.state.set_item(db, source_hash, stage="archive", status="running",
+                                input_path=input_path, agency_code=self.agency_code)
+        fault("add.row_inserted")
+        try:
+            files = self._stage(txid, contents, sha)
+            with self.state.transaction() as db:
+                db.execute("UPDATE documents SET stage = 'staged', files = ? WHERE txid = ?",
+                           (json.dumps(files), txid))
+        except BaseException as exc:
+            self.abort(txid, error=str(exc))
+            if isinstance(exc, OSError):
+                raise storage_error(exc, self.staging(txid)) from None
+            raise
+        fault("state.staged")
+        row.update(stage="staged", files=files)
+        self.finish(row, recovering=False)
+        return self.archived(row, "archived")
+
+    def staging(self, txid: str) -> Path:
+        return self.meta / "staging" / txid
+
+    def _stage(self, txid: str, contents: dict[str, bytes | Path], sha: str) -> list[dict]:
+        folder = self.staging(txid)
+        folder.mkdir(parents=True)
+        files = []
+        for name, content in contents.items():
+            target = folder / name
+            if isinstance(content, Path):
+                _copy(content, target)
+                got, size = bag.sha256_file(target)
+                if got != sha:
+                    raise ArchiveError(_("the document changed while it was being archived"),
+                                       path=content, hint=_("Run the command again."))
+            else:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                try:
+                    os.write(fd, content)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                got, size = bag.sha256_file(target)
+                kind = ("stage.record_json_written" if name.startswith(RECORD_JSON + ".")
+                        else "stage.json_written" if name.endswith(".json")
+                        else "stage.sidecar_written")
+                fault(kind)
+            os.chmod(target, 0o444)
+            files.append({"name": name, "sha256": got, "size": size})
+        fsync_dir(folder)
+        fault("stage.done")
+        return files
+
+    def finish(self, row: dict, *, recovering: bool) -> None:
+        """Steps 3-6 for a ``staged`` transaction; idempotent (also used by the recovery)."""
+        from trams.archive.recovery import finish
+
+        finish(self, row, recovering=recovering)
+
+    def abort(self, txid: str, *, error: str) -> None:
+        """Roll back a transaction: remove what it linked and staged, mark the input failed."""
+        from trams.archive.recovery import abort
+
+        abort(self, txid, error=error)
+
+    def _unchanged(self, old: dict, record: RecordMetadata, document: DocumentMetadata,
+                   source_hash: str, input_path: str | None) -> ArchivedDocument:
+        head = self.journal_head()
+        try:
+            new_head = self.journal.append(head, "unchanged", doc_code=old["doc_code"],
+                                           record_code=old["record_code"], txid=old["txid"],
+                                           version=old["version"], sha256=old["sha256"],
+                                           source_sha256=source_hash)
+        except OSError as exc:
+            raise storage_error(exc, self.journal.path) from None
+        fault("duplicate.journaled")
+        with self.state.transaction() as db:
+            self.state.set_head(db, new_head)
+            self.state.set_item(db, source_hash, stage="archive", status="archived",
+                                output_path=str(Path(old["folder"]) / PAYLOAD_DIR / old["pdf"]),
+                                input_path=input_path, agency_code=self.agency_code)
+        return self.archived(old, "unchanged")
+
+    def archived(self, row: dict, status: str) -> ArchivedDocument:
+        folder = self.root / row["folder"]
+        json_name = row["pdf"][: -len(".pdf")] + ".json"
+        return ArchivedDocument(status=status, doc_code=row["doc_code"],
+                                record_code=row["record_code"], sequence=row["sequence"],
+                                version=row["version"], folder=folder,
+                                pdf=folder / PAYLOAD_DIR / row["pdf"],
+                                metadata=folder / PAYLOAD_DIR / json_name, sha256=row["sha256"])
+
+    # --- checking and reporting ----------------------------------------------------------
+    def check(self, *, deep: bool = False, verifier=None):  # noqa: ANN001 - see records.Verifier
+        from trams.archive.check import check
+
+        return check(self, deep=deep, verifier=verifier)
+
+    def stats(self, *, by: str = "month") -> list[dict]:
+        from trams.archive.stats import stats
+
+        return stats(self, by=by)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy ``src`` to a new file ``dst`` and fsync it (with fault and disk-full points)."""
+    with open(src, "rb") as fin, open(dst, "xb") as fout:
+        disk_full("stage.pdf")
+        if armed("stage.pdf_partial"):
+            fout.write(fin.read(max(1, os.fstat(fin.fileno()).st_size // 2)))
+            fout.flush()
+            fault("stage.pdf_partial")
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        fault("stage.pdf_written")
+        os.fsync(fout.fileno())
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a staging folder (its files are read-only, the folder is not)."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def is_temp(name: str) -> bool:
+    return name.startswith(TMP_PREFIX)
+
