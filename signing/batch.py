@@ -88,7 +88,7 @@ class SignerSession:
     def reserve_bytes(self) -> int:
         """Room for the CMS signature: sized from the certificates, no trial signature."""
         certs = sum(len(c.dump()) for c in self.key.signer.cert_registry)
-        return 4096 + certs + self.key.certificate.public_key.byte_size * 2
+        return 1536 + certs + self.key.certificate.public_key.byte_size * 2
 
 
 class SigningBatch:
@@ -109,14 +109,17 @@ class SigningBatch:
             fetcher_backend=self._backend)
         self._timestampers: dict[TsaSpec, FallbackTimeStamper] = {}
         self._closed = False
+        self._offline: ValidationContext | None = None
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(coro)
 
     def offline_context(self) -> ValidationContext:
         """Validation with the batch's trust roots and no network (integrity checks)."""
-        return build_validation_context(self.trust_roots, intermediates=self.intermediates,
-                                        allow_fetching=False)
+        if self._offline is None:
+            self._offline = build_validation_context(
+                self.trust_roots, intermediates=self.intermediates, allow_fetching=False)
+        return self._offline
 
     def timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
         if not tsa.urls:
@@ -128,6 +131,17 @@ class SigningBatch:
         if stamper is None:
             stamper = self._timestampers[tsa] = FallbackTimeStamper(tsa, session=self._http)
         return stamper
+
+    async def timestamp_size(self, stamper: FallbackTimeStamper) -> int:
+        """Room for the signature timestamp token: the size of a real token from this TSA
+        (fetched once per batch and cached by pyHanko), plus a margin."""
+        from pyhanko.sign import DEFAULT_MD
+
+        try:
+            token = await stamper.async_dummy_response(DEFAULT_MD)
+        except (TimestampRequestError, OSError):
+            raise unreachable_tsa(TsaSpec(urls=stamper.urls)) from None
+        return len(token.dump()) + 1024
 
     def ensure_timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
         """Reach a TSA now (once per batch), so an unreachable one fails before any file."""

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
-from pyhanko_certvalidator import ValidationContext
 
 from trams.errors import SigningError
 from trams.i18n import _
@@ -73,21 +71,41 @@ def prior_widget(reader: PdfFileReader, signatures, preferred_field: str) -> Lea
     return None
 
 
-async def validate_integrity(data: bytes, context: ValidationContext, *, path: Path) -> int:
-    """Check that every signature and document timestamp in ``data`` is intact and
-    cryptographically valid; raise :class:`SigningError` otherwise. Returns how many."""
+async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
+    """Check that every signature and document timestamp in ``data`` is intact (its byte
+    ranges hash to the signed digest, the ranges cover the file but the /Contents hole) and
+    cryptographically valid; raise :class:`SigningError` otherwise. Returns how many.
+
+    No trust decision here: the signer passed its pre-signing checks; this catches a
+    broken write (wrong reserved size, corrupted stream, a later update breaking an
+    earlier signature).
+    """
     from io import BytesIO
+
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+    from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
     reader = PdfFileReader(BytesIO(data), strict=False)
     count = 0
     for sig in reader.embedded_signatures:
-        if sig.sig_object_type == "/DocTimeStamp":
-            status = await async_validate_pdf_timestamp(sig, validation_context=context,
-                                                        skip_diff=True)
-        else:
-            status = await async_validate_pdf_signature(sig, signer_validation_context=context,
-                                                        skip_diff=True)
-        if not (status.intact and status.valid):
+        try:
+            if sig.sig_object_type == "/DocTimeStamp":
+                status = await async_validate_pdf_timestamp(sig, validation_context=context,
+                                                            skip_diff=True)
+                intact, valid = status.intact, status.valid
+                if not intact or not valid:
+                    raise ValueError("document timestamp broken")
+                count += 1
+                continue
+            sig.compute_integrity_info(skip_diff=True)
+            content_type = sig.signed_data["encap_content_info"]["content_type"].native
+            intact, valid = validate_sig_integrity(
+                sig.signer_info, sig.signer_cert, expected_content_type=content_type,
+                actual_digest=sig.compute_digest())
+        except (SignatureValidationError, ValueError):
+            intact = valid = False
+        if not (intact and valid):
             raise SigningError(
                 _("the written signature '{field}' does not validate; nothing was written",
                   field=sig.field_name), path=path,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -130,12 +130,16 @@ def sign_document(src: Path, dst: Path, *, steps: Sequence[tuple[SignSpec, Signe
     records = []
     warnings: list[str] = []
     for index, (spec, session) in enumerate(steps):
+        if spec.level == "B-LTA" and index < len(steps) - 1:
+            # the last signature's document timestamp covers the earlier ones as well
+            spec = replace(spec, level="B-LT")
         moment = (signing_time or now_vn()).replace(microsecond=0)
         data, record = batch.run(_async_sign(data, spec, session, moment, src,
                                              text_layer_path=src if index == 0 else None))
         records.append(record)
         warnings.extend(session.warnings)
-    checked = batch.run(validate_integrity(data, batch.offline_context(), path=src))
+    checked = batch.run(validate_integrity(data, path=src,
+                                                context=batch.offline_context()))
     with atomic_path(dst) as tmp:
         tmp.write_bytes(data)
     return SignResult(src, dst, tuple(records), checked, tuple(warnings))
@@ -200,7 +204,7 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
     meta = PdfSignatureMetadata(
         field_name=spec.field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=spec.reason, embed_validation_info=long_term,
-        use_pades_lta=spec.level == "B-LTA",
+        use_pades_lta=spec.level == "B-LTA", timestamp_field_name="DocTimestamp",
         validation_context=batch.validation_context if long_term else None,
         dss_settings=DSSContentSettings(
             placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
@@ -215,7 +219,9 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
         pdf_session = signer.init_signing_session(writer)
         pdf_session.system_time = moment
         info = await pdf_session.perform_presign_validation(writer)
-        reserve = session.reserve_bytes + (8192 if stamper else 0)
+        # pyHanko counts the reservation in hex digits: two per byte of the CMS object.
+        reserve = 2 * (session.reserve_bytes
+                       + (await batch.timestamp_size(stamper) if stamper else 0))
         tbs = pdf_session.prepare_tbs_document(
             validation_info=info, bytes_reserved=reserve,
             appearance_text_params=ap.text_params(look))

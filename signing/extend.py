@@ -1,0 +1,98 @@
+"""`trams sign --extend`: keep old signatures verifiable as their timestamps age.
+
+Adds current validation data (certificates, OCSP responses, CRLs) for every signature and
+for the last document timestamp to the DSS, then a fresh document timestamp over it all
+(PAdES B-LTA renewal, ETSI EN 319 142-1). Incremental updates only: nothing signed changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import PdfTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import dss
+
+from trams.errors import InputError, SigningError
+from trams.fs import atomic_path
+from trams.i18n import _
+from trams.signing.batch import SigningBatch, TsaSpec, unreachable_tsa
+from trams.signing.inspect import validate_integrity
+
+TIMESTAMP_FIELD = "ArchiveTimestamp"
+
+
+@dataclass(frozen=True)
+class ExtendResult:
+    source: Path
+    output: Path
+    signatures_extended: int
+    signatures_validated: int
+    tsa_url: str | None
+
+    def to_dict(self) -> dict:
+        return {"source": str(self.source), "output": str(self.output),
+                "signatures_extended": self.signatures_extended,
+                "signatures_validated": self.signatures_validated, "tsa_url": self.tsa_url}
+
+
+def extend_pdf(src: Path, dst: Path, *, batch: SigningBatch, tsa: TsaSpec) -> ExtendResult:
+    """Add validation data and a fresh document timestamp to an already signed PDF."""
+    src, dst = Path(src), Path(dst)
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
+                         path=src, hint=_("Check the path and permissions.")) from None
+    stamper = batch.timestamper(tsa)
+    data, count = batch.run(_async_extend(data, batch, stamper, tsa, src))
+    checked = batch.run(validate_integrity(data, path=src,
+                                                context=batch.offline_context()))
+    with atomic_path(dst) as tmp:
+        tmp.write_bytes(data)
+    return ExtendResult(src, dst, count, checked, stamper.last_url)
+
+
+async def _async_extend(data: bytes, batch: SigningBatch, stamper, tsa: TsaSpec, src: Path):
+    context = batch.validation_context
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    signatures = reader.embedded_regular_signatures
+    if not signatures:
+        raise InputError(_("the file has no signature to extend"), path=src,
+                         hint=_("Sign it first with `trams sign`."))
+    buffer = BytesIO(data)
+    try:
+        for index in range(len(signatures)):
+            # re-read: each DSS update is appended to the same buffer
+            current = PdfFileReader(buffer, strict=False).embedded_regular_signatures[index]
+            await dss.async_add_validation_info(current, context, in_place=True,
+                                                add_vri_entry=False)
+        reader = PdfFileReader(buffer, strict=False)
+        stamper_pdf = PdfTimeStamper(stamper, field_name=_next_field(reader))
+        await stamper_pdf.async_update_archival_timestamp_chain(reader, context, in_place=True)
+    except TimestampRequestError:
+        raise unreachable_tsa(tsa) from None
+    except PyHankoSigningError as exc:
+        if isinstance(exc.__cause__, TimestampRequestError):
+            raise unreachable_tsa(tsa) from None
+        raise SigningError(_("cannot extend the signatures: {reason}", reason=str(exc)),
+                           path=src, hint=_("Run again with --verbose and report the output.")
+                           ) from exc
+    except (ValueError, OSError) as exc:
+        raise SigningError(_("cannot extend the signatures: {reason}", reason=str(exc)),
+                           path=src, hint=_("Check that the signers' certificates can still "
+                                            "be validated (trust roots, revocation)."
+                                            )) from exc
+    return buffer.getvalue(), len(signatures)
+
+
+def _next_field(reader: PdfFileReader) -> str:
+    names = {s.field_name for s in reader.embedded_signatures}
+    n = 1
+    while f"{TIMESTAMP_FIELD}{n}" in names:
+        n += 1
+    return f"{TIMESTAMP_FIELD}{n}"
