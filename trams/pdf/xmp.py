@@ -212,9 +212,16 @@ def read_metadata(xmp: bytes) -> tuple[RecordMetadata | None, DocumentMetadata |
         uri, _, name = element.tag[1:].partition("}")
         if uri in found:
             found[uri][name] = element.text or ""
-    record = RecordMetadata.model_validate(found[NS_RECORD]) if found[NS_RECORD] else None
-    doc = DocumentMetadata.model_validate(found[NS_DOCUMENT]) if found[NS_DOCUMENT] else None
-    return record, doc
+    def build(model, values: dict[str, str]):
+        if not values:
+            return None
+        # an absent property was None when written, even where the model's default is not
+        absent = {name: None for name, info in model.model_fields.items()
+                  if name not in values and not info.is_required() and info.default is not None
+                  and name != "sequence"}
+        return model.model_validate({**absent, **values})
+
+    return build(RecordMetadata, found[NS_RECORD]), build(DocumentMetadata, found[NS_DOCUMENT])
 
 
 def now() -> datetime:

@@ -1,0 +1,68 @@
+"""`trams ocr` end to end on a reference page (real scanning package, real Tesseract)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pdf_helpers import best_cer, pdftotext
+
+from trams.cli.main import run
+from trams.pdf.xmp import read_metadata
+
+
+@pytest.fixture(scope="module")
+def one_scan(ref_dir: Path, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("in")
+    for suffix in (".tif", ".gt.txt", ".gt_rows.txt"):
+        shutil.copy(ref_dir / f"page02{suffix}", folder / f"page02{suffix}")
+    return folder / "page02.tif"
+
+
+def test_ocr_writes_named_pdfa_with_sidecar_and_report(one_scan, tmp_path, capsys) -> None:
+    meta = tmp_path / "meta.toml"
+    meta.write_text('[record]\nfileCode = "000.00.00.H42.2024.HS-01"\n'
+                    'title = "Hồ sơ thử"\n[[documents]]\nsequence = 12\n'
+                    'subject = "Về việc giao đất ở"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code = run(["ocr", str(one_scan), "-o", str(out), "--metadata", str(meta), "--sidecar",
+                "--report", "--json", "--jobs", "1", "--pdfa", "1b"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    summary = json.loads(captured.out)
+    assert summary["schema_version"] == 1 and summary["kind"] == "ocr"
+    stem = "000.00.00.H42.2024.HS-01.0000012"
+    pdf_path = out / f"{stem}.pdf"
+    assert summary["documents"][0]["pdf"]["path"] == str(pdf_path)
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{stem}.pdf", f"{stem}.quality.json", f"{stem}.txt"]
+    with pikepdf.open(pdf_path) as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == "1"
+        record, doc = read_metadata(pdf.Root.Metadata.read_bytes())
+    assert record.title == "Hồ sơ thử" and doc.subject == "Về việc giao đất ở"
+    gt = one_scan.with_name("page02.gt.txt")
+    assert best_cer(gt, pdftotext(pdf_path)) <= 0.01
+    assert best_cer(gt, (out / f"{stem}.txt").read_text(encoding="utf-8")) <= 0.01
+    report = json.loads((out / f"{stem}.quality.json").read_text(encoding="utf-8"))
+    assert report["pages"][0]["word_count"] > 100 and report["pdf"]["pages"] == 1
+
+
+def test_unsafe_file_code_fails_without_output(one_scan, tmp_path, capsys) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"record": {"fileCode": "../../escape"}}), encoding="utf-8")
+    out = tmp_path / "out"
+    code = run(["ocr", str(one_scan), "-o", str(out), "--metadata", str(meta), "--json",
+                "--jobs", "1", "--no-deskew"])
+    captured = capsys.readouterr()
+    assert code == 4  # ExitCode.INPUT: nothing was written
+    summary = json.loads(captured.out)
+    assert summary["documents"] == [] and "escape" in summary["failures"][0]["message"]
+    assert not any(out.iterdir())
+    assert not (tmp_path / "escape.0000001.pdf").exists()
+
+
+def test_bad_level_is_refused(one_scan, tmp_path) -> None:
+    assert run(["ocr", str(one_scan), "-o", str(tmp_path), "--pdfa", "3b"]) == 4
