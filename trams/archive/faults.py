@@ -62,20 +62,23 @@ def _target() -> tuple[str, int] | None:
     return _spec  # type: ignore[return-value]
 
 
-def fault(point: str) -> None:
-    """Kill the process (SIGKILL) if ``TRAMS_FAULT`` names this point (and occurrence)."""
+def hit(point: str) -> bool:
+    """Count one passage through ``point``; True when this is the one to kill at."""
     target = _target()
     if target is None or target[0] != point:
-        return
+        return False
     _counts[point] = _counts.get(point, 0) + 1
-    if _counts[point] == target[1]:
-        os.kill(os.getpid(), signal.SIGKILL)
+    return _counts[point] == target[1]
 
 
-def armed(point: str) -> bool:
-    """True when the next :func:`fault` call at ``point`` would kill (for partial writes)."""
-    target = _target()
-    return target is not None and target[0] == point and _counts.get(point, 0) + 1 == target[1]
+def kill_now() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fault(point: str) -> None:
+    """Kill the process (SIGKILL) if ``TRAMS_FAULT`` names this point (and occurrence)."""
+    if hit(point):
+        kill_now()
 
 
 def reset() -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from trams.archive.faults import armed, disk_full, fault
+from trams.archive.faults import disk_full, fault, hit, kill_now
 
 GENESIS = "0" * 64
 
@@ -108,10 +108,10 @@ class Journal:
             size = os.fstat(fd).st_size
             try:
                 disk_full("journal.append")
-                if armed("journal.partial_line"):
+                if hit("journal.partial_line"):  # a torn append, then kill -9
                     os.write(fd, data[: len(data) // 2])
                     os.fsync(fd)
-                    fault("journal.partial_line")
+                    kill_now()
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 from trams.archive import bag
-from trams.archive.faults import armed, disk_full, fault
+from trams.archive.faults import disk_full, fault, hit, kill_now
 from trams.archive.journal import Head, Journal
 from trams.archive.layout import (
     PAYLOAD_DIR,
@@ -355,10 +355,10 @@ def _copy(src: Path, dst: Path) -> None:
     """Copy ``src`` to a new file ``dst`` and fsync it (with fault and disk-full points)."""
     with open(src, "rb") as fin, open(dst, "xb") as fout:
         disk_full("stage.pdf")
-        if armed("stage.pdf_partial"):
+        if hit("stage.pdf_partial"):  # a torn copy: half the bytes, then kill -9
             fout.write(fin.read(max(1, os.fstat(fin.fileno()).st_size // 2)))
             fout.flush()
-            fault("stage.pdf_partial")
+            kill_now()
         shutil.copyfileobj(fin, fout, 1 << 20)
         fout.flush()
         fault("stage.pdf_written")

@@ -1,0 +1,82 @@
+"""Helpers for archive tests: small fake PDFs, specs for the crash worker, invariants."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import bagit
+
+from trams.archive import Archive
+from trams.archive.journal import Journal
+from trams.fs import TMP_PREFIX
+
+WORKER = Path(__file__).with_name("worker.py")
+AGENCY = "H42"
+
+
+def fake_pdf(path: Path, text: str, size: int = 0) -> Path:
+    """A small file that looks like a PDF (the archive never parses PDFs)."""
+    body = f"%PDF-1.7\n% {text}\n".encode() + b"x" * size + b"\n%%EOF\n"
+    path.write_bytes(body)
+    return path
+
+
+def make_spec(tmp: Path, root: Path, n_records: int = 2, per_record: int = 2) -> Path:
+    docs = []
+    for r in range(1, n_records + 1):
+        record = {"fileCode": f"H42.2025.HS{r:02d}", "title": f"Hồ sơ số {r}",
+                  "startDate": "01/03/2025"}
+        for s in range(1, per_record + 1):
+            pdf = fake_pdf(tmp / f"r{r}-d{s}.pdf", f"record {r} document {s}", size=3000)
+            docs.append({"record": record, "sequence": s, "pdf": str(pdf),
+                         "source": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+                         "sidecar": f"văn bản {r}.{s}" if s % 2 else None})
+    spec = tmp / "spec.json"
+    spec.write_text(json.dumps({"root": str(root), "agency": AGENCY, "docs": docs}))
+    return spec
+
+
+def run_worker(spec: Path, fault: str | None = None, timeout: float = 60) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAMS_FAULT")}
+    if fault:
+        env["TRAMS_FAULT"] = fault
+    return subprocess.run([sys.executable, str(WORKER), str(spec)], env=env,
+                          capture_output=True, timeout=timeout).returncode
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(TMP_PREFIX)]
+
+
+def assert_archive_complete(spec: Path) -> None:
+    """Every document of the spec archived exactly once, and the archive checks clean."""
+    data = json.loads(spec.read_text())
+    root = Path(data["root"])
+    with Archive.open(root, agency_code=AGENCY, writer=False) as archive:
+        report = archive.check()
+        assert report.ok, [p.to_dict() for p in report.problems]
+        assert report.problems == ()
+        docs = archive.state.documents()
+        assert archive.state.pending() == []
+        for doc in data["docs"]:
+            assert archive.is_done(doc["source"])
+    assert len(docs) == len(data["docs"])  # exactly once: no second version, no duplicate
+    expected = {hashlib.sha256(Path(d["pdf"]).read_bytes()).hexdigest() for d in data["docs"]}
+    assert {d["sha256"] for d in docs} == expected
+    assert all(d["version"] == 1 for d in docs)
+    assert temp_files(root) == []
+    assert list((root / ".trams" / "staging").iterdir()) == []
+    chain = Journal(root / ".trams" / "journal.jsonl").verify()
+    assert chain.broken_at is None and not chain.torn_tail
+    archived = [e for e in Journal(root / ".trams" / "journal.jsonl").entries()
+                if e["event"] == "archived"]
+    assert len(archived) == len(data["docs"])
+    for folder in {root / d["folder"] for d in docs}:
+        bagit.Bag(str(folder)).validate()  # full fixity, the reference implementation
+        for pdf in (folder / "data").glob("*.pdf"):
+            assert pdf.stat().st_mode & 0o777 == 0o444
