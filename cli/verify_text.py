@@ -39,7 +39,8 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
         if s.changes_after == "disallowed":
             changes += ": " + "; ".join(n.text(lang) for n in s.changes)
         indication = s.indication + (f"\n{s.sub_indication}" if s.sub_indication else "")
-        table.add_row(s.field_name, signer, s.timestamp.time.isoformat(timespec="seconds") if s.timestamp else "",
+        stamp = s.timestamp.time.isoformat(timespec="seconds") if s.timestamp else ""
+        table.add_row(s.field_name, signer, stamp,
                       coverage_text(s, lang), changes, revocation_text(s, lang), s.level,
                       f"[{STYLE[s.indication]}]{_esc(indication)}[/]")
     console.print(table)
