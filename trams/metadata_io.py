@@ -101,7 +101,7 @@ def _from_mapping(data: dict, path: Path) -> MetadataFile:
     unknown = set(data) - {"record", "document", "documents"}
     if unknown:
         raise _error(path, _("unknown keys: {keys}", keys=", ".join(sorted(unknown))))
-    shared = _validate(RecordMetadata, data["record"], path, "record") if "record" in data \
+    shared = _validate(RecordMetadata, data["record"], path, _("record")) if "record" in data \
         else None
     docs = data.get("documents", [])
     if "document" in data:
@@ -115,10 +115,11 @@ def _from_mapping(data: dict, path: Path) -> MetadataFile:
         item = dict(item)
         source = item.pop("source", None)
         own = item.pop("record", None)
-        record = _validate(RecordMetadata, own, path, f"document {n} record") if own else shared
+        record = _validate(RecordMetadata, own, path,
+                                                   _("record of document {n}", n=n)) if own else shared
         if record is None:
             raise _error(path, _("document {n} has no record (fileCode)", n=n))
-        document = _validate(DocumentMetadata, item, path, f"document {n}")
+        document = _validate(DocumentMetadata, item, path, _("document {n}", n=n))
         entries.append(MetadataEntry(record, document, str(source) if source else None))
     if shared is None and not entries:
         raise _error(path, _("no [record] and no documents"))
@@ -151,8 +152,8 @@ def _from_csv(text: str, path: Path) -> MetadataFile:
             else:
                 raise _error(path, _("unknown column '{column}'", column=column))
         entries.append(MetadataEntry(
-            _validate(RecordMetadata, record, path, f"line {n}"),
-            _validate(DocumentMetadata, document, path, f"line {n}"), source))
+            _validate(RecordMetadata, record, path, _("line {n}", n=n)),
+            _validate(DocumentMetadata, document, path, _("line {n}", n=n)), source))
     return MetadataFile(path, tuple(entries))
 
 
