@@ -1,0 +1,123 @@
+"""Sign many files in one process: open each key source once, sign every file in order
+(leader or officer first, then the agency), keep going past a bad file, report all.
+
+This is what `trams sign` and the pipeline call; the CLI only gathers flags and secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trams.config import KeySourceConfig, TramsConfig
+from trams.errors import (
+    ConfigError, InputError, SigningError, SigningPolicyError, StorageError, TramsError,
+)
+from trams.i18n import _
+from trams.signing.appearance import AppearanceOptions
+from trams.signing.batch import SigningBatch, TsaSpec
+from trams.signing.keys import require_source
+from trams.signing.sign import SignResult, SignSpec, sign_document
+from trams.signing.trust import load_certificates
+
+log = logging.getLogger(__name__)
+PROFILE_ROLES = {"issued": ("leader", "agency"), "dossier": ("officer", "agency"),
+                 "copy": ("agency",), "attachment": ("agency",)}
+# Errors that concern one file: record and go on. Others (keys, network) stop the batch.
+PER_FILE_ERRORS = (InputError, SigningPolicyError, SigningError, StorageError)
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: Path
+    error: TramsError
+
+    def to_dict(self) -> dict:
+        return {"source": str(self.source), "error": type(self.error).__name__,
+                "exit_code": int(self.error.exit_code), "message": self.error.one_line()}
+
+
+@dataclass
+class BatchReport:
+    results: list[SignResult] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"signed": [r.to_dict() for r in self.results],
+                "failed": [f.to_dict() for f in self.failures], "warnings": self.warnings}
+
+
+def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequence[str],
+                tsa: TsaSpec, sources: dict[str, KeySourceConfig],
+                doc_number: str | None = None, copy_type: str | None = None,
+                agency_name: str | None = None) -> list[SignSpec]:
+    """One SignSpec per role, appearance options from the key sources and config."""
+    allowed = PROFILE_ROLES[profile]
+    for role in roles:
+        if role not in allowed:
+            raise ConfigError(_("the {profile} profile has no {role} signature",
+                                profile=profile, role=role),
+                              hint=_("issued: leader then agency; dossier: officer then "
+                                     "agency; copy and attachment: agency only."))
+    specs = []
+    for role in [r for r in allowed if r in roles]:
+        source = sources[role]
+        options = AppearanceOptions(
+            image=source.image, image_width_mm=source.image_width_mm, title=source.title,
+            signature_box=config.signing.signature_box if role == "leader" else None,
+            agency_name=agency_name or config.agency.name or None,
+            copy_type=copy_type or config.signing.copy_type, doc_number=doc_number)
+        specs.append(SignSpec(role=role, profile=profile, level=level,  # type: ignore[arg-type]
+                              appearance=options, tsa=tsa))
+    return specs
+
+
+def sign_files(inputs: Sequence[Path], outdir: Path, *, config: TramsConfig,
+               specs: Sequence[SignSpec], sources: dict[str, KeySourceConfig],
+               secrets: dict[str, str | None], extra_roots: Sequence[Path] = (),
+               on_progress: Callable[[SignResult | Failure], None] | None = None
+               ) -> BatchReport:
+    """Open the key sources once, then sign each input into ``outdir`` (same file name)."""
+    roots = load_certificates([*config.trust.roots, *extra_roots])
+    if not roots:
+        raise ConfigError(_("no trust root is configured"),
+                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
+    intermediates = load_certificates(config.trust.intermediates)
+    report = BatchReport()
+    with SigningBatch(trust_roots=roots, intermediates=intermediates,
+                      on_certificate_problem=config.signing.on_certificate_problem) as batch, \
+            ExitStack() as stack:
+        sessions = {}
+        for spec in specs:
+            source = require_source(sources.get(spec.role), spec.role)
+            sessions[spec.role] = stack.enter_context(
+                batch.open_signer(source, secret=secrets.get(spec.role)))
+            report.warnings.extend(sessions[spec.role].warnings)
+        if any(s.needs_timestamp for s in specs):
+            batch.ensure_timestamper(specs[0].tsa)
+        steps = [(spec, sessions[spec.role]) for spec in specs]
+        for src in inputs:
+            dst = outdir / Path(src).name
+            try:
+                if dst.resolve() == Path(src).resolve():
+                    raise InputError(_("the output would overwrite the input"), path=src,
+                                     hint=_("Choose another output folder with -o."))
+                result = sign_document(Path(src), dst, steps=steps)
+            except PER_FILE_ERRORS as exc:
+                failure = Failure(Path(src), exc)
+                report.failures.append(failure)
+                log.warning("%s", exc.one_line())
+                if on_progress:
+                    on_progress(failure)
+                continue
+            report.results.append(result)
+            if on_progress:
+                on_progress(result)
+    return report
+
+
+__all__ = ["BatchReport", "Failure", "build_specs", "sign_files", "PROFILE_ROLES"]
