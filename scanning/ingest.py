@@ -64,6 +64,19 @@ def _check_readable(path: Path) -> None:
                          hint=_("Copy it again from the scanner or scan the paper again."))
 
 
+SIGNATURES = (b"II*\x00", b"MM\x00*", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
+
+
+def _known_signature(path: Path) -> bool:
+    """The file starts like an image TRAMS reads (so it is damaged, not foreign)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return any(head.startswith(sig) for sig in SIGNATURES)
+
+
 def _open_image(path: Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
@@ -74,6 +87,8 @@ def _open_image(path: Path) -> Image.Image:
                          hint=_("This may be a decompression bomb; scan the page again at "
                                 "200-600 dpi.")) from None
     except UnidentifiedImageError:
+        if _known_signature(path):
+            raise damaged(path, _("the image data cannot be decoded")) from None
         raise InputError(_("not an image format TRAMS reads"), path=path,
                          hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF.")) from None
     except OSError as exc:
