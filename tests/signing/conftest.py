@@ -53,7 +53,7 @@ def secrets_env():
 
 
 def write_config(folder: Path, pki, *, leader: str = "leader", agency: str = "agency",
-                 officer: str = "officer", extra: str = "", tsa: str | None = None,
+                 extra: str = "", tsa: str | None = None,
                  leader_src: str | None = None, agency_src: str | None = None) -> Path:
     """A trams.toml for the demo PKI (secrets by environment variable name only)."""
     tsa = tsa or pki.tsa_url()
@@ -83,11 +83,6 @@ title = "CHỦ TỊCH"
 [signing.agency]
 {agency_src}image = "{IMAGES / 'agency-seal.png'}"
 image_width_mm = 36
-
-[signing.officer]
-kind = "pkcs12"
-path = "{pki.p12(officer)}"
-secret_env = "TRAMS_TEST_P12"
 """
     path = folder / "trams.toml"
     path.write_text(text, encoding="utf-8")
