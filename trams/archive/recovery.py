@@ -90,20 +90,25 @@ def finish(a: Archive, row: dict, *, recovering: bool) -> None:
                 fault("recover.journal_appended")
     except (OSError, TramsError) as exc:
         if not recovering:
+            a.release_reserve()  # room to undo, even on a full disk
             abort(a, row["txid"], error=str(exc))
         if isinstance(exc, OSError):
             raise storage_error(exc, folder) from None
         raise
     output = f"{row['folder']}/{PAYLOAD_DIR}/{row['pdf']}"
-    with a.state.transaction() as db:
-        db.execute("UPDATE documents SET stage = 'done' WHERE txid = ?", (row["txid"],))
-        a.state.set_item(db, row["source_hash"], stage="archive", status="archived",
-                         output_path=output, agency_code=row["agency_code"])
-        db.execute("INSERT OR REPLACE INTO records (folder, record_code, agency_code, version,"
-                   " record_key) VALUES (?, ?, ?, ?, ?)",
-                   (row["folder"], row["record_code"], row["agency_code"],
-                    row["record"]["version"], row["record"]["key"]))
-        a.state.set_head(db, head)
+
+    def commit() -> None:
+        with a.state.transaction() as db:
+            db.execute("UPDATE documents SET stage = 'done' WHERE txid = ?", (row["txid"],))
+            a.state.set_item(db, row["source_hash"], stage="archive", status="archived",
+                             output_path=output, agency_code=row["agency_code"])
+            db.execute("INSERT OR REPLACE INTO records (folder, record_code, agency_code,"
+                       " version, record_key) VALUES (?, ?, ?, ?, ?)",
+                       (row["folder"], row["record_code"], row["agency_code"],
+                        row["record"]["version"], row["record"]["key"]))
+            a.state.set_head(db, head)
+
+    a.commit_with_reserve(commit)  # the document is in its bag and the journal: keep it
     fault("state.done")
     from trams.archive.store import remove_tree
 
@@ -183,7 +188,10 @@ def recover(a: Archive) -> None:
         if entries[stored.seq].get("prev") == stored.hash:
             with a.state.transaction() as db:
                 a.state.set_head(db, report.head)
-    for row in a.state.pending():
+    pending = a.state.pending()
+    if pending:
+        a.release_reserve()  # finishing or undoing must not fail for want of space
+    for row in pending:
         folder = a.root / row["folder"]
         if row["stage"] == "staged" and _staged_ok(a, row):
             finish(a, row, recovering=True)

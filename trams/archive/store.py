@@ -47,10 +47,13 @@ from trams.archive.records import (
     record_key,
 )
 from trams.archive.state import State, now
-from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError
+from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
 from trams.fs import TMP_PREFIX, fsync_dir, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
+
+
+RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
 
 
 class Archive:
@@ -125,6 +128,30 @@ class Archive:
         self.state = State(self.meta / "state.sqlite", readonly=not self.writer)
         if self.writer:
             self._recover()
+            self.ensure_reserve()
+
+    def ensure_reserve(self) -> None:
+        """Keep RESERVE_BYTES of disk in ``.trams/reserve``; refuse to write without it.
+
+        On a full disk the reserve is released (:meth:`release_reserve`) so that undoing a
+        half-done add and recording it in the state database always has room.
+        """
+        path = self.meta / "reserve"
+        try:
+            if path.exists() and path.stat().st_size >= RESERVE_BYTES:
+                return
+            with open(path, "wb") as fh:
+                block = b"\0" * 65536
+                for _i in range(RESERVE_BYTES // len(block)):
+                    fh.write(block)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise storage_error(exc, self.meta) from None
+
+    def release_reserve(self) -> None:
+        (self.meta / "reserve").unlink(missing_ok=True)
 
     def _recover(self) -> None:
         from trams.archive.recovery import recover
@@ -231,6 +258,7 @@ class Archive:
                 raise ArchiveError(_("a file unknown to the archive state is in the way"),
                                    path=folder / PAYLOAD_DIR / name,
                                    hint=_("Run `trams archive check` to find out why."))
+        self.ensure_reserve()
         txid = uuid.uuid4().hex
         row = {
             "txid": txid, "stage": "staging", "source_hash": source_hash, "folder": folder_rel,
@@ -258,6 +286,7 @@ class Archive:
                 db.execute("UPDATE documents SET stage = 'staged', files = ? WHERE txid = ?",
                            (json.dumps(files), txid))
         except BaseException as exc:
+            self.release_reserve()  # room to undo, even on a full disk
             self.abort(txid, error=str(exc))
             if isinstance(exc, OSError):
                 raise storage_error(exc, self.staging(txid)) from None
@@ -266,6 +295,14 @@ class Archive:
         row.update(stage="staged", files=files)
         self.finish(row, recovering=False)
         return self.archived(row, "archived")
+
+    def commit_with_reserve(self, commit) -> None:  # noqa: ANN001 - a no-argument callable
+        """Run a state commit; on a full disk release the reserve and try once more."""
+        try:
+            commit()
+        except StorageError:
+            self.release_reserve()
+            commit()
 
     def staging(self, txid: str) -> Path:
         return self.meta / "staging" / txid
@@ -323,11 +360,15 @@ class Archive:
         except OSError as exc:
             raise storage_error(exc, self.journal.path) from None
         fault("duplicate.journaled")
-        with self.state.transaction() as db:
-            self.state.set_head(db, new_head)
-            self.state.set_item(db, source_hash, stage="archive", status="archived",
-                                output_path=str(Path(old["folder"]) / PAYLOAD_DIR / old["pdf"]),
-                                input_path=input_path, agency_code=self.agency_code)
+
+        def commit() -> None:
+            with self.state.transaction() as db:
+                self.state.set_head(db, new_head)
+                self.state.set_item(db, source_hash, stage="archive", status="archived",
+                                    output_path=f"{old['folder']}/{PAYLOAD_DIR}/{old['pdf']}",
+                                    input_path=input_path, agency_code=self.agency_code)
+
+        self.commit_with_reserve(commit)
         return self.archived(old, "unchanged")
 
     def archived(self, row: dict, status: str) -> ArchivedDocument:
