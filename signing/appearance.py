@@ -112,8 +112,9 @@ def _font(font: Path):
 
 
 def _text_box_top(page: PageGeometry, text: str, font: Path, *, right: bool) -> Box:
-    width = _text_width(text, font) + 8
-    height = LEADING * len(text.splitlines()) + 8
+    # pyHanko's text box adds 10 pt of padding on each side; the layout adds 4 pt margins
+    width = _text_width(text, font) + 20 + 8 + 2
+    height = LEADING * len(text.splitlines()) + 20 + 8
     top = page.height - MARGIN_PT
     if right:
         x1 = page.width - MARGIN_PT
