@@ -91,19 +91,15 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
                           hint=_("Install it with: sudo apt install fonts-dejavu-core"))
 
 
-def _vi(message: str) -> str:
-    # Sheets are paper for Vietnamese archives: always printed in Vietnamese.
-    return translate_to("vi", message)
-
-
 def render_coversheet(sheet: CoverSheet) -> Image.Image:
-    """The sheet as a 300 dpi A4 bilevel image."""
+    """The sheet as a 300 dpi A4 bilevel image, always in Vietnamese (paper for Vietnamese
+    archives, whatever the language of the messages)."""
     page = Image.new("L", A4_PX, 255)
     draw = ImageDraw.Draw(page)
     title, body, small = _font(80), _font(50), _font(38)
     margin = 236
-    draw.text((A4_PX[0] // 2, margin), _vi("DOCUMENT SEPARATOR SHEET"), font=title, fill=0,
-              anchor="ma")
+    heading = translate_to("vi", "DOCUMENT SEPARATOR SHEET")
+    draw.text((A4_PX[0] // 2, margin), heading, font=title, fill=0, anchor="ma")
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
     qr.add_data(sheet.payload().encode("utf-8"))
     qr.make(fit=True)
@@ -116,14 +112,15 @@ def render_coversheet(sheet: CoverSheet) -> Image.Image:
     y = top + qr_img.height + 80
     doc = sheet.document
     rows = [
-        (_vi("Record code"), sheet.record.fileCode),
-        (_vi("Sequence in the record"), str(doc.sequence)),
-        (_vi("Document type"), doc.typeName or "-"),
-        (_vi("Number and notation"),
+        (translate_to("vi", "Record code"), sheet.record.fileCode),
+        (translate_to("vi", "Sequence in the record"), str(doc.sequence)),
+        (translate_to("vi", "Document type"), doc.typeName or "-"),
+        (translate_to("vi", "Number and notation"),
          "/".join(v for v in (doc.codeNumber, doc.codeNotation) if v) or "-"),
-        (_vi("Issue date"), doc.issuedDate.strftime("%d/%m/%Y") if doc.issuedDate else "-"),
-        (_vi("Issuing body"), doc.organName or "-"),
-        (_vi("Subject"), doc.subject or "-"),
+        (translate_to("vi", "Issue date"),
+         doc.issuedDate.strftime("%d/%m/%Y") if doc.issuedDate else "-"),
+        (translate_to("vi", "Issuing body"), doc.organName or "-"),
+        (translate_to("vi", "Subject"), doc.subject or "-"),
     ]
     for label, value in rows:
         draw.text((margin, y), label + ":", font=body, fill=0)
@@ -132,9 +129,9 @@ def render_coversheet(sheet: CoverSheet) -> Image.Image:
             draw.text((margin + 720, y), line, font=body, fill=0)
             y += 70
         y += 20
-    draw.text((A4_PX[0] // 2, A4_PX[1] - margin - 60),
-              _vi("Put this sheet on top of the document when scanning. TRAMS removes it."),
-              font=small, fill=0, anchor="ma")
+    footer = translate_to("vi", "Put this sheet on top of the document when scanning. "
+                                "TRAMS removes it.")
+    draw.text((A4_PX[0] // 2, A4_PX[1] - margin - 60), footer, font=small, fill=0, anchor="ma")
     return page.point(lambda v: 255 if v >= 128 else 0).convert("1")
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from PIL import Image
-
-from trams.models import Line
 from trams.scanning import tesseract
 from trams.scanning.tesseract import Orientation
+
+from trams.models import Line
 
 
 @runtime_checkable

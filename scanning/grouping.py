@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from trams.scanning.coversheet import CoverSheet, find_coversheet
+from trams.scanning.ingest import is_scan, load_page, source_pages
+
 from trams.errors import InputError, TramsError
 from trams.i18n import _
 from trams.models import DocumentSource, SourcePage
-from trams.scanning.coversheet import CoverSheet, find_coversheet
-from trams.scanning.ingest import is_scan, load_page, source_pages
 
 Grouping = Literal["file", "folder", "coversheet"]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
+from trams.scanning.ingest import MAX_PIXELS, damaged, too_large
 
 from trams.errors import InputError
 from trams.i18n import _
-from trams.scanning.ingest import MAX_PIXELS, damaged, too_large
 
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
 Matrix = tuple[float, float, float, float, float, float]

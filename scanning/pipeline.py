@@ -16,14 +16,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from trams.errors import InputError, OcrError, TramsError
-from trams.i18n import _, get_language
-from trams.models import DocumentSource, RecognizedDocument, RecognizedPage
 from trams.scanning import tesseract
 from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import document_verdict
 from trams.scanning.worker import PageOutcome, init_worker, process_page
+
+from trams.errors import InputError, OcrError, TramsError
+from trams.i18n import _, get_language
+from trams.models import DocumentSource, RecognizedDocument, RecognizedPage
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ are machine-readable; :func:`problem_text` gives the sentence for a report.
 
 from __future__ import annotations
 
+from trams.scanning.options import ScanOptions
+
 from trams.i18n import _
 from trams.models import Line, PageQuality
-from trams.scanning.options import ScanOptions
 
 OK, REVIEW, FAILED = "ok", "review", "failed"
 _RANK = {OK: 0, REVIEW: 1, FAILED: 2}

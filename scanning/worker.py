@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-
-from trams.errors import DependencyError, InputError, OcrError, TramsError
-from trams.i18n import _, set_language
-from trams.models import Line, RecognizedPage, SourcePage, Word
-from trams.pdf.images import encode_page
 from trams.scanning.cleanup import is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.layout import reading_order
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
+
+from trams.errors import DependencyError, InputError, OcrError, TramsError
+from trams.i18n import _, set_language
+from trams.models import Line, RecognizedPage, SourcePage, Word
+from trams.pdf.images import encode_page
 
 _ERRORS = {cls.__name__: cls for cls in (InputError, OcrError, DependencyError, TramsError)}
 

@@ -6,12 +6,11 @@ Thin: options -> trams.scanning.write_coversheets -> one line on stdout.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from pydantic import ValidationError
-
 from trams.cli.render import out_console, print_json
+
 from trams.errors import InputError
 from trams.i18n import _
 
@@ -21,23 +20,24 @@ def coversheet_command(
     record: str = typer.Option(..., "--record", help=_("Record code (mã hồ sơ).")),
     sequence: int = typer.Option(1, "--sequence", min=1,
                                  help=_("Sequence number of the document in the record.")),
-    doc_type: Optional[str] = typer.Option(  # noqa: UP007
+    doc_type: str | None = typer.Option(  # noqa: UP007
         None, "--type", help=_("Document type code (01-32, Circular 05/2025).")),
-    number: Optional[str] = typer.Option(None, "--number",  # noqa: UP007
+    number: str | None = typer.Option(None, "--number",  # noqa: UP007
                                          help=_("Document number, e.g. 125.")),
-    notation: Optional[str] = typer.Option(None, "--notation",  # noqa: UP007
+    notation: str | None = typer.Option(None, "--notation",  # noqa: UP007
                                            help=_("Notation, e.g. QĐ-UBND.")),
-    issued: Optional[str] = typer.Option(None, "--date",  # noqa: UP007
+    issued: str | None = typer.Option(None, "--date",  # noqa: UP007
                                          help=_("Issue date, DD/MM/YYYY.")),
-    subject: Optional[str] = typer.Option(None, "--subject",  # noqa: UP007
+    subject: str | None = typer.Option(None, "--subject",  # noqa: UP007
                                           help=_("Subject (trích yếu).")),
-    organ: Optional[str] = typer.Option(None, "--organ",  # noqa: UP007
+    organ: str | None = typer.Option(None, "--organ",  # noqa: UP007
                                         help=_("Issuing body.")),
     as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
 ) -> int:
     """Write a cover sheet to put in front of a document before scanning."""
-    from trams.metadata import DocumentMetadata, RecordMetadata
     from trams.scanning import CoverSheet, write_coversheets
+
+    from trams.metadata import DocumentMetadata, RecordMetadata
 
     fields = {"sequence": sequence, "typeName": doc_type, "codeNumber": number,
               "codeNotation": notation, "issuedDate": issued, "subject": subject,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
+from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 from trams.errors import InputError
-from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 
 def _png_bomb(path: Path, size: int = 60_000) -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from trams.cli.main import run
-from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.scanning import (
     CoverSheet,
     DocumentFailure,
@@ -21,6 +19,8 @@ from trams.scanning import (
     recognize_documents,
     write_coversheets,
 )
+
+from trams.metadata import DocumentMetadata, RecordMetadata
 
 SHEETS = [
     CoverSheet(RecordMetadata(fileCode="000.00.00.H42-2024-HS0012"),

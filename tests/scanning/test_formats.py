@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 from trams.errors import InputError
-from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 EXPECTED = ("ỦY BAN NHÂN DÂN", "QUYẾT ĐỊNH")
 

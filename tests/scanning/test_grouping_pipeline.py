@@ -10,9 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
-from trams.config import InboxConfig, OcrConfig, PdfaConfig
-from trams.models import DocumentSource, SourcePage
 from trams.scanning import (
     DocumentFailure,
     ScanOptions,
@@ -22,6 +19,9 @@ from trams.scanning import (
 )
 from trams.scanning.engine import NullEngine, OcrEngine, TesseractEngine
 from trams.scanning.worker import process_page
+
+from trams.config import InboxConfig, OcrConfig, PdfaConfig
+from trams.models import DocumentSource, SourcePage
 
 
 def _blank(noise_seed: int = 0) -> Image.Image:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import best_cer
 from PIL import Image
-
-from trams.models import DocumentSource, SourcePage
 from trams.scanning import DocumentFailure, ScanOptions, recognize_documents
 from trams.scanning.cleanup import measure_skew, rotate_fine
+
+from trams.models import DocumentSource, SourcePage
 
 DEFAULT_PAGES = (1, 4, 8)  # DejaVu and Liberation, positive and negative skew
 

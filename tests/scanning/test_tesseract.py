@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
+from trams.scanning import tesseract
 
 from trams.errors import DependencyError, OcrError
-from trams.scanning import tesseract
 
 
 def test_version_and_languages() -> None:
