@@ -227,6 +227,7 @@ def list_keys(source: KeySourceConfig, *, secret: str | None) -> list[KeyInfo]:
         return list_token_keys(source, secret=secret)
     loader = _load_pkcs12 if source.kind == "pkcs12" else _load_pem
     _key, cert_der, chain = loader(source, secret)
+    chain = [*chain, *(load_certificates(source.chain) if source.chain else [])]
     infos = [key_info(x509.Certificate.load(cert_der), has_private_key=True)]
     infos += [key_info(c, has_private_key=False) for c in chain]
     return infos

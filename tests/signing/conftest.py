@@ -137,6 +137,13 @@ def _import(pki, token_label: str, who: str, key_label: str, key_id: bytes) -> N
             Attribute.SUBJECT: cert.subject.dump(), Attribute.ISSUER: cert.issuer.dump(),
             Attribute.SERIAL_NUMBER: cert["tbs_certificate"]["serial_number"].dump(),
         })
+        interm = pki.cert("interm")  # tokens usually carry their CA certificate too
+        session.create_object({
+            Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE:
+            pkcs11.CertificateType.X_509, Attribute.TOKEN: True,
+            Attribute.LABEL: "TRAMS Demo Signing CA", Attribute.ID: b"\xca",
+            Attribute.VALUE: interm.dump(), Attribute.SUBJECT: interm.subject.dump(),
+        })
     del asn1_keys
 
 
