@@ -19,36 +19,23 @@ ANALYSIS_DPI = 150.0
 def _analysis_gray(image: Image.Image, dpi: float) -> np.ndarray:
     """A small grayscale copy (about ANALYSIS_DPI) as a uint8 array."""
     gray = image if image.mode == "L" else image.convert("L")
-    factor = max(1, int(dpi // ANALYSIS_DPI))
+    factor = max(1, round(dpi / ANALYSIS_DPI))
     if factor > 1:
         gray = gray.reduce(factor)
     return np.asarray(gray)
 
 
-def otsu_threshold(pixels: np.ndarray) -> int:
-    hist = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
-    total = hist.sum()
-    if total == 0:
-        return 128
-    levels = np.arange(256)
-    w0 = np.cumsum(hist)
-    m0 = np.cumsum(hist * levels)
-    w1 = total - w0
-    mean_all = m0[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mean_all * w0 - m0 * total) ** 2 / (w0 * w1)
-    between[~np.isfinite(between)] = 0
-    return int(np.argmax(between))
-
-
 def ink_mask(image: Image.Image, dpi: float) -> np.ndarray:
-    """Boolean mask of ink at analysis resolution (empty for a uniform page)."""
+    """Boolean mask of ink at analysis resolution (empty for a blank page).
+
+    Ink is what is clearly darker than the paper: the paper tone is the median (most of a
+    page is paper), its noise the median absolute deviation; a pixel is ink when it is
+    darker than the paper by at least 60 levels and 5 noise deviations.
+    """
     gray = _analysis_gray(image, dpi)
-    lo, hi = np.percentile(gray, [1, 99.5])
-    if hi - lo < 60:  # no contrast at all: nothing printed (noise alone spans less)
-        return np.zeros(gray.shape, dtype=bool)
-    thr = otsu_threshold(gray)
-    return gray < min(thr, (int(lo) + int(hi)) // 2 + 10)
+    paper = float(np.median(gray))
+    spread = 1.4826 * float(np.median(np.abs(gray.astype(np.int16) - int(paper))))
+    return gray < paper - max(60.0, 5.0 * spread)
 
 
 def ink_share(image: Image.Image, dpi: float) -> float:

@@ -47,7 +47,8 @@ class TesseractEngine:
     def orientation(self, image: Image.Image, *, dpi: float) -> Orientation:
         # OSD reads a half-size copy just as well, in about half the time.
         if dpi >= 250 and min(image.size) >= 400:
-            return tesseract.osd(image.reduce(2), dpi=dpi / 2, timeout=self.timeout,
+            small = (image.convert("L") if image.mode == "1" else image).reduce(2)
+            return tesseract.osd(small, dpi=dpi / 2, timeout=self.timeout,
                                  workdir=self.workdir)
         return tesseract.osd(image, dpi=dpi, timeout=self.timeout, workdir=self.workdir)
 

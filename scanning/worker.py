@@ -7,6 +7,7 @@ into the batch's work folder and never travels back.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from trams.i18n import _, set_language
 from trams.models import Line, RecognizedPage, SourcePage, Word
 from trams.pdf.images import encode_page
 
+log = logging.getLogger(__name__)
 _ERRORS = {cls.__name__: cls for cls in (InputError, OcrError, DependencyError, TramsError)}
 
 
@@ -174,3 +176,9 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
             "InputError", _("not enough memory to process page {number}",
                             number=source.index + 1),
             str(source.path), _("Run with fewer --jobs, or scan at a lower resolution.")))
+    except Exception as exc:  # a bug, or a library failing on odd pixels: this page only
+        log.exception("unexpected error on page %d of %s", source.index + 1, source.path)
+        return PageOutcome(source=source, error=PageError(
+            "TramsError", _("unexpected error on page {number} ({reason})",
+                            number=source.index + 1, reason=f"{type(exc).__name__}: {exc}"),
+            str(source.path), _("Please report it, with the output of --verbose.")))
