@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from archive_helpers import fake_pdf
 
-from trams.archive import Archive
-from trams.archive import faults
+from trams.archive import Archive, faults
 from trams.errors import ExitCode, StorageError
 from trams.metadata import DocumentMetadata, RecordMetadata
 

@@ -49,10 +49,11 @@ class Layout:
     def __post_init__(self) -> None:
         parts = [p for p in self.template.replace("\\", "/").split("/") if p]
         try:
-            fields = [f for _t, f, _s, _c in string.Formatter().parse(self.template) if f is not None]
+            fields = [f for _t, f, _s, _c in string.Formatter().parse(self.template)
+                      if f is not None]
         except ValueError as exc:
-            raise ArchiveError(_("the archive layout '{template}' is not a valid template ({reason})",
-                                 template=self.template, reason=str(exc)),
+            raise ArchiveError(_("the archive layout '{template}' is not a valid template "
+                                 "({reason})", template=self.template, reason=str(exc)),
                                hint=_("Fix [archive] layout in trams.toml.")) from None
         unknown = sorted(set(fields) - set(FIELDS))
         if unknown:

@@ -31,6 +31,7 @@ from trams.archive import bag
 from trams.archive.faults import disk_full, fault, hit, kill_now
 from trams.archive.journal import Head, Journal
 from trams.archive.layout import (
+    DEFAULT_LAYOUT,
     PAYLOAD_DIR,
     RECORD_JSON,
     STATE_DIR,
@@ -52,7 +53,6 @@ from trams.fs import TMP_PREFIX, fsync_dir, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 
-
 RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
 
 
@@ -73,7 +73,7 @@ class Archive:
         self.state: State | None = None
 
     @classmethod
-    def open(cls, root: Path | str, *, layout: str | Layout = Layout(), agency_code: str = "",
+    def open(cls, root: Path | str, *, layout: str | Layout = DEFAULT_LAYOUT, agency_code: str = "",
              organization: str = "", writer: bool = True) -> Archive:
         layout = layout if isinstance(layout, Layout) else Layout(layout)
         archive = cls(Path(root), layout=layout, agency_code=agency_code,

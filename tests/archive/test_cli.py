@@ -1,0 +1,122 @@
+"""`trams archive add | check | stats` through the CLI, with files signed by pyHanko
+against the demo PKI (served on 127.0.0.1) and the real verifier (trams.signing.verify)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from trams.cli.main import run as cli_run
+from trams.signing.demo_pki import serve_demo_pki
+
+from trams.archive import Archive
+from trams.errors import ExitCode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
+import pdfmaker as pm  # noqa: E402 - shared helper of the verification tests
+
+
+def run(argv: list[str]) -> int:
+    """The CLI in this process, in English unless the test asks for --lang vi."""
+    return cli_run(argv if "--lang" in argv else ["--lang", "en", *argv])
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("signed")
+    with serve_demo_pki(tmp_path_factory.mktemp("pki")) as pki:
+        good = pm.dual(pki, "B-T")
+        files = {"good": good, "good2": pm.dual(pki, "B-T"),
+                 "tampered": pm.flip_signed_byte(good)}
+        paths = {name: folder / f"{name}.pdf" for name in files}
+        for name, data in files.items():
+            paths[name].write_bytes(data)
+        yield pki, paths
+
+
+@pytest.fixture
+def env(tmp_path: Path, signed):
+    pki, paths = signed
+    config = tmp_path / "trams.toml"
+    config.write_text(f'[agency]\ncode = "H42"\n[archive]\npath = "archive"\n'
+                      f'[trust]\nroots = ["{pki.root_pem}"]\n')
+    return config, tmp_path / "archive", paths
+
+
+def test_add_check_stats(env, capsys) -> None:
+    config, root, paths = env
+    meta = root.parent / "meta.json"
+    meta.write_text(json.dumps({"record": {"title": "Hồ sơ đất đai", "startDate": "02/01/2025"},
+                                "documents": [{"sequence": 1, "subject": "Quyết định"},
+                                              {"sequence": 2}]}), encoding="utf-8")
+    argv = ["--config", str(config), "archive", "add", "--record", "H42.2025.HS07",
+            "--metadata", str(meta), str(paths["good"]), str(paths["good2"])]
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert "H42.2025.HS07.0000001.pdf" in out and "H42.2025.HS07.0000002.pdf" in out
+    folder = root / "H42" / "2025" / "H42.2025.HS07"
+    doc = json.loads((folder / "data" / "H42.2025.HS07.0000001.json").read_text())
+    assert doc["signatureVerdict"] == "TOTAL_PASSED" and len(doc["signatures"]) == 2
+    assert doc["pageCount"] == 1 and doc["fields"]["subject"] == "Quyết định"
+    assert run(argv) == 0  # same files again: nothing new
+    assert "unchanged" in capsys.readouterr().out
+    assert run(["--config", str(config), "archive", "check", "--deep", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["signatures_checked"] == 2 and report["documents"] == 2
+    assert run(["--config", str(config), "archive", "stats", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["documents"] == "2" and rows[0]["signed"] == "2" and rows[0]["pages"] == "2"
+    assert run(["--config", str(config), "archive", "stats", "--by", "agency",
+                "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"][0]["period"] == "H42"
+    assert run(["--config", str(config), "--lang", "vi", "archive", "stats"]) == 0
+    assert "trang" in capsys.readouterr().out
+
+
+def test_failed_verification_is_refused_unless_forced(env, capsys) -> None:
+    config, root, paths = env
+    base = ["--config", str(config), "archive", "add", "--record", "H42.2025.HS08"]
+    assert run([*base, str(paths["tampered"])]) == ExitCode.VERIFY_FAILED
+    assert "refused" in capsys.readouterr().err
+    assert run([*base, str(paths["good"]), str(paths["tampered"])]) == ExitCode.PARTIAL
+    assert run([*base, "--force-unverified", str(paths["tampered"])]) == 0
+    with Archive.open(root, agency_code="H42", writer=False) as a:
+        verdicts = sorted(d["verdict"] for d in a.state.documents())
+    assert verdicts == ["TOTAL_FAILED", "TOTAL_PASSED"]
+    # the deep check now reports the archived file whose signature fails
+    assert run(["--config", str(config), "archive", "check", str(root), "--deep"]) == \
+        ExitCode.ARCHIVE_INTEGRITY
+    assert "signature verification failed" in capsys.readouterr().out
+
+
+def test_check_finds_a_flipped_byte(env, capsys) -> None:
+    config, root, paths = env
+    assert run(["--config", str(config), "archive", "add", "--record", "H42.2025.HS09",
+                str(paths["good"])]) == 0
+    pdf = next(root.rglob("H42.2025.HS09.0000001.pdf"))
+    pdf.chmod(0o644)
+    data = bytearray(pdf.read_bytes())
+    data[100] ^= 0xFF
+    pdf.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert run(["--config", str(config), "archive", "check"]) == ExitCode.ARCHIVE_INTEGRITY
+    out = capsys.readouterr().out
+    assert "H42.2025.HS09.0000001.pdf" in out and "SHA-256 differs" in out
+    assert run(["--config", str(config), "--lang", "vi", "archive", "check"]) == \
+        ExitCode.ARCHIVE_INTEGRITY
+    assert "SHA-256" in capsys.readouterr().out
+
+
+def test_unsafe_record_code_and_busy_archive(env, capsys) -> None:
+    config, root, paths = env
+    assert run(["--config", str(config), "archive", "add", "--record", "../../x",
+                "--force-unverified", str(paths["good"])]) == ExitCode.INPUT
+    assert "../../x" in capsys.readouterr().err
+    with Archive.open(root, agency_code="H42"):
+        assert run(["--config", str(config), "archive", "add", "--record", "H42.2025.HS10",
+                    str(paths["good"])]) == ExitCode.ARCHIVE_BUSY
+        assert run(["--config", str(config), "archive", "check"]) == ExitCode.ARCHIVE_BUSY
