@@ -111,4 +111,4 @@ def test_random_sigkill(tmp_path) -> None:
         kills += proc.wait() == -9
     assert run_worker(spec) == 0
     assert_archive_complete(spec), f"seed {seed}"
-    assert kills >= 1, f"no run was killed while working (seed {seed})"
+    assert kills >= 1, f"every run finished before its kill (seed {seed})"
