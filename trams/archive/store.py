@@ -49,7 +49,7 @@ from trams.archive.records import (
 )
 from trams.archive.state import State, now
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
-from trams.fs import TMP_PREFIX, fsync_dir, storage_error
+from trams.fs import fsync_dir, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 
@@ -409,8 +409,4 @@ def _copy(src: Path, dst: Path) -> None:
 def remove_tree(path: Path) -> None:
     """Remove a staging folder (its files are read-only, the folder is not)."""
     shutil.rmtree(path, ignore_errors=True)
-
-
-def is_temp(name: str) -> bool:
-    return name.startswith(TMP_PREFIX)
 
