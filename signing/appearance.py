@@ -95,7 +95,6 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 
 def _text_width(text: str, font: Path) -> float:
-    from PIL import ImageFont
 
     face = _font(font)
     return max((face.getlength(line) for line in text.splitlines()), default=0.0)

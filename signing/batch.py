@@ -30,13 +30,13 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from trams.signing.checks import async_check_certificate, enforce
+from trams.signing.keys import OpenedKey, open_key_source
+from trams.signing.trust import build_validation_context
 
 from trams.config import KeySourceConfig
 from trams.errors import NetworkError
 from trams.i18n import _
-from trams.signing.checks import async_check_certificate, enforce
-from trams.signing.keys import OpenedKey, open_key_source
-from trams.signing.trust import build_validation_context
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -12,22 +12,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trams.config import KeySourceConfig, TramsConfig
-from trams.errors import (
-    ConfigError, InputError, SigningError, SigningPolicyError, StorageError, TramsError,
-)
-from trams.i18n import _
 from trams.signing.appearance import AppearanceOptions
 from trams.signing.batch import SigningBatch, TsaSpec
 from trams.signing.keys import require_source
-from trams.signing.sign import SignResult, SignSpec, sign_document
+from trams.signing.sign import SignResult, SignSpec, sign_many
 from trams.signing.trust import load_certificates
+
+from trams.config import KeySourceConfig, TramsConfig
+from trams.errors import ConfigError, InputError, TramsError
+from trams.i18n import _
 
 log = logging.getLogger(__name__)
 PROFILE_ROLES = {"issued": ("leader", "agency"), "dossier": ("officer", "agency"),
                  "copy": ("agency",), "attachment": ("agency",)}
-# Errors that concern one file: record and go on. Others (keys, network) stop the batch.
-PER_FILE_ERRORS = (InputError, SigningPolicyError, SigningError, StorageError)
 
 
 @dataclass(frozen=True)
@@ -79,8 +76,8 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
 def sign_files(inputs: Sequence[Path], outdir: Path, *, config: TramsConfig,
                specs: Sequence[SignSpec], sources: dict[str, KeySourceConfig],
                secrets: dict[str, str | None], extra_roots: Sequence[Path] = (),
-               on_progress: Callable[[SignResult | Failure], None] | None = None
-               ) -> BatchReport:
+               on_progress: Callable[[SignResult | Failure], None] | None = None,
+               concurrency: int = 4) -> BatchReport:
     """Open the key sources once, then sign each input into ``outdir`` (same file name)."""
     roots = load_certificates([*config.trust.roots, *extra_roots])
     if not roots:
@@ -100,24 +97,32 @@ def sign_files(inputs: Sequence[Path], outdir: Path, *, config: TramsConfig,
         if any(s.needs_timestamp for s in specs):
             batch.ensure_timestamper(specs[0].tsa)
         steps = [(spec, sessions[spec.role]) for spec in specs]
+        jobs = []
         for src in inputs:
             dst = outdir / Path(src).name
-            try:
-                if dst.resolve() == Path(src).resolve():
-                    raise InputError(_("the output would overwrite the input"), path=src,
-                                     hint=_("Choose another output folder with -o."))
-                result = sign_document(Path(src), dst, steps=steps)
-            except PER_FILE_ERRORS as exc:
-                failure = Failure(Path(src), exc)
-                report.failures.append(failure)
-                log.warning("%s", exc.one_line())
-                if on_progress:
-                    on_progress(failure)
+            if dst.resolve() == Path(src).resolve():
+                _record(report, Path(src), InputError(
+                    _("the output would overwrite the input"), path=src,
+                    hint=_("Choose another output folder with -o.")), on_progress)
                 continue
-            report.results.append(result)
-            if on_progress:
-                on_progress(result)
+            jobs.append((Path(src), dst))
+        sign_many(jobs, steps=steps, concurrency=concurrency,
+                  on_done=lambda src, item: _record(report, src, item, on_progress))
     return report
+
+
+def _record(report: BatchReport, src: Path, item: SignResult | TramsError,
+            on_progress: Callable[[SignResult | Failure], None] | None) -> None:
+    if isinstance(item, TramsError):
+        failure = Failure(src, item)
+        report.failures.append(failure)
+        log.warning("%s", item.one_line())
+        if on_progress:
+            on_progress(failure)
+        return
+    report.results.append(item)
+    if on_progress:
+        on_progress(item)
 
 
 __all__ = ["BatchReport", "Failure", "build_specs", "sign_files", "PROFILE_ROLES"]

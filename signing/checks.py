@@ -9,7 +9,7 @@ refuses (:class:`~trams.errors.CertificateRefused`) or, by explicit config, warn
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
@@ -31,7 +31,7 @@ async def async_check_certificate(cert: x509.Certificate, *, chain: list[x509.Ce
                                   context: ValidationContext,
                                   now: datetime | None = None) -> list[CertificateProblem]:
     """Every reason to refuse ``cert`` as a signer now; empty when it may sign."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     subject = cert.subject.human_friendly
     problems: list[CertificateProblem] = []
     if now > cert.not_valid_after:

@@ -16,12 +16,12 @@ from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import dss
+from trams.signing.batch import SigningBatch, TsaSpec, unreachable_tsa
+from trams.signing.inspect import validate_integrity
 
 from trams.errors import InputError, SigningError
 from trams.fs import atomic_path
 from trams.i18n import _
-from trams.signing.batch import SigningBatch, TsaSpec, unreachable_tsa
-from trams.signing.inspect import validate_integrity
 
 TIMESTAMP_FIELD = "ArchiveTimestamp"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
+from trams.signing.appearance import LeaderWidget, PageGeometry
 
 from trams.errors import SigningError
 from trams.i18n import _
-from trams.signing.appearance import LeaderWidget, PageGeometry
 
 
 def _page_refs(reader: PdfFileReader) -> list[generic.Reference]:
@@ -82,8 +82,8 @@ async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
     """
     from io import BytesIO
 
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import async_validate_pdf_timestamp
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
     reader = PdfFileReader(BytesIO(data), strict=False)

@@ -20,13 +20,13 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko.sign.signers import Signer, SimpleSigner
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from trams.signing.trust import load_certificates
 
 from trams.config import KeySourceConfig, read_secret
 from trams.errors import ConfigError, KeyAccessError
 from trams.i18n import _
-from trams.signing.trust import load_certificates
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import pkcs11
 from asn1crypto import x509
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as p11e
+from trams.signing.keys import KeyInfo, OpenedKey, key_info, normalise
 
 from trams.config import KeySourceConfig
 from trams.errors import KeyAccessError
 from trams.i18n import _
-from trams.signing.keys import KeyInfo, OpenedKey, key_info, normalise
 
 _WRONG_PIN = (p11e.PinIncorrect, p11e.PinInvalid, p11e.PinLenRange)
 
@@ -114,10 +114,30 @@ def _select(source: KeySourceConfig, certs: list[_TokenCert]) -> list[_TokenCert
     return chosen
 
 
+def _locked_signer_class():
+    import asyncio
+
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    class LockedPKCS11Signer(PKCS11Signer):
+        """One signing operation at a time on the token session (C_SignInit/C_Sign must
+        not interleave), even when several documents of a batch are in flight."""
+
+        _lock: asyncio.Lock | None = None
+
+        async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False):
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            async with self._lock:
+                return await super().async_sign_raw(data, digest_algorithm, dry_run)
+
+    return LockedPKCS11Signer
+
+
 @contextmanager
 def open_token_key(source: KeySourceConfig, *, secret: str | None,
                    extra_chain: list[x509.Certificate]) -> Iterator[OpenedKey]:
-    from pyhanko.sign.pkcs11 import PKCS11Signer
+    PKCS11Signer = _locked_signer_class()  # noqa: N806 - a class
 
     session = _open_session(source, secret)
     try:

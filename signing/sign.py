@@ -12,8 +12,9 @@ the space for the signature is reserved from the certificate sizes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
@@ -29,14 +30,20 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from trams.signing import appearance as ap
+from trams.signing.appearance import LeaderWidget, PageGeometry
+from trams.signing.batch import SignerSession, TsaSpec, unreachable_tsa
+from trams.signing.inspect import page_geometry, prior_widget, validate_integrity
 
-from trams.errors import InputError, SigningError, SigningPolicyError
+from trams.errors import (
+    InputError,
+    SigningError,
+    SigningPolicyError,
+    StorageError,
+    TramsError,
+)
 from trams.fs import atomic_path
 from trams.i18n import _
-from trams.signing import appearance as ap
-from trams.signing.batch import SignerSession, TsaSpec, unreachable_tsa
-from trams.signing.appearance import LeaderWidget, PageGeometry
-from trams.signing.inspect import page_geometry, prior_widget, validate_integrity
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +125,54 @@ def sign_document(src: Path, dst: Path, *, steps: Sequence[tuple[SignSpec, Signe
     Nothing is written unless every step succeeded and every signature in the result is
     intact; the output appears atomically under ``dst``.
     """
-    src, dst = Path(src), Path(dst)
     if not steps:
         raise ValueError("no signing step")
+    return steps[0][1].batch.run(async_sign_document(src, dst, steps=steps,
+                                                     signing_time=signing_time))
+
+
+def sign_many(jobs: Sequence[tuple[Path, Path]], *,
+              steps: Sequence[tuple[SignSpec, SignerSession]], concurrency: int = 4,
+              on_done: Callable[[Path, SignResult | TramsError], None] | None = None,
+              ) -> list[SignResult | TramsError]:
+    """Sign many (src, dst) pairs with the same steps, ``concurrency`` documents at a time.
+
+    The documents overlap only while one waits for the network (TSA, OCSP): the CPU work
+    stays on one thread, and a PKCS#11 token signs one digest at a time. Per-file errors
+    (input, policy, storage, a failed integrity check) are returned in place of the
+    result; key, certificate and network errors stop the batch.
+    """
+    if not steps:
+        raise ValueError("no signing step")
+    batch = steps[0][1].batch
+
+    async def run_all() -> list[SignResult | TramsError]:
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(src: Path, dst: Path) -> SignResult | TramsError:
+            async with gate:
+                try:
+                    result: SignResult | TramsError = await async_sign_document(
+                        src, dst, steps=steps)
+                except PER_FILE_ERRORS as exc:
+                    result = exc
+            if on_done is not None:
+                on_done(Path(src), result)
+            return result
+
+        return list(await asyncio.gather(*(one(s, d) for s, d in jobs)))
+
+    return batch.run(run_all())
+
+
+# Errors that concern one file: report it and go on with the others.
+PER_FILE_ERRORS = (InputError, SigningPolicyError, SigningError, StorageError)
+
+
+async def async_sign_document(src: Path, dst: Path, *,
+                              steps: Sequence[tuple[SignSpec, SignerSession]],
+                              signing_time: datetime | None = None) -> SignResult:
+    src, dst = Path(src), Path(dst)
     try:
         data = src.read_bytes()
     except OSError as exc:
@@ -134,12 +186,11 @@ def sign_document(src: Path, dst: Path, *, steps: Sequence[tuple[SignSpec, Signe
             # the last signature's document timestamp covers the earlier ones as well
             spec = replace(spec, level="B-LT")
         moment = (signing_time or now_vn()).replace(microsecond=0)
-        data, record = batch.run(_async_sign(data, spec, session, moment, src,
-                                             text_layer_path=src if index == 0 else None))
+        data, record = await _async_sign(data, spec, session, moment, src,
+                                         text_layer_path=src if index == 0 else None)
         records.append(record)
         warnings.extend(session.warnings)
-    checked = batch.run(validate_integrity(data, path=src,
-                                                context=batch.offline_context()))
+    checked = await validate_integrity(data, path=src, context=batch.offline_context())
     with atomic_path(dst) as tmp:
         tmp.write_bytes(data)
     return SignResult(src, dst, tuple(records), checked, tuple(warnings))
@@ -244,4 +295,4 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
 
 
 __all__ = ["SignSpec", "SignResult", "SignatureRecord", "sign_pdf", "sign_document",
-           "PageGeometry", "LEVELS"]
+           "sign_many", "async_sign_document", "PageGeometry", "LEVELS", "PER_FILE_ERRORS"]

@@ -90,9 +90,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from trams.cli.commands.common import config_from
         from trams.cli.commands.keys import prompt_secret, secret_label, source_from_flags
-        from trams.config import read_secret
         from trams.signing.batch import TsaSpec
         from trams.signing.keys import resolve_secret
+
+        from trams.config import read_secret
 
         config = config_from(ctx)
         if signature_box:
@@ -168,10 +169,11 @@ def _exit_code(report) -> ExitCode | int:
 
 
 def _extend(inputs, outdir, *, config, tsa, trust, as_json) -> None:
-    from trams.errors import ConfigError
     from trams.signing.batch import SigningBatch
     from trams.signing.extend import extend_pdf
     from trams.signing.trust import load_certificates
+
+    from trams.errors import ConfigError
 
     roots = load_certificates([*config.trust.roots, *trust])
     if not roots:

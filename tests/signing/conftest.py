@@ -13,7 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pdfs import make_pdf  # noqa: E402
-
 from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

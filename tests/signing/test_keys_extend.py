@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from io import BytesIO
 
+from conftest import write_config
 from pyhanko.pdf_utils.reader import PdfFileReader
-from verifytools import pyhanko_statuses
-
 from trams.cli.main import run
-from trams.config import KeySourceConfig
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 from trams.signing.keys import list_keys, open_key_source
+from verifytools import pyhanko_statuses
 
-from conftest import write_config
+from trams.config import KeySourceConfig
 
 
 def test_keys_list_pkcs12_human_and_json(pki, secrets_env, capsys):

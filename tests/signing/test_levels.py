@@ -6,18 +6,17 @@ from io import BytesIO
 
 import pikepdf
 import pytest
+from conftest import IMAGES
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from verifytools import openssl_verify, pdfsig, pyhanko_statuses
-
-from trams.config import KeySourceConfig
 from trams.signing.appearance import AppearanceOptions
 from trams.signing.batch import SigningBatch, TsaSpec
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 from trams.signing.sign import SignSpec, sign_document
 from trams.signing.trust import load_certificates
+from verifytools import openssl_verify, pdfsig, pyhanko_statuses
 
-from conftest import IMAGES
+from trams.config import KeySourceConfig
 
 
 def dual_sign(pki, src, dst, level, *, leader="leader", agency="agency"):

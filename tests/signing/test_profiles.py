@@ -10,13 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_config
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
-
 from trams.cli.main import run
 from trams.signing.appearance import format_time
-
-from conftest import write_config
 
 DPI = 72  # one pixel per point
 

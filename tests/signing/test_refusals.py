@@ -7,15 +7,14 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from conftest import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm
-
 from trams.cli.main import run
-from trams.errors import ExitCode
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 
-from conftest import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
+from trams.errors import ExitCode
 
 
 def sign_cli(tmp_path: Path, config: Path, inputs: list[Path], *extra: str):

@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import (
+    AGENCY_KEY_LABEL,
+    AGENCY_TOKEN,
+    LEADER_TOKEN,
+    SOFTHSM,
+    TOKEN_PIN,
+    token_source,
+    write_config,
+)
+from trams.cli.main import run
+from trams.signing.keys import list_keys, open_key_source
 from verifytools import openssl_verify, pdfsig, pyhanko_statuses
 
-from trams.cli.main import run
 from trams.config import KeySourceConfig
 from trams.errors import KeyAccessError
-from trams.signing.keys import list_keys, open_key_source
-
-from conftest import (
-    AGENCY_KEY_LABEL, AGENCY_TOKEN, LEADER_KEY_LABEL, LEADER_TOKEN, SOFTHSM, TOKEN_PIN,
-    token_source, write_config,
-)
 
 pytestmark = pytest.mark.softhsm
 
@@ -82,7 +86,7 @@ def test_keys_list_token_json(softhsm, secrets_env, capsys):
     keys = json.loads(out)["keys"]
     assert len(keys) == 2  # the agency's certificate with its key, and the CA certificate
     key = next(k for k in keys if k["has_private_key"])
-    assert not next(k for k in keys if not k["has_private_key"])["key_id"] is None
+    assert next(k for k in keys if not k["has_private_key"])["key_id"] is not None
     assert key["label"] == AGENCY_KEY_LABEL and key["key_id"] == "0a01"
     assert "UBND xã Trà My" in key["subject"] and "TRAMS Demo Signing CA" in key["issuer"]
     assert key["has_private_key"] and "digital_signature" in key["key_usage"]

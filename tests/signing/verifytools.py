@@ -12,7 +12,6 @@ from asn1crypto import cms
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-
 from trams.signing.trust import load_certificates
 
 
