@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Benchmark: `trams ocr` against OCRmyPDF on the 10 shared reference pages, same run.
+
+    python benchmarks/bench_ocr_pdfa.py [--workdir /tmp/trams-bench] [--big 200]
+                                        [--trams /tmp/v/bin/trams]
+                                        [--ocrmypdf-venv /tmp/ocrmypdf-venv]
+
+- Inputs: ``/work/shared/bench/gen_pages.py`` pages (A4, 300 dpi, grayscale, skewed).
+- TRAMS: ``trams ocr --grouping folder --jobs 2 --pdfa 2b PAGES -o OUT`` (deskew on by
+  default) -> one 10-page PDF/A.
+- OCRmyPDF: ``img2pdf pages/*.tif -o in.pdf`` then ``ocrmypdf --jobs 2 -l vie
+  --output-type pdfa --deskew in.pdf out.pdf``, from a separate venv (created here with
+  ``python3 -m venv VENV && VENV/bin/pip install ocrmypdf img2pdf`` when missing).
+- Prints wall times and their ratio, text-layer CER (pdftotext, per page against whichever
+  ground-truth order fits better, summed edits / summed characters), sizes and ratio, and
+  peak memory of each command's whole process tree (sampled from /proc every 50 ms).
+- ``--big N``: peak memory of ``trams ocr`` on one N-page document (the 10 pages repeated).
+Both commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with --jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+GEN = Path("/work/shared/bench/gen_pages.py")
+
+
+def levenshtein(a: str, b: str) -> int:
+    if not a or not b:
+        return len(a) or len(b)
+    bcodes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    ramp = np.arange(len(b) + 1)
+    prev = ramp.copy()
+    for i, ch in enumerate(a, start=1):
+        cur = np.empty_like(prev)
+        cur[0] = i
+        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (bcodes != ord(ch)))
+        prev = np.minimum.accumulate(cur - ramp) + ramp
+    return int(prev[-1])
+
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def text_cer(pdf: Path, pages: Path, count: int) -> tuple[float, list[float]]:
+    edits = chars = 0
+    per_page = []
+    for n in range(1, count + 1):
+        out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(n), "-l", str(n),
+                              str(pdf), "-"], capture_output=True, check=True).stdout
+        hyp = norm(out.decode("utf-8"))
+        best = None
+        for suffix in (".gt.txt", ".gt_rows.txt"):
+            ref = norm((pages / f"page{n:02d}{suffix}").read_text(encoding="utf-8"))
+            d = levenshtein(ref, hyp)
+            if best is None or d / len(ref) < best[0] / best[1]:
+                best = (d, len(ref))
+        edits += best[0]
+        chars += best[1]
+        per_page.append(best[0] / best[1])
+    return edits / chars, per_page
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory (bytes) of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Run ``cmd``; return (wall seconds, peak RSS of the process tree in bytes)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
+    return wall, peak
+
+
+def ensure_ocrmypdf(venv: Path) -> Path:
+    if not (venv / "bin" / "ocrmypdf").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "ocrmypdf", "img2pdf"],
+                       check=True)
+    return venv / "bin"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/trams-bench"))
+    ap.add_argument("--trams", default=shutil.which("trams") or "/tmp/v/bin/trams")
+    ap.add_argument("--ocrmypdf-venv", type=Path, default=Path("/tmp/ocrmypdf-venv"))
+    ap.add_argument("--skip-ocrmypdf", action="store_true")
+    ap.add_argument("--big", type=int, default=0, help="also measure an N-page document")
+    args = ap.parse_args()
+    work = args.workdir
+    pages = work / "pages"
+    if not (pages / "page10.gt.txt").is_file():
+        subprocess.run([sys.executable, str(GEN), str(pages)], check=True,
+                       stdout=subprocess.DEVNULL)
+    scans = work / "scans"
+    scans.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 11):
+        target = scans / f"page{n:02d}.tif"
+        if not target.exists():
+            target.symlink_to(pages / f"page{n:02d}.tif")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "TRAMS_LANG": "en"}
+
+    out_t = work / "trams-out"
+    shutil.rmtree(out_t, ignore_errors=True)
+    cmd_t = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", "--pdfa", "2b",
+             str(scans), "-o", str(out_t)]
+    wall_t, mem_t = measure(cmd_t, env)
+    pdf_t = next(out_t.glob("*.pdf"))
+    cer_t, pages_t = text_cer(pdf_t, pages, 10)
+    size_t = pdf_t.stat().st_size
+    print(f"TRAMS    : {' '.join(cmd_t)}")
+    print(f"  wall {wall_t:.1f} s, size {size_t / 1e6:.2f} MB, peak RSS {mem_t / 1e6:.0f} MB, "
+          f"CER {cer_t * 100:.2f} % (pages: {', '.join(f'{c * 100:.2f}' for c in pages_t)})")
+
+    if not args.skip_ocrmypdf:
+        bin_ = ensure_ocrmypdf(args.ocrmypdf_venv)
+        src = work / "img2pdf-input.pdf"
+        subprocess.run([str(bin_ / "img2pdf"), *sorted(str(p) for p in scans.glob("*.tif")),
+                        "-o", str(src)], check=True)
+        pdf_o = work / "ocrmypdf-out.pdf"
+        cmd_o = [str(bin_ / "ocrmypdf"), "--jobs", "2", "-l", "vie", "--output-type", "pdfa",
+                 "--deskew", str(src), str(pdf_o)]
+        wall_o, mem_o = measure(cmd_o, {**env, "PATH": f"{bin_}:{env['PATH']}"})
+        cer_o, pages_o = text_cer(pdf_o, pages, 10)
+        size_o = pdf_o.stat().st_size
+        print(f"OCRmyPDF : {' '.join(cmd_o)}")
+        print(f"  wall {wall_o:.1f} s, size {size_o / 1e6:.2f} MB, peak RSS {mem_o / 1e6:.0f} MB"
+              f", CER {cer_o * 100:.2f} % (pages: {', '.join(f'{c * 100:.2f}' for c in pages_o)})")
+        print(f"RATIOS TRAMS/OCRmyPDF: wall {wall_t / wall_o:.2f} (goal <= 0.5), "
+              f"size {size_t / size_o:.2f} (goal <= 0.3), CER {cer_t * 100:.2f} % vs "
+              f"{cer_o * 100:.2f} % (goal <=), peak RSS {mem_t / mem_o:.2f}")
+
+    if args.big:
+        big = work / f"big-{args.big}"
+        shutil.rmtree(big, ignore_errors=True)
+        big.mkdir()
+        for i in range(args.big):
+            (big / f"p{i + 1:04d}.tif").symlink_to(pages / f"page{i % 10 + 1:02d}.tif")
+        out_b = work / "big-out"
+        shutil.rmtree(out_b, ignore_errors=True)
+        cmd_b = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", str(big),
+                 "-o", str(out_b)]
+        wall_b, mem_b = measure(cmd_b, env)
+        pdf_b = next(out_b.glob("*.pdf"))
+        print(f"TRAMS {args.big} pages: wall {wall_b:.1f} s, size {pdf_b.stat().st_size / 1e6:.1f}"
+              f" MB, peak RSS of the process tree {mem_b / 1e6:.0f} MB (goal < 500)")
+
+
+if __name__ == "__main__":
+    main()
