@@ -98,6 +98,9 @@ class SigningBatch:
                  intermediates: Iterable[x509.Certificate] = (),
                  on_certificate_problem: str = "refuse", allow_fetching: bool = True,
                  fetch_timeout_seconds: float = 10.0):
+        from trams.signing import speedups
+
+        speedups.install()
         self.trust_roots = list(trust_roots)
         self.intermediates = list(intermediates)
         self.on_certificate_problem = on_certificate_problem

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
@@ -247,10 +248,12 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
     leader = check_policy(reader, spec, session, src)
     first, last = page_geometry(reader, 0), page_geometry(reader, -1)
     key = session.key
-    look = ap.plan(spec.profile, spec.role, options=spec.appearance,
+    plan = partial(ap.plan, spec.profile, spec.role, options=spec.appearance,
                    signer_name=key.common_name, signer_title=key.title, first_page=first,
                    last_page=last, pdf_path=text_layer_path, leader_widget=leader,
                    signing_time=moment)
+    # reading the text layer runs pdftotext: let other documents proceed meanwhile
+    look = await asyncio.to_thread(plan) if text_layer_path is not None else plan()
     long_term = spec.level in ("B-LT", "B-LTA")
     meta = PdfSignatureMetadata(
         field_name=spec.field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
