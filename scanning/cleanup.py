@@ -38,9 +38,9 @@ def ink_mask(image: Image.Image, dpi: float) -> np.ndarray:
     return gray < paper - max(60.0, 5.0 * spread)
 
 
-def ink_share(image: Image.Image, dpi: float) -> float:
+def ink_share(image: Image.Image, dpi: float, *, mask: np.ndarray | None = None) -> float:
     """Share of the page covered by ink, ignoring a 5 % border (scanner edges, punch holes)."""
-    mask = ink_mask(image, dpi)
+    mask = ink_mask(image, dpi) if mask is None else mask
     h, w = mask.shape
     my, mx = h // 20, w // 20
     inner = mask[my:h - my, mx:w - mx]
@@ -53,9 +53,10 @@ def ink_share(image: Image.Image, dpi: float) -> float:
     return float((inner & neighbours).mean())
 
 
-def is_blank(image: Image.Image, dpi: float, *, white_share: float) -> bool:
+def is_blank(image: Image.Image, dpi: float, *, white_share: float,
+             mask: np.ndarray | None = None) -> bool:
     """True when at least ``white_share`` of the page (0-1) is free of ink."""
-    return 1.0 - ink_share(image, dpi) >= white_share
+    return 1.0 - ink_share(image, dpi, mask=mask) >= white_share
 
 
 def _profile_score(ys: np.ndarray, xs: np.ndarray, angle: float, height: int) -> float:
@@ -67,9 +68,12 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, angle: float, height: int) ->
     return float(np.dot(diff, diff))
 
 
-def measure_skew(image: Image.Image, dpi: float) -> float:
-    """Skew of the text lines in counter-clockwise degrees; 0.0 when nothing to measure."""
-    mask = ink_mask(image, dpi)
+def measure_skew(image: Image.Image, dpi: float, *, mask: np.ndarray | None = None) -> float:
+    """Skew of the text lines in counter-clockwise degrees; 0.0 when nothing to measure.
+
+    ``mask``: the page's :func:`ink_mask`, when the caller already has it.
+    """
+    mask = ink_mask(image, dpi) if mask is None else mask
     ys, xs = np.nonzero(mask)
     if len(ys) < 200:
         return 0.0
@@ -100,16 +104,19 @@ def paper_fill(image: Image.Image) -> int | tuple[int, ...]:
 
 
 def rotate_fine(image: Image.Image, angle: float) -> Image.Image:
-    """Turn by ``angle`` degrees counter-clockwise, same size, bicubic, corners paper-toned."""
+    """Turn by ``angle`` degrees counter-clockwise, same size, corners paper-toned.
+
+    Bilinear: scans are already soft, bicubic costs 2.5x the time for no gain in OCR.
+    """
     if abs(angle) < 0.005:
         return image
     if image.mode == "1":
-        turned = image.convert("L").rotate(angle, resample=Image.Resampling.BICUBIC,
+        turned = image.convert("L").rotate(angle, resample=Image.Resampling.BILINEAR,
                                            fillcolor=255)
         return turned.point(lambda v: 255 if v >= 128 else 0).convert("1")
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    return image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper_fill(image))
+    return image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=paper_fill(image))
 
 
 def turn_upright(image: Image.Image, clockwise: int) -> Image.Image:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from trams.scanning.cleanup import is_blank, measure_skew, rotate_fine, turn_upright
+from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.layout import reading_order
@@ -67,8 +67,8 @@ def _mean_confidence(lines: tuple[Line, ...]) -> float:
     return sum(confs) / len(confs) if confs else 0.0
 
 
-def _straighten(image: Image.Image, dpi: float, options: ScanOptions):
-    skew = measure_skew(image, dpi) if options.deskew else 0.0
+def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None):
+    skew = measure_skew(image, dpi, mask=mask) if options.deskew else 0.0
     return (rotate_fine(image, -skew) if skew else image), skew
 
 
@@ -107,10 +107,11 @@ def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
                       box=move(line.box)) for line in lines)
 
 
-def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine: OcrEngine):
+def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine: OcrEngine,
+                    mask=None):
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
-    work, skew = _straighten(image, dpi, options)
+    work, skew = _straighten(image, dpi, options, mask)
     lines = reading_order(engine.recognize(work, dpi=dpi, languages=options.languages),
                           dpi=dpi)
     rotation = 0
@@ -153,10 +154,12 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         engine = get_engine(options.engine, timeout=options.timeout_seconds,
                             workdir=dest_stem.parent)
         image = loaded.image
-        blank = is_blank(image, dpi, white_share=options.blank_threshold)
+        mask = ink_mask(image, dpi)  # shared by the blank test and the skew measure
+        blank = is_blank(image, dpi, white_share=options.blank_threshold, mask=mask)
         skew, rotation, lines = 0.0, 0, ()
         if not blank:
-            image, lines, skew, rotation, found = _clean_and_read(image, dpi, options, engine)
+            image, lines, skew, rotation, found = _clean_and_read(image, dpi, options, engine,
+                                                                 mask)
             problems += found
         quality = page_quality(lines, dpi=dpi, skew=skew, rotation=rotation, blank=blank,
                                problems=problems, options=options)

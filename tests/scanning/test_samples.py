@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from conftest import cer
 from PIL import Image
-
 from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 ROOT = Path(__file__).resolve().parents[2]
