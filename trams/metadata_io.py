@@ -115,8 +115,9 @@ def _from_mapping(data: dict, path: Path) -> MetadataFile:
         item = dict(item)
         source = item.pop("source", None)
         own = item.pop("record", None)
-        record = _validate(RecordMetadata, own, path,
-                                                   _("record of document {n}", n=n)) if own else shared
+        record = shared
+        if own:
+            record = _validate(RecordMetadata, own, path, _("record of document {n}", n=n))
         if record is None:
             raise _error(path, _("document {n} has no record (fileCode)", n=n))
         document = _validate(DocumentMetadata, item, path, _("document {n}", n=n))

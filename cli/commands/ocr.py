@@ -9,12 +9,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
-
 from trams.cli.commands.common import config_from
 from trams.cli.render import error_console, out_console, print_json
+
 from trams.errors import ExitCode, InputError, TramsError
 from trams.i18n import _
 from trams.metadata_io import load_metadata
@@ -31,35 +31,37 @@ def _cleanup(document: RecognizedDocument) -> None:
 
 def ocr_command(
     ctx: typer.Context,
-    inputs: list[Path] = typer.Argument(..., help=_("Scanned files or folders."),
-                                        exists=True),
-    output: Path = typer.Option(..., "--output", "-o", help=_("Folder for the PDF/A files.")),
-    ocr_lang: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--ocr-lang", "-l",
-        help=_("Tesseract languages, e.g. vie or vie+eng (default: ocr.languages)."),
-    ),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,  # noqa: UP007
-                                       help=_("Pages recognized in parallel.")),
-    pdfa: Optional[str] = typer.Option(None, "--pdfa", metavar="1b|2b|2u",  # noqa: UP007
-                                       help=_("PDF/A level (default: pdfa.level, 2b).")),
-    image_quality: Optional[int] = typer.Option(  # noqa: UP007
-        None, "--image-quality", min=10, max=100,
-        help=_("JPEG quality of grayscale and colour pages (default 60).")),
-    lossless: bool = typer.Option(False, "--lossless",
-                                  help=_("Keep page images lossless (larger files).")),
-    metadata: Optional[Path] = typer.Option(  # noqa: UP007
-        None, "--metadata", exists=True, dir_okay=False,
-        help=_("TOML, JSON or CSV file of record and document fields (Circular 05/2025).")),
-    grouping: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--grouping", metavar="file|folder|coversheet",
-        help=_("How scans make documents (default: inbox.grouping).")),
-    deskew: Optional[bool] = typer.Option(None, "--deskew/--no-deskew",  # noqa: UP007
-                                          help=_("Straighten skewed pages.")),
-    sidecar: bool = typer.Option(False, "--sidecar",
-                                 help=_("Also write the recognized text as NAME.txt.")),
-    report: bool = typer.Option(False, "--report",
-                                help=_("Also write a JSON quality report NAME.quality.json.")),
-    as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
+    inputs: Annotated[list[Path], typer.Argument(help=_("Scanned files or folders."),
+                                                 exists=True)],
+    output: Annotated[Path, typer.Option("--output", "-o",
+                                         help=_("Folder for the PDF/A files."))],
+    ocr_lang: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--ocr-lang", "-l",
+        help=_("Tesseract languages, e.g. vie or vie+eng (default: ocr.languages)."))] = None,
+    jobs: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--jobs", "-j", min=1, help=_("Pages recognized in parallel."))] = None,
+    pdfa: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--pdfa", metavar="1b|2b|2u", help=_("PDF/A level (default: pdfa.level, 2b)."))] = None,
+    image_quality: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--image-quality", min=10, max=100,
+        help=_("JPEG quality of grayscale and colour pages (default 60)."))] = None,
+    lossless: Annotated[bool, typer.Option(
+        "--lossless", help=_("Keep page images lossless (larger files)."))] = False,
+    metadata: Annotated[Path | None, typer.Option(  # noqa: UP007
+        "--metadata", exists=True, dir_okay=False,
+        help=_("TOML, JSON or CSV file of record and document fields (Circular 05/2025)."),
+    )] = None,
+    grouping: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--grouping", metavar="file|folder|coversheet",
+        help=_("How scans make documents (default: inbox.grouping)."))] = None,
+    deskew: Annotated[bool | None, typer.Option(  # noqa: UP007
+        "--deskew/--no-deskew", help=_("Straighten skewed pages."))] = None,
+    sidecar: Annotated[bool, typer.Option(
+        "--sidecar", help=_("Also write the recognized text as NAME.txt."))] = False,
+    report: Annotated[bool, typer.Option(
+        "--report", help=_("Also write a JSON quality report NAME.quality.json."))] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help=_("Print a JSON summary on stdout."))] = False,
 ) -> int:
     """Recognize scans and write two-layer PDF/A files with archival metadata."""
     from trams.scanning import ScanOptions, discover, recognize_documents

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pdf_helpers import recognize, reference_pages
+
 from trams.models import RecognizedPage
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 from pdf_helpers import best_cer, pdftotext
-
 from trams.cli.main import run
+
 from trams.pdf.xmp import read_metadata
 
 

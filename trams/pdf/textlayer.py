@@ -65,7 +65,8 @@ def text_operators(page: RecognizedPage) -> bytes:
             x0 = word.box[0] * sx
             x1 = max(word.box[2] * sx, x0 + 0.1)
             scale = 100.0 * (x1 - x0) / (glyphs * unit)
-            out.append(f"{_n(scale)} Tz 1 0 0 1 {_n(x0)} {_n(baseline)} Tm <{code.hex().upper()}> Tj")
+            out.append(f"{_n(scale)} Tz 1 0 0 1 {_n(x0)} {_n(baseline)} Tm "
+                       f"<{code.hex().upper()}> Tj")
             gap = words[i + 1].box[0] * sx - x1 if i + 1 < len(words) else None
             if gap is not None and gap < COLUMN_GAP * size:
                 gap = max(gap, 0.1)
