@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +18,9 @@ from trams.cli.render import error_console, out_console, print_json
 
 from trams.errors import ExitCode, InputError, TramsError
 from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
-from trams.models import RecognizedDocument
+from trams.models import DocumentSource, RecognizedDocument
 from trams.naming import document_stem
 from trams.pdf.assemble import LEVELS, write_pdfa
 from trams.pdf.report import write_report
@@ -85,21 +87,25 @@ def ocr_command(
     failed: list[dict] = [f.to_dict() for f in found.failures]
     for failure in found.failures:
         console.print(_("Skipped: {message}", message=failure.message), markup=False)
-    used: set[int] = set()
-    names: set[str] = set()
+    # Names first: a bad record code is reported before any page is recognized.
+    plan = _plan(found.documents, meta, output)
+    for name, error in plan.errors:
+        failed.append({"document": name, "error": type(error).__name__,
+                       "message": error.one_line()})
+        console.print(_("Failed: {message}", message=error.one_line()), markup=False)
     output.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="trams-ocr-"))
     try:
-        results = recognize_documents(found.documents, options, jobs=jobs or config.jobs,
-                                      workdir=workdir)
-        for position, result in enumerate(results):
+        results = recognize_documents([t.source for t in plan.targets], options,
+                                      jobs=jobs or config.jobs, workdir=workdir)
+        for target, result in zip(plan.targets, results, strict=True):
             if not isinstance(result, RecognizedDocument):
                 failed.append(result.to_dict())
                 console.print(_("Failed: {message}", message=result.message), markup=False)
                 continue
             try:
-                done.append(_write(result, position, meta, used, names, output, level,
-                                   sidecar=sidecar, report=report, workdir=workdir))
+                done.append(_write(result, target, level, sidecar=sidecar, report=report,
+                                   workdir=workdir))
                 console.print(_("Written: {path} ({pages} pages, OCR {verdict})",
                                 path=done[-1]["pdf"]["path"], pages=done[-1]["pdf"]["pages"],
                                 verdict=result.verdict), markup=False)
@@ -122,22 +128,50 @@ def ocr_command(
     return int(ExitCode.OK)
 
 
-def _write(document: RecognizedDocument, position: int, meta, used: set[int],
-           names: set[str], output: Path, level: str, *, sidecar: bool, report: bool,
-           workdir: Path) -> dict:
-    record, doc = document.source.record, document.source.document
-    if meta is not None:
-        match = meta.for_document(document.source.name, position, used)
-        if match is not None:
-            record, doc = match
-    stem = document_stem(document.source.name, record, doc)
-    if stem in names:
-        raise InputError(_("two documents would both be named {name}.pdf", name=stem),
-                         path=output / f"{stem}.pdf",
-                         hint=_("Give each document its own sequence number in the metadata."))
-    names.add(stem)
-    dest = output / f"{stem}.pdf"
-    result = write_pdfa(document, record, doc, dest, level=level,
+@dataclass(frozen=True)
+class _Target:
+    source: DocumentSource
+    record: RecordMetadata | None
+    document: DocumentMetadata | None
+    dest: Path
+
+
+@dataclass(frozen=True)
+class _Plan:
+    targets: list[_Target]
+    errors: list[tuple[str, TramsError]]
+
+
+def _plan(sources, meta, output: Path) -> _Plan:
+    """Metadata and a checked, unique output name for every document, before any OCR."""
+    used: set[int] = set()
+    names: set[str] = set()
+    targets, errors = [], []
+    for position, source in enumerate(sources):
+        record, doc = source.record, source.document
+        if meta is not None:
+            match = meta.for_document(source.name, position, used)
+            if match is not None:
+                record, doc = match
+        try:
+            stem = document_stem(source.name, record, doc)
+            if stem in names:
+                raise InputError(
+                    _("two documents would both be named {name}.pdf", name=stem),
+                    path=output / f"{stem}.pdf",
+                    hint=_("Give each document its own sequence number in the metadata."))
+        except TramsError as exc:
+            errors.append((source.name, exc))
+            continue
+        names.add(stem)
+        targets.append(_Target(source, record, doc, output / f"{stem}.pdf"))
+    return _Plan(targets, errors)
+
+
+def _write(document: RecognizedDocument, target: _Target, level: str, *, sidecar: bool,
+           report: bool, workdir: Path) -> dict:
+    stem, output = target.dest.stem, target.dest.parent
+    result = write_pdfa(document, target.record, target.document, target.dest, level=level,
                         sidecar=output / f"{stem}.txt" if sidecar else None, workdir=workdir)
     entry = {"document": document.source.name, "pdf": result.to_dict(),
              "verdict": document.verdict, "notes": list(document.notes)}

@@ -96,3 +96,22 @@ def test_all_reference_pages_through_ocr(ref_dir: Path, tmp_path) -> None:
         assert best[0] / best[1] <= 0.03, (n, best)
         edits, chars = edits + best[0], chars + best[1]
     assert edits / chars <= 0.01, edits / chars
+
+
+def test_duplicate_names_fail_before_ocr_and_the_rest_is_written(one_scan, tmp_path,
+                                                                  capsys) -> None:
+    second = tmp_path / "copy.tif"
+    shutil.copy(one_scan, second)
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"record": {"fileCode": "H42.2024.HS-02"},
+                                "documents": [{"sequence": 5}, {"sequence": 5}]}),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    code = run(["ocr", str(one_scan), str(second), "-o", str(out), "--metadata", str(meta),
+                "--json", "--jobs", "1", "--no-deskew"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 5  # ExitCode.PARTIAL
+    assert [d["pdf"]["path"] for d in summary["documents"]] == [
+        str(out / "H42.2024.HS-02.0000005.pdf")]
+    assert summary["failures"][0]["document"] == "copy.tif"
+    assert sorted(p.name for p in out.iterdir()) == ["H42.2024.HS-02.0000005.pdf"]
