@@ -186,6 +186,10 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
             image.seek(page.index)
         image.load()
         info = dict(image.info)
+        if getattr(image, "n_frames", 1) > 1:  # keep the frame, let go of the file
+            frame = image.copy()
+            image.close()
+            image = frame
         if image.format == "JPEG":
             image = ImageOps.exif_transpose(image)
         image = normalize_mode(image)

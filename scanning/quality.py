@@ -12,6 +12,8 @@ from trams.i18n import _
 from trams.models import Line, PageQuality
 
 OK, REVIEW, FAILED = "ok", "review", "failed"
+# Recorded for the report, but no reason on their own to review a page.
+INFORMATIONAL = frozenset({"dpi_assumed"})
 _RANK = {OK: 0, REVIEW: 1, FAILED: 2}
 
 
@@ -41,7 +43,7 @@ def page_quality(lines: tuple[Line, ...], *, dpi: float, skew: float, rotation: 
 def page_verdict(quality: PageQuality) -> str:
     if "very_low_confidence" in quality.problems or "no_text" in quality.problems:
         return FAILED
-    if quality.problems:
+    if set(quality.problems) - INFORMATIONAL:
         return REVIEW
     return OK
 

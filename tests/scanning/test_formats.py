@@ -73,6 +73,7 @@ def test_missing_resolution_uses_the_default_or_fails(small_scan: Image.Image,
                                 workdir=tmp_path / "w2")
     assert doc.pages[0].dpi == (300, 300)
     assert "dpi_assumed" in doc.pages[0].quality.problems
+    assert doc.verdict == "ok"  # recorded, but no reason to review on its own
 
 
 def test_low_resolution_is_refused_unless_accepted(small_scan: Image.Image,
@@ -90,3 +91,21 @@ def test_low_resolution_is_refused_unless_accepted(small_scan: Image.Image,
     assert "low_dpi" in doc.pages[0].quality.problems
     assert doc.verdict in ("review", "failed")
     assert "QUYẾT ĐỊNH" in doc.text  # still recognized, for a clerk to judge
+
+
+def test_pdf_page_rotation_and_native_resolution(small_scan: Image.Image,
+                                                 tmp_path: Path) -> None:
+    import pikepdf
+
+    from trams.scanning.pdf_input import load_pdf_page
+
+    gray = small_scan.convert("L")
+    gray.save(tmp_path / "plain.pdf", resolution=250)
+    with pikepdf.open(tmp_path / "plain.pdf") as pdf:
+        pdf.pages[0].obj.Rotate = 90
+        pdf.save(tmp_path / "turned.pdf")
+    image, dpi = load_pdf_page(tmp_path / "plain.pdf", 0)
+    assert image.size == gray.size and dpi == pytest.approx((250, 250))  # not re-rendered
+    turned, dpi = load_pdf_page(tmp_path / "turned.pdf", 0)
+    assert turned.size == (gray.height, gray.width)  # shown as the PDF viewer shows it
+    assert dpi == pytest.approx((250, 250))
