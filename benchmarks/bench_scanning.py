@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-from trams.models import DocumentSource, SourcePage
 from trams.scanning import DocumentFailure, ScanOptions, recognize_documents
 from trams.scanning.cleanup import measure_skew, rotate_fine
+
+from trams.models import DocumentSource, SourcePage
 
 GEN_PAGES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_pages.py"
 

@@ -96,7 +96,6 @@ def test_low_resolution_is_refused_unless_accepted(small_scan: Image.Image,
 def test_pdf_page_rotation_and_native_resolution(small_scan: Image.Image,
                                                  tmp_path: Path) -> None:
     import pikepdf
-
     from trams.scanning.pdf_input import load_pdf_page
 
     gray = small_scan.convert("L")
