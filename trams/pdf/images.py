@@ -8,7 +8,8 @@ Defaults (documented in trams/pdf/README.md):
   A noisy scan can make JPEG large, so each page has a size budget
   (:data:`BUDGET_BYTES_PER_MEGAPIXEL`, 1.5 MB for an A4 page at 300 dpi): over it, the
   page is re-encoded 10 quality steps lower, never under :data:`MIN_JPEG_QUALITY` (40).
-  Tesseract's character error rate on the reference pages is the same at 40 and at 85.
+  Legibility, measured by OCR of the decoded JPEG (reference page 10, the noisiest):
+  CER 0.15 % lossless, 0.20 % at 60 and at 50 (where the budget lands), 0.29 % at 40.
 - bilevel (mode ``"1"``): CCITT Group 4 (``/CCITTFaxDecode``, lossless), made by Pillow's
   libtiff encoder and taken out of the single TIFF strip. Never lossy JBIG2.
 - ``lossless=True``: Flate for grayscale and colour (bilevel stays G4, which is lossless).
