@@ -31,6 +31,21 @@ TesseractEngine, NullEngine), ``trams.scanning.tesseract`` (the external program
 ``trams.scanning.cleanup`` (measure_skew, rotate_fine, turn_upright, is_blank),
 ``trams.scanning.ingest`` (page_count, load_page), ``trams.scanning.worker.process_page``.
 
+ScanOptions (frozen, picklable) holds: languages, engine ("tesseract" | "null"), deskew,
+rotate_pages, keep_original_pixels, timeout_seconds, the quality thresholds
+(low_confidence, review_mean_confidence, fail_mean_confidence, review_low_share),
+default_dpi, min_dpi, accept_low_dpi, drop_blank_pages, blank_threshold, lossless,
+jpeg_quality. ``keep_original_pixels``: right-angle turns (lossless) are still applied, the
+fine deskew rotation is not; OCR runs on a straightened copy and word boxes are moved back
+onto the original pixels.
+
+Per page (worker): load -> blank? -> deskew -> OCR -> (orientation check only when the
+result looks sideways/upside down: OSD, turn, OCR again) -> two-column reading order ->
+quality -> encode_page. PageQuality.problems codes: low_dpi, dpi_assumed (informational),
+no_text, very_low_confidence, low_confidence, many_low_confidence_words,
+orientation_uncertain. Verdict: failed if a page has no text or very low confidence,
+review for any other problem, else ok; the worst page decides.
+
 Only batch-level problems raise (DependencyError). Everything about one file or one
 document comes back as a failure record, and the rest of the batch goes on.
 """

@@ -33,9 +33,17 @@ def ink_mask(image: Image.Image, dpi: float) -> np.ndarray:
     darker than the paper by at least 60 levels and 5 noise deviations.
     """
     gray = _analysis_gray(image, dpi)
-    paper = float(np.median(gray))
-    spread = 1.4826 * float(np.median(np.abs(gray.astype(np.int16) - int(paper))))
+    hist = np.bincount(gray.ravel(), minlength=256)
+    paper = _median_of_histogram(hist)
+    # deviation |v - paper| for every level, weighted by how often the level occurs
+    deviations = np.bincount(np.abs(np.arange(256) - paper), weights=hist, minlength=256)
+    spread = 1.4826 * _median_of_histogram(deviations)
     return gray < paper - max(60.0, 5.0 * spread)
+
+
+def _median_of_histogram(hist: np.ndarray) -> int:
+    cumulative = np.cumsum(hist)
+    return int(np.searchsorted(cumulative, cumulative[-1] / 2))
 
 
 def ink_share(image: Image.Image, dpi: float, *, mask: np.ndarray | None = None) -> float:
