@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +34,7 @@ def make_files(pki, folder: Path, count: int) -> list[Path]:
 
     files = []
     for i in range(count):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         data = pm.sign(pm.one_page_pdf(f"QUYET DINH so {i + 1:03d}/QD-UBND"), pki, "leader",
                        field="Leader", level="B-LT", at=now)
         data = pm.sign(data, pki, "agency", field="Agency", level="B-LT", at=now)

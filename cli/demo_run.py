@@ -16,6 +16,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from trams.scanning import ScanOptions, check_engine, discover, recognize_documents
+from trams.signing.batch import TsaSpec
+from trams.signing.batchrun import build_specs, sign_files
+from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
+from trams.signing.verify import VerifyContext, verify_file
+
 from trams.archive import Archive
 from trams.config import (
     AgencyConfig,
@@ -29,11 +35,6 @@ from trams.config import (
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import quality_report
-from trams.scanning import ScanOptions, check_engine, discover, recognize_documents
-from trams.signing.batch import TsaSpec
-from trams.signing.batchrun import build_specs, sign_files
-from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
-from trams.signing.verify import VerifyContext, verify_file
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -90,7 +91,7 @@ def run_demo(out: Path, *, scans: Path | None = None, jobs: int | None = None,
         with Archive.open(config.archive.path, layout=config.archive.layout,
                           agency_code=AGENCY_CODE, organization=AGENCY) as archive:
             pending = []
-            for number, doc in enumerate(found.documents, start=1):
+            for doc in found.documents:
                 digest = source_hash(doc.pages)
                 if archive.is_done(digest):
                     summary["documents"].append({"name": doc.name, "status": "skipped"})

@@ -65,10 +65,9 @@ def run(argv: list[str]) -> int:
     _translate_framework(lang)
     verbose = "--verbose" in argv or "-v" in argv
 
+    import typer.main
     from trams.cli.app import build_app
     from trams.cli.render import error_console
-
-    import typer.main
 
     command = typer.main.get_command(build_app())
     console = error_console()

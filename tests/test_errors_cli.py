@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from trams.cli.main import run
+
 from trams.errors import ExitCode, TramsError
 
 
