@@ -58,6 +58,16 @@ def ocr_command(
         help=_("How scans make documents (default: inbox.grouping)."))] = None,
     deskew: Annotated[bool | None, typer.Option(  # noqa: UP007
         "--deskew/--no-deskew", help=_("Straighten skewed pages."))] = None,
+    dpi: Annotated[float | None, typer.Option(  # noqa: UP007
+        "--dpi", min=1, help=_("Resolution of scans whose files do not record one."))] = None,
+    accept_low_dpi: Annotated[bool, typer.Option(
+        "--accept-low-dpi",
+        help=_("Accept pages under the 200 dpi floor (still recorded in the report)."))] = False,
+    keep_original: Annotated[bool, typer.Option(
+        "--keep-original",
+        help=_("Keep the scanned pixels as they are (no fine deskew of the image)."))] = False,
+    drop_blank: Annotated[bool, typer.Option(
+        "--drop-blank", help=_("Drop blank pages (e.g. backs of duplex scans)."))] = False,
     sidecar: Annotated[bool, typer.Option(
         "--sidecar", help=_("Also write the recognized text as NAME.txt."))] = False,
     report: Annotated[bool, typer.Option(
@@ -79,7 +89,10 @@ def ocr_command(
                          hint=_("Use file, folder or coversheet."))
     options = ScanOptions.from_trams_config(
         config, languages=ocr_lang, deskew=deskew, jpeg_quality=image_quality,
-        lossless=True if lossless else None)
+        lossless=True if lossless else None, default_dpi=dpi,
+        accept_low_dpi=True if accept_low_dpi else None,
+        keep_original_pixels=True if keep_original else None,
+        drop_blank_pages=True if drop_blank else None)
     meta = load_metadata(metadata) if metadata else None
     found = discover(inputs, grouping=group, default_dpi=options.default_dpi)
     console = error_console()
