@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-
 from trams.cli.main import run
+
 from trams.errors import ExitCode
 
 
