@@ -101,12 +101,20 @@ def test_kill_during_noop_rerun(tmp_path) -> None:
 def test_random_sigkill(tmp_path) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
+    # How long a whole uninterrupted run takes on this machine (slow or loaded CI alike):
+    # the first kill lands inside that span, so at least one run is really cut.
+    (tmp_path / "ref").mkdir()
+    ref = make_spec(tmp_path / "ref", tmp_path / "ref" / "archive", n_records=3, per_record=4)
+    started = time.monotonic()
+    assert run_worker(ref) == 0
+    full = time.monotonic() - started
     spec = make_spec(tmp_path, tmp_path / "archive", n_records=3, per_record=4)
     kills = 0
-    for _round in range(8):
+    for round_ in range(8):
         proc = subprocess.Popen([sys.executable, str(WORKER), str(spec)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.25, 0.9))  # start-up is ~0.25 s; adds follow
+        low, high = (0.5, 0.9) if round_ == 0 else (0.2, 1.0)
+        time.sleep(rng.uniform(low, high) * full)
         proc.kill()
         kills += proc.wait() == -9
     assert run_worker(spec) == 0
