@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -38,30 +37,11 @@ from trams.scanning.cleanup import measure_skew, rotate_fine
 
 from trams.models import DocumentSource, SourcePage
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from textmetrics import best_cer  # noqa: E402
+
 GEN_PAGES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_pages.py"
 
-
-def levenshtein(a: str, b: str) -> int:
-    if not a or not b:
-        return len(a) + len(b)
-    codes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    ramp = np.arange(len(b) + 1)
-    prev = ramp.copy()
-    for i, ch in enumerate(a, start=1):
-        cur = np.empty_like(prev)
-        cur[0] = i
-        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (codes != ord(ch)))
-        prev = np.minimum.accumulate(cur - ramp) + ramp
-    return int(prev[-1])
-
-
-def cer(text: str, stem: Path) -> float:
-    norm = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
-    best = 1.0
-    for suffix in (".gt.txt", ".gt_rows.txt"):
-        truth = norm(stem.with_name(stem.name + suffix).read_text(encoding="utf-8"))
-        best = min(best, levenshtein(norm(text), truth) / max(1, len(truth)))
-    return best
 
 
 def main() -> int:
@@ -134,7 +114,7 @@ def main() -> int:
             page = doc.pages[0]
             found = page.quality.skew_degrees
             left = measure_skew(rotate_fine(Image.open(path), -found), 300)
-            score = cer(page.text, stem)
+            score = best_cer(page.text, stem)
             cers.append(score)
             errors.append(abs(found - meta["angle_deg"]))
             lefts.append(abs(left))

@@ -13,9 +13,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-import numpy as np
 import pytesseract
 from PIL import Image
+from textmetrics import levenshtein  # noqa: E402,F401 - re-exported
 
 from trams.models import Line, PageQuality, RecognizedPage, SourcePage, Word
 from trams.pdf.images import encode_page
@@ -71,21 +71,6 @@ def recognize(scan: Path, workdir: Path, *, deskew: bool = True, lossless: bool 
                           quality=PageQuality(dpi=dpi[0], mean_confidence=mean,
                                               word_count=len(words)))
 
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance on characters; one numpy row per character of ``a``."""
-    if not a or not b:
-        return len(a) or len(b)
-    bcodes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    ramp = np.arange(len(b) + 1)
-    prev = ramp.copy()
-    for i, ch in enumerate(a, start=1):
-        cur = np.empty_like(prev)
-        cur[0] = i
-        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (bcodes != ord(ch)))
-        cur = np.minimum.accumulate(cur - ramp) + ramp
-        prev = cur
-    return int(prev[-1])
 
 
 def cer(reference: str, hypothesis: str) -> float:

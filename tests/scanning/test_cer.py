@@ -1,4 +1,4 @@
-from conftest import cer, levenshtein
+from textmetrics import cer, levenshtein
 
 
 def test_levenshtein_counts_edits() -> None:

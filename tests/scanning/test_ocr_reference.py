@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import best_cer
 from PIL import Image
+from textmetrics import best_cer
 from trams.scanning import DocumentFailure, ScanOptions, recognize_documents
 from trams.scanning.cleanup import measure_skew, rotate_fine
 
