@@ -10,7 +10,7 @@ import sys
 import traceback
 
 from trams.errors import ExitCode, TramsError
-from trams.i18n import _, set_language
+from trams.i18n import _, using_language
 
 
 def _peek_option(argv: list[str], name: str) -> str | None:
@@ -28,9 +28,11 @@ def _translate_framework(lang: str) -> None:
     typer vendors click without gettext; its help formatter is replaced by one that looks
     the framework's strings up in our catalogue (trams/locale/vi/click.po).
     """
-    if lang == "en":
-        return
     from typer._click import core, formatting
+
+    if lang == "en":
+        core.Context.formatter_class = formatting.HelpFormatter
+        return
 
     from trams.i18n import catalogue
 
@@ -57,12 +59,20 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str]) -> int:
-    """Run the CLI on ``argv`` and return the exit code (used by main and by tests)."""
+    """Run the CLI on ``argv`` and return the exit code (used by main and by tests).
+
+    The language chosen for this run is undone afterwards, so runs in one process
+    (tests) do not leak their language into each other.
+    """
+    with using_language(_peek_option(argv, "--lang")) as lang:
+        _translate_framework(lang)
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     import typer
     from typer._click import exceptions as click_exceptions
 
-    lang = set_language(_peek_option(argv, "--lang"))
-    _translate_framework(lang)
     verbose = "--verbose" in argv or "-v" in argv
 
     import typer.main

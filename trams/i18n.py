@@ -13,6 +13,8 @@ Worker processes inherit the choice through ``TRAMS_LANG``, which ``set_language
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +46,21 @@ def set_language(lang: str | None) -> str:
     _current = chosen
     os.environ["TRAMS_LANG"] = chosen
     return chosen
+
+
+@contextmanager
+def using_language(lang: str | None) -> Iterator[str]:
+    """``set_language`` for the duration of a block, then the previous choice again."""
+    global _current
+    saved, saved_env = _current, os.environ.get("TRAMS_LANG")
+    try:
+        yield set_language(lang)
+    finally:
+        _current = saved
+        if saved_env is None:
+            os.environ.pop("TRAMS_LANG", None)
+        else:
+            os.environ["TRAMS_LANG"] = saved_env
 
 
 def get_language() -> str:
