@@ -40,6 +40,7 @@ class InboxConfig(_Section):
     min_dpi: float = Field(default=200, gt=0)  # Circular 05/2025 floor for admin documents
     accept_low_dpi: bool = False
     move_done: bool = False  # move inputs to inbox/.done/ once archived
+    move_failed: bool = True  # move a failed document's inputs to inbox/.failed/ + reason
 
 
 class OcrConfig(_Section):
@@ -97,6 +98,7 @@ class SigningConfig(_Section):
     level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-LT"
     leader: KeySourceConfig | None = None
     agency: KeySourceConfig | None = None
+    officer: KeySourceConfig | None = None  # desk officer (profile "dossier")
     copy_type: Literal["SAO Y", "SAO LỤC", "TRÍCH SAO"] = "SAO Y"
     # Circular 15/2025 pre-signing checks: "refuse" (default) or "warn".
     on_certificate_problem: Literal["refuse", "warn"] = "refuse"
@@ -117,6 +119,22 @@ class TrustConfig(_Section):
     intermediates: list[Path] = []
 
 
+class MetadataConfig(_Section):
+    """Record and document metadata (Circular 05/2025) for `trams run`.
+
+    Per document, the first that applies: its cover sheet; an entry in ``file`` (TOML, JSON
+    or CSV, the format of `trams ocr --metadata`); else one record per document named by
+    the templates below. Template fields: {agency_code}, {agency_name}, {year}, {name} (the
+    input's file or folder name without extension).
+    """
+
+    file: Path | None = None
+    file_code: str = "{agency_code}.{year}.{name}"
+    title: str = "{name}"
+    subject: str = "{name}"
+    language: str = "vi"
+
+
 class ArchiveConfig(_Section):
     path: Path = Path("archive")
     layout: str = "{agency_code}/{year}/{file_code}/"
@@ -130,6 +148,7 @@ class TramsConfig(_Section):
     signing: SigningConfig = SigningConfig()
     tsa: TsaConfig = TsaConfig()
     trust: TrustConfig = TrustConfig()
+    metadata: MetadataConfig = MetadataConfig()
     archive: ArchiveConfig = ArchiveConfig()
     jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     lang: Literal["vi", "en"] | None = None
