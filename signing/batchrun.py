@@ -7,15 +7,15 @@ This is what `trams sign` and the pipeline call; the CLI only gathers flags and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trams.signing.appearance import AppearanceOptions
-from trams.signing.batch import SigningBatch, TsaSpec
+from trams.signing.batch import SignerSession, SigningBatch, TsaSpec
 from trams.signing.keys import require_source
-from trams.signing.sign import SignResult, SignSpec, sign_many
+from trams.signing.sign import SignResult, SignSpec, sign_document, sign_many
 from trams.signing.trust import load_certificates
 
 from trams.config import KeySourceConfig, TramsConfig
@@ -73,30 +73,64 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
     return specs
 
 
+class BatchSigner:
+    """Key sources opened once, the TSA reached once: sign one document at a time.
+
+    Made by :func:`open_batch_signer`; ``sign(src, dst)`` applies every step (leader or
+    officer first, then the agency) and writes ``dst`` atomically.
+    """
+
+    def __init__(self, steps: list[tuple[SignSpec, SignerSession]], warnings: list[str]):
+        self.steps = steps
+        self.warnings = warnings
+
+    def sign(self, src: Path, dst: Path) -> SignResult:
+        return sign_document(src, dst, steps=self.steps)
+
+    def sign_many(self, jobs: Sequence[tuple[Path, Path]], *, concurrency: int = 4,
+                  on_done: Callable[[Path, SignResult | TramsError], None] | None = None
+                  ) -> list[SignResult | TramsError]:
+        return sign_many(jobs, steps=self.steps, concurrency=concurrency, on_done=on_done)
+
+
+@contextmanager
+def open_batch_signer(config: TramsConfig, *, specs: Sequence[SignSpec],
+                      sources: dict[str, KeySourceConfig], secrets: dict[str, str | None],
+                      extra_roots: Sequence[Path] = ()) -> Iterator[BatchSigner]:
+    """Open every key source of ``specs`` once and reach the TSA once, for a whole batch.
+
+    Key, certificate and network problems raise here, before any document is touched.
+    """
+    roots = load_certificates([*config.trust.roots, *extra_roots])
+    if not roots:
+        raise ConfigError(_("no trust root is configured"),
+                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
+    intermediates = load_certificates(config.trust.intermediates)
+    with SigningBatch(trust_roots=roots, intermediates=intermediates,
+                      on_certificate_problem=config.signing.on_certificate_problem) as batch, \
+            ExitStack() as stack:
+        sessions = {}
+        warnings: list[str] = []
+        for spec in specs:
+            source = require_source(sources.get(spec.role), spec.role)
+            sessions[spec.role] = stack.enter_context(
+                batch.open_signer(source, secret=secrets.get(spec.role)))
+            warnings.extend(sessions[spec.role].warnings)
+        if any(s.needs_timestamp for s in specs):
+            batch.ensure_timestamper(specs[0].tsa)
+        yield BatchSigner([(spec, sessions[spec.role]) for spec in specs], warnings)
+
+
 def sign_files(inputs: Sequence[Path], outdir: Path, *, config: TramsConfig,
                specs: Sequence[SignSpec], sources: dict[str, KeySourceConfig],
                secrets: dict[str, str | None], extra_roots: Sequence[Path] = (),
                on_progress: Callable[[SignResult | Failure], None] | None = None,
                concurrency: int = 4) -> BatchReport:
     """Open the key sources once, then sign each input into ``outdir`` (same file name)."""
-    roots = load_certificates([*config.trust.roots, *extra_roots])
-    if not roots:
-        raise ConfigError(_("no trust root is configured"),
-                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
-    intermediates = load_certificates(config.trust.intermediates)
     report = BatchReport()
-    with SigningBatch(trust_roots=roots, intermediates=intermediates,
-                      on_certificate_problem=config.signing.on_certificate_problem) as batch, \
-            ExitStack() as stack:
-        sessions = {}
-        for spec in specs:
-            source = require_source(sources.get(spec.role), spec.role)
-            sessions[spec.role] = stack.enter_context(
-                batch.open_signer(source, secret=secrets.get(spec.role)))
-            report.warnings.extend(sessions[spec.role].warnings)
-        if any(s.needs_timestamp for s in specs):
-            batch.ensure_timestamper(specs[0].tsa)
-        steps = [(spec, sessions[spec.role]) for spec in specs]
+    with open_batch_signer(config, specs=specs, sources=sources, secrets=secrets,
+                           extra_roots=extra_roots) as signer:
+        report.warnings.extend(signer.warnings)
         jobs = []
         for src in inputs:
             dst = outdir / Path(src).name
@@ -106,8 +140,8 @@ def sign_files(inputs: Sequence[Path], outdir: Path, *, config: TramsConfig,
                     hint=_("Choose another output folder with -o.")), on_progress)
                 continue
             jobs.append((Path(src), dst))
-        sign_many(jobs, steps=steps, concurrency=concurrency,
-                  on_done=lambda src, item: _record(report, src, item, on_progress))
+        signer.sign_many(jobs, concurrency=concurrency,
+                         on_done=lambda src, item: _record(report, src, item, on_progress))
     return report
 
 
@@ -125,4 +159,5 @@ def _record(report: BatchReport, src: Path, item: SignResult | TramsError,
         on_progress(item)
 
 
-__all__ = ["BatchReport", "Failure", "build_specs", "sign_files", "PROFILE_ROLES"]
+__all__ = ["BatchReport", "BatchSigner", "Failure", "PROFILE_ROLES", "build_specs",
+           "open_batch_signer", "sign_files"]
