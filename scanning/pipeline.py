@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -79,12 +79,14 @@ def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
 
 
 def recognize_documents(documents: Iterable[DocumentSource], options: ScanOptions, *,
-                        jobs: int, workdir: Path
+                        jobs: int, workdir: Path,
+                        on_page: Callable[[DocumentSource], None] | None = None,
                         ) -> Iterator[RecognizedDocument | DocumentFailure]:
     """Clean up and OCR every page; yield each document (in input order) when it is done.
 
     ``jobs`` worker processes are started once for the whole batch (``jobs == 1`` runs in
-    this process). Encoded page images are written under ``workdir``. Raises only for
+    this process). Encoded page images are written under ``workdir``. ``on_page(document)``
+    is called in this process as each page is done (progress bars). Raises only for
     batch-level problems (DependencyError: tesseract or language data missing).
     """
     check_engine(options)
@@ -99,8 +101,11 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
 
     if jobs <= 1:
         for d, doc in enumerate(docs):
-            page_outcomes = [process_page(page, stem(d, p), options)
-                             for p, page in enumerate(doc.pages)]
+            page_outcomes = []
+            for p, page in enumerate(doc.pages):
+                page_outcomes.append(process_page(page, stem(d, p), options))
+                if on_page is not None:
+                    on_page(doc)
             yield _assemble(doc, page_outcomes, options)
         return
 
@@ -132,6 +137,8 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                                hint=_("Run again with fewer --jobs.")) from None
             outcomes[d][p] = outcome
             remaining[d] -= 1
+            if on_page is not None:
+                on_page(docs[d])
             while next_doc < len(docs) and remaining[next_doc] == 0:
                 yield _assemble(docs[next_doc], list(outcomes[next_doc]), options)
                 outcomes[next_doc] = []

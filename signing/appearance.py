@@ -185,12 +185,32 @@ def find_leader_box(pdf: Path, page: PageGeometry, *, name: str, title: str | No
     )
 
 
+def require_config(profile: str, role: str, options: AppearanceOptions) -> None:
+    """The settings a profile's appearance needs (ConfigError), checked once per batch
+    before any document, and again by :func:`plan`."""
+    if profile == "issued" and role == "leader" and options.image is None:
+        raise ConfigError(_("no signature image is configured for the leader"),
+                          hint=_("Set 'image' under [signing.leader] in trams.toml."))
+    if profile == "issued" and role == "agency" and (options.image is None
+                                                     or options.image_width_mm is None):
+        raise ConfigError(_("no seal image or seal width is configured for the agency"),
+                          hint=_("Set 'image' and 'image_width_mm' under [signing.agency]."))
+    if profile == "attachment" and role == "agency" and not options.doc_number:
+        raise ConfigError(_("the attachment profile needs the document's number and "
+                            "notation"), hint=_("Give --doc-number, e.g. 12/QĐ-UBND."))
+    if options.image is not None and not Path(options.image).is_file():
+        raise ConfigError(_("the signature image file does not exist"), path=options.image,
+                          hint=_("Check 'image' under [signing.{role}] in trams.toml.",
+                                 role=role))
+
+
 def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: str,
          signer_title: str | None, first_page: PageGeometry, last_page: PageGeometry,
          pdf_path: Path | None, leader_widget: LeaderWidget | None,
          signing_time: datetime) -> Appearance:
     """Decide where the signature goes and what it shows, per profile and role."""
     when = format_time(signing_time)
+    require_config(profile, role, options)
     if profile == "issued" and role == "leader":
         box = options.signature_box
         if box is None:
@@ -199,14 +219,10 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
                                  hint=_("Set signing.signature_box in trams.toml."))
             box = find_leader_box(pdf_path, last_page, name=signer_name,
                                   title=options.title or signer_title)
-        if options.image is None:
-            raise ConfigError(_("no signature image is configured for the leader"),
-                              hint=_("Set 'image' under [signing.leader] in trams.toml."))
+        assert options.image is not None
         return Appearance(last_page.index, fit_image(box, options.image), image=options.image)
     if profile == "issued" and role == "agency":
-        if options.image is None or options.image_width_mm is None:
-            raise ConfigError(_("no seal image or seal width is configured for the agency"),
-                              hint=_("Set 'image' and 'image_width_mm' under [signing.agency]."))
+        assert options.image is not None and options.image_width_mm is not None
         if leader_widget is None:
             raise InputError(_("the leader's signature has no visible box to place the seal on"),
                              hint=_("Sign as leader with TRAMS first."))
@@ -218,9 +234,6 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
         if profile == "copy":
             text = f"{options.copy_type}\n{agency}\n{when}"
         elif profile == "attachment":
-            if not options.doc_number:
-                raise ConfigError(_("the attachment profile needs the document's number and "
-                                    "notation"), hint=_("Give --doc-number, e.g. 12/QĐ-UBND."))
             text = f"{options.doc_number}\n{when}"
         else:
             text = f"{agency}\n{when}"

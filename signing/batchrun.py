@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trams.signing.appearance import AppearanceOptions
+from trams.signing.appearance import AppearanceOptions, require_config
 from trams.signing.batch import SignerSession, SigningBatch, TsaSpec
 from trams.signing.keys import require_source
 from trams.signing.sign import SignResult, SignSpec, sign_document, sign_many
@@ -68,6 +68,7 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
             signature_box=config.signing.signature_box if role == "leader" else None,
             agency_name=agency_name or config.agency.name or None,
             copy_type=copy_type or config.signing.copy_type, doc_number=doc_number)
+        require_config(profile, role, options)
         specs.append(SignSpec(role=role, profile=profile, level=level,  # type: ignore[arg-type]
                               appearance=options, tsa=tsa))
     return specs

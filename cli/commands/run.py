@@ -1,7 +1,120 @@
-"""`trams run`: not registered yet (see the issue that builds it)."""
+"""`trams run [INBOX]`: the nightly batch, from the inbox to the signed archive.
+
+Thin: config + secrets -> trams.pipeline.run_batch with the scanning and signing stages
+-> progress and summary. Secrets come from the environment variables or files named in
+trams.toml; only on a terminal, and only when none is configured, is a hidden prompt shown.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from trams.cli.commands.common import config_from
+from trams.cli.render import error_console, out_console, print_json
+
+from trams.i18n import _
+
+LOG_FORMATS = ("auto", "progress", "text", "json")
+
+
+def _secrets(config) -> tuple[dict[str, str | None], str | None]:  # noqa: ANN001
+    from trams.cli.commands.keys import prompt_secret, secret_label
+    from trams.signing.keys import resolve_secret
+    from trams.signing.stage import profile_sources
+
+    from trams.config import read_secret
+
+    secrets = {role: resolve_secret(source, what=secret_label(source, role),
+                                    prompt=prompt_secret)
+               for role, source in profile_sources(config).items()}
+    tsa_password = read_secret(env=config.tsa.secret_env, file=None,
+                               what=_("time-stamping server password"))
+    return secrets, tsa_password
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_command(
+    ctx: typer.Context,
+    inbox: Annotated[Path | None, typer.Argument(  # noqa: UP007
+        help=_("Inbox folder (default: [inbox] path of trams.toml)."))] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=_("Show what would be done; touch nothing, open no key."))] = False,
+    jobs: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--jobs", "-j", min=1, help=_("OCR worker processes (default: jobs in trams.toml)."))
+    ] = None,
+    move_done: Annotated[bool | None, typer.Option(  # noqa: UP007
+        "--move-done/--keep-inputs",
+        help=_("Move inputs to inbox/.done/ once archived (default: inbox.move_done)."))
+    ] = None,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", metavar="auto|progress|text|json",
+        help=_("stderr: progress bar (terminal), plain lines, or JSON lines; auto picks "
+               "the bar on a terminal and JSON otherwise."))] = "auto",
+    as_json: Annotated[bool, typer.Option(
+        "--json", help=_("Print the summary as JSON on stdout."))] = False,
+) -> int:
+    """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
+    from trams.scanning.stage import ScanningRecognizer
+    from trams.signing.stage import PipelineVerifier, open_pipeline_signer
+
+    from trams.pipeline import Stages, run_batch
+
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
+                                 param_hint="--log-format")
+    config = config_from(ctx)
+    secrets, tsa_password = ({}, None) if dry_run else _secrets(config)
+    recognizer = ScanningRecognizer.from_config(config, jobs=jobs)
+
+    def open_signer():  # noqa: ANN202 - a context manager
+        return open_pipeline_signer(config, secrets=secrets, tsa_password=tsa_password)
+
+    class _LazyVerifier:  # trust roots are read only when a document gets that far
+        _inner = None
+
+        def verify(self, pdf: Path):  # noqa: ANN202
+            if self._inner is None:
+                self._inner = PipelineVerifier(config)
+            return self._inner.verify(pdf)
+
+    err = error_console()
+    sink = _sink(log_format, err)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        summary = run_batch(config, Stages(recognizer, open_signer, _LazyVerifier()),
+                            inputs=[inbox] if inbox else None, dry_run=dry_run,
+                            move_done=move_done, sinks=[sink])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if as_json:
+        print_json(summary.to_dict(), kind="run")
+    else:
+        from trams.cli.run_render import print_summary
+
+        print_summary(summary, out_console())
+    return int(summary.exit_code)
+
+
+def _sink(log_format: str, console):  # noqa: ANN001, ANN202
+    from trams.cli.run_render import JsonLinesSink, ProgressSink, TextSink
+
+    if log_format == "auto":
+        log_format = "progress" if sys.stderr.isatty() else "json"
+    if log_format == "progress":
+        return ProgressSink(console)
+    if log_format == "text":
+        return TextSink(console)
+    return JsonLinesSink()
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("run", help=_(
+        "Digitize the inbox: OCR, PDF/A, leader and agency signatures, verification, "
+        "archive. Skips what is archived; a rerun finishes an interrupted run."))(run_command)

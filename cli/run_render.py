@@ -1,0 +1,144 @@
+"""How `trams run` shows itself: a progress bar on a terminal, JSON lines for cron, a summary.
+
+Pure presentation over the run's events (:mod:`trams.pipeline.events`); the log file in
+the archive is written by the pipeline itself, whatever is shown here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from trams.i18n import _
+from trams.pipeline import RunSummary
+
+
+class JsonLinesSink:
+    """Every event as one JSON object per line on stderr (``--log-format json``)."""
+
+    def __init__(self, stream=None):  # noqa: ANN001 - a text stream
+        self.stream = stream or sys.stderr
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if event == "run_finished":
+            data = {k: v for k, v in data.items() if k not in ("documents", "moved")}
+        self.stream.write(json.dumps({"event": event, **data}, ensure_ascii=False,
+                                     default=str) + "\n")
+        self.stream.flush()
+
+
+class TextSink:
+    """One plain line per document (``--log-format text``, or a terminal with --no-progress)."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        line = describe(event, data)
+        if line:
+            self.console.print(line, markup=False, soft_wrap=True,
+                               style="red" if event in ("document_failed", "input_failed",
+                                                        "run_aborted") else None)
+
+
+class ProgressSink:
+    """A rich progress bar (documents and pages, rate, ETA) on a terminal's stderr."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=console, transient=False)
+        self.docs = self.pages = None
+        self._t0: float | None = None
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if event == "planned":
+            self.progress.start()
+            self.docs = self.progress.add_task(_("documents"), total=data["documents"], rate="")
+            self.pages = self.progress.add_task(_("pages"), total=data["pages"], rate="")
+            return
+        if event == "page_done" and self.pages is not None:
+            self.progress.advance(self.pages)
+            task = self.progress.tasks[self.pages]
+            if task.elapsed:
+                self.progress.update(self.pages, rate=_("{rate:.1f} pages/min",
+                                                        rate=60 * task.completed / task.elapsed))
+            return
+        if event in ("document_archived", "document_failed") and self.docs is not None \
+                and not data.get("planning"):
+            self.progress.advance(self.docs)
+        line = describe(event, data)
+        if line and event != "document_archived":
+            self.console.print(line, markup=False, soft_wrap=True,
+                               style="red" if "failed" in event or "abort" in event else None)
+        if event == "run_finished":
+            self.progress.stop()
+
+
+def describe(event: str, data: dict[str, Any]) -> str | None:
+    """One human line for an event, or None for events not worth a line."""
+    if event == "planned":
+        return _("{documents} document(s) to process ({pages} pages), {skipped} already "
+                 "archived, {failed} refused.", **data)
+    if event == "document_archived":
+        return _("archived {name} -> {path}", name=data["name"], path=data["path"])
+    if event == "document_failed":
+        return _("failed {name}: {message}", name=data["name"], message=data["line"])
+    if event == "input_failed":
+        return _("cannot use {path}: {message}", path=data["path"], message=data["line"])
+    if event == "input_moved":
+        return _("moved {source} -> {target}", source=data["source"], target=data["target"])
+    return None
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    totals = summary.totals()
+    table = Table(title=_("TRAMS run {run_id}", run_id=summary.run_id), title_justify="left")
+    table.add_column(_("result"))
+    table.add_column(_("documents"), justify="right")
+    table.add_column(_("pages"), justify="right")
+    names = {"archived": _("archived"), "skipped": _("skipped (already archived)"),
+             "failed": _("failed"), "planned": _("would be processed")}
+    for status, label in names.items():
+        if status == "planned" and not summary.dry_run:
+            continue
+        if status == "archived" and summary.dry_run:
+            continue
+        row = totals[status]
+        docs = row["documents"] + (len(summary.input_failures) if status == "failed" else 0)
+        table.add_row(label, str(docs), str(row["pages"]))
+    console.print(table)
+    for doc in summary.documents:
+        if doc["status"] == "failed":
+            console.print(_("  failed {name}: {message}", name=doc["name"], message=doc["line"]),
+                          markup=False, soft_wrap=True)
+    for item in summary.input_failures:
+        console.print(_("  cannot use {path}: {message}", path=item["path"],
+                        message=item["line"]), markup=False, soft_wrap=True)
+    if not summary.dry_run:
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items() if v >= 0.05)
+        console.print(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds,
+                        stages=stages or "-"), markup=False)
+    if summary.log_file:
+        console.print(_("Log: {path}", path=summary.log_file), markup=False)
+    if summary.aborted:
+        console.print(_("Run stopped: {message}", message=summary.aborted["line"]),
+                      markup=False, style="red", soft_wrap=True)
+    if summary.interrupted:
+        console.print(_("Interrupted: run the same command again to finish the rest."),
+                      markup=False, style="yellow")

@@ -1,0 +1,30 @@
+"""`trams run` without the terminal: the batch from inbox to archive.
+
+Public API::
+
+    from trams.pipeline import Stages, Verdict, run_batch, RunSummary
+
+    summary = run_batch(config, Stages(recognizer=..., open_signer=..., verifier=...),
+                        inputs=None, dry_run=False, move_done=None, sinks=[callback])
+    summary.exit_code, summary.to_dict()
+
+The stages are the scanning and signing capabilities (``trams.scanning.stage``,
+``trams.signing.stage``); this package composes them with trams.pdf and trams.archive and
+owns the run's bookkeeping: content hashes, metadata, inbox moves, events and the summary.
+See :mod:`trams.pipeline.engine` for the order of work and the failure rules.
+"""
+
+from trams.pipeline.engine import (
+           DOCUMENT_ERRORS,
+           Recognizer,
+           Signer,
+           Stages,
+           Verdict,
+           Verifier,
+           run_batch,
+)
+from trams.pipeline.events import JsonLog, RunSummary
+from trams.pipeline.plan import source_hash
+
+__all__ = ["DOCUMENT_ERRORS", "JsonLog", "Recognizer", "RunSummary", "Signer", "Stages",
+           "Verdict", "Verifier", "run_batch", "source_hash"]

@@ -1,0 +1,172 @@
+"""What a run will do, decided before any page is recognized.
+
+For each document found in the inbox: its content hash (the key that makes a rerun skip
+what is archived), its record and document metadata, the inbox entries ("units") it came
+from, and whether it is already archived. Everything here is cheap (hashing and naming),
+so a bad record code or an unreadable file is reported before hours of OCR.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePath
+
+from trams.config import TramsConfig
+from trams.errors import InputError, TramsError
+from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.metadata_io import MetadataFile
+from trams.models import DocumentSource, SourcePage
+from trams.naming import document_stem
+
+_CHUNK = 1 << 20
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def source_hash(pages: Sequence[SourcePage]) -> str:
+    """The document's identity: the bytes of its page files and which pages it takes.
+
+    File names are not part of it, so a renamed or moved scan is still recognized as done,
+    and a second copy of an archived scan is skipped as a duplicate.
+    """
+    digest = hashlib.sha256()
+    cache: dict[Path, bytes] = {}
+    for page in pages:
+        if page.path not in cache:
+            try:
+                cache[page.path] = _file_digest(page.path)
+            except OSError as exc:
+                raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
+                                 path=page.path, hint=_("Check the path and permissions.")
+                                 ) from None
+        digest.update(cache[page.path] + page.index.to_bytes(4, "big"))
+    return digest.hexdigest()
+
+
+def unit_of(path: Path, inbox: Path, grouping: str) -> Path:
+    """The inbox entry that moves to ``.done``/``.failed`` as a whole for ``path``.
+
+    Folder grouping: the document's folder (a file directly in the inbox is its own unit).
+    File and cover-sheet grouping: the file itself.
+    """
+    if grouping == "folder" and path.parent != inbox and inbox in path.parents:
+        return path.parent
+    return path
+
+
+@dataclass
+class PlannedDocument:
+    source: DocumentSource
+    hash: str
+    units: tuple[Path, ...]
+    record: RecordMetadata | None = None
+    document: DocumentMetadata | None = None
+    stem: str = ""
+    status: str = "pending"  # pending | skipped | archived | failed
+    error: TramsError | None = None
+    result: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def pages(self) -> int:
+        return len(self.source.pages)
+
+
+def template_name(source_name: str) -> str:
+    """``{name}`` of the metadata templates: the input's path without extension, folders
+    joined with "_" (``batch1/scan-01.tif`` -> ``batch1_scan-01``)."""
+    path = PurePath(source_name)
+    parts = [*path.parent.parts, path.stem] if path.suffix else list(path.parts)
+    return "_".join(p for p in parts if p not in ("", ".")) or source_name
+
+
+def _fill(template: str, values: dict[str, str], key: str) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise InputError(
+            _("the template metadata.{key} = '{template}' cannot be filled ({reason})",
+              key=key, template=template, reason=str(exc)),
+            hint=_("Use only {fields} in the template.",
+                   fields="{agency_code}, {agency_name}, {year}, {name}")) from None
+
+
+def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
+                 meta_file: MetadataFile | None, used: set[int], *, today: date
+                 ) -> tuple[RecordMetadata, DocumentMetadata]:
+    """Record and document metadata: cover sheet, else metadata file, else templates."""
+    record, document = source.record, source.document
+    if record is None and meta_file is not None:
+        match = meta_file.for_document(source.name, position, used)
+        if match is not None:
+            record, document = match
+    cfg = config.metadata
+    values = {"agency_code": config.agency.code, "agency_name": config.agency.name,
+              "year": str(today.year), "name": template_name(source.name)}
+    if record is None:
+        try:
+            record = RecordMetadata(fileCode=_fill(cfg.file_code, values, "file_code"),
+                                    title=_fill(cfg.title, values, "title"),
+                                    paperFileCode=values["name"], language=cfg.language)
+        except ValueError as exc:  # pydantic: an empty or over-long fileCode
+            raise InputError(_("the record metadata made from the templates is not valid "
+                               "({reason})", reason=str(exc).splitlines()[0]),
+                             hint=_("Check [metadata] file_code and title in trams.toml."),
+                             ) from None
+    if document is None:
+        document = DocumentMetadata(sequence=1, organName=config.agency.name or None,
+                                    subject=_fill(cfg.subject, values, "subject"),
+                                    language=cfg.language)
+    elif not document.organName and config.agency.name:
+        document = document.model_copy(update={"organName": config.agency.name})
+    return record, document
+
+
+def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping: str,
+                   config: TramsConfig, meta_file: MetadataFile | None,
+                   today: date | None = None) -> list[PlannedDocument]:
+    """Hash, name and attach metadata to each document; failures are marked, not raised."""
+    today = today or date.today()
+    used: set[int] = set()
+    names: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    planned: list[PlannedDocument] = []
+    for position, source in enumerate(documents):
+        units = tuple(dict.fromkeys(unit_of(p.path, inbox, grouping) for p in source.pages))
+        item = PlannedDocument(source=source, hash="", units=units)
+        planned.append(item)
+        try:
+            item.hash = source_hash(source.pages)
+            item.record, item.document = metadata_for(source, position, config, meta_file,
+                                                      used, today=today)
+            item.stem = document_stem(source.name, item.record, item.document)
+        except TramsError as exc:
+            item.status, item.error = "failed", exc
+            continue
+        if item.hash in hashes:
+            item.status = "skipped"
+            item.result = {"duplicate_of": hashes[item.hash]}
+            continue
+        hashes[item.hash] = source.name
+        if item.stem in names:
+            item.status, item.error = "failed", InputError(
+                _("documents {first} and {second} would both be archived as {name}",
+                  first=names[item.stem], second=source.name, name=item.stem),
+                hint=_("Give each document its own record code or sequence number in the "
+                       "metadata."))
+            continue
+        names[item.stem] = source.name
+    return planned
