@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from io import BytesIO
 
-from conftest import write_config
+from pkitools import write_config
 from pyhanko.pdf_utils.reader import PdfFileReader
 from trams.cli.main import run
 from trams.signing.demo_pki import DEMO_PASSPHRASE

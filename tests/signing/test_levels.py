@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pikepdf
 import pytest
-from conftest import IMAGES
+from pkitools import IMAGES
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from trams.signing.appearance import AppearanceOptions

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_config
 from PIL import Image
+from pkitools import write_config
 from pyhanko.pdf_utils.reader import PdfFileReader
 from trams.cli.main import run
 from trams.signing.appearance import format_time

@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
+from pkitools import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import (
+from pkitools import (
     AGENCY_KEY_LABEL,
     AGENCY_TOKEN,
     LEADER_TOKEN,
