@@ -8,9 +8,11 @@ from pathlib import Path
 from trams.scanning.grouping import discover
 from trams.scanning.options import ScanOptions
 from trams.scanning.pipeline import DocumentFailure, check_engine, recognize_documents
+from trams.scanning.quality import FAILED, page_verdict, problem_text
 
 from trams.config import TramsConfig
-from trams.errors import TramsError
+from trams.errors import OcrError, TramsError
+from trams.i18n import _
 from trams.models import DocumentSource, RecognizedDocument
 
 
@@ -44,5 +46,21 @@ class ScanningRecognizer:
                                           workdir=workdir, on_page=on_page):
             if isinstance(result, DocumentFailure):
                 yield result.source, result.error
+            elif result.verdict == FAILED:
+                yield result.source, _quality_failure(result)
             else:
                 yield result
+
+
+def _quality_failure(document: RecognizedDocument) -> OcrError:
+    """A document the quality gate failed is not archived: the clerk rescans it."""
+    for number, page in enumerate(document.pages, start=1):
+        if page_verdict(page.quality) == FAILED:
+            problems = "; ".join(problem_text(code) for code in page.quality.problems)
+            return OcrError(
+                _("page {number} failed the OCR quality check: {problems}", number=number,
+                  problems=problems), path=page.source.path,
+                hint=_("Rescan the page (300 dpi, right side up, not blank), or remove it."))
+    return OcrError(_("the document failed the OCR quality check"),
+                    path=document.source.pages[0].path if document.source.pages else None,
+                    hint=_("Rescan the document."))

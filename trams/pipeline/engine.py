@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trams.archive import Archive
+from trams.archive.faults import fault
 from trams.archive.layout import STATE_DIR
 from trams.config import TramsConfig
 from trams.errors import (
@@ -55,6 +56,8 @@ from trams.pipeline import inbox as inbox_moves
 from trams.pipeline.events import JsonLog, RunSummary, Sink, error_dict
 from trams.pipeline.plan import PlannedDocument, plan_documents
 
+# Crash-test points (TRAMS_FAULT=point[@N], see trams.archive.faults), in run order.
+RUN_POINTS = ("run.pdfa_written", "run.signed", "run.verified", "run.archived", "run.moved")
 # A document's own problems: that document fails, the run goes on.
 DOCUMENT_ERRORS = (InputError, OcrError, SigningPolicyError, SigningError, ArchiveError)
 LOG_DIR = "logs"
@@ -252,12 +255,15 @@ class _Run:
         with self.timed("pdfa"):
             pdf = write_pdfa(result, item.record, document, work / "pdfa" / f"{item.stem}.pdf",
                              level=self.config.pdfa.level, workdir=work)
+        fault("run.pdfa_written")
         signed = work / "signed" / f"{item.stem}.pdf"
         try:
             with self.timed("sign"):
                 signatures = signer.sign(pdf.path, signed)
+            fault("run.signed")
             with self.timed("verify"):
                 verdict = self.stages.verifier.verify(signed)
+            fault("run.verified")
             if not verdict.passed:
                 raise SigningError(
                     _("the signed document did not pass verification ({verdict}: {detail})",
@@ -272,6 +278,7 @@ class _Run:
                     quality=quality_report(result, pdf), verdict=result.verdict,
                     sidecar_text=result.text if self.config.pdfa.sidecar else None,
                     input_path=str(item.source.pages[0].path))
+            fault("run.archived")
         finally:
             pdf.path.unlink(missing_ok=True)
             signed.unlink(missing_ok=True)
@@ -334,6 +341,7 @@ class _Run:
                 where = "done"
             else:
                 return
+        fault("run.moved")
         self.settled.add(unit)
         self.summary.moved.append({"from": str(unit), "to": str(target), "as": where})
         self.emit("input_moved", source=str(unit), target=str(target), to=where)
