@@ -195,8 +195,9 @@ class _Run:
         for path, error in failures:
             unit = _unit_for_failure(path, self.inbox, grouping)
             self.unit_failures.setdefault(unit, []).append((path.name, error))
-            self.summary.input_failures.append({"path": str(path), **error_dict(error)})
-            self.emit("input_failed", path=str(path), **error_dict(error))
+            entry = {**error_dict(error), "path": str(path)}
+            self.summary.input_failures.append(entry)
+            self.emit("input_failed", **entry)
         for item in self.planned:
             for unit in item.units:
                 self.unit_docs.setdefault(unit, []).append(item)
