@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "verify",
     "archive",
     "run",
+    "init",
+    "doctor",
 )
 
 
