@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytesseract
 from PIL import Image
-from textmetrics import levenshtein  # noqa: E402,F401 - re-exported
+from textmetrics import best_cer as _best_cer
 
 from trams.models import Line, PageQuality, RecognizedPage, SourcePage, Word
 from trams.pdf.images import encode_page
@@ -72,20 +72,10 @@ def recognize(scan: Path, workdir: Path, *, deskew: bool = True, lossless: bool 
                                               word_count=len(words)))
 
 
-
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate (edit distance / len(reference)) on whitespace-normalised NFC."""
-    ref = " ".join(unicodedata.normalize("NFC", reference).split())
-    hyp = " ".join(unicodedata.normalize("NFC", hypothesis).split())
-    return levenshtein(ref, hyp) / max(len(ref), 1)
-
-
 def best_cer(page_gt: Path, text: str) -> float:
-    """Score against whichever ground truth order fits better (column or row order)."""
-    stem = page_gt.name.split(".")[0]
-    cols = (page_gt.parent / f"{stem}.gt.txt").read_text(encoding="utf-8")
-    rows = (page_gt.parent / f"{stem}.gt_rows.txt").read_text(encoding="utf-8")
-    return min(cer(cols, text), cer(rows, text))
+    """``textmetrics.best_cer`` for ``text``, given the page's ``pageNN.gt.txt``: the better
+    fitting of its column-order and row-order ground truths."""
+    return _best_cer(text, page_gt.with_name(page_gt.name.split(".")[0]))
 
 
 def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from pdf_helpers import best_cer, pdftotext
+from textmetrics import levenshtein
 from trams.cli.main import run
 
 from trams.pdf.xmp import read_metadata
@@ -72,12 +73,10 @@ def test_bad_level_is_refused(one_scan, tmp_path) -> None:
 def test_all_reference_pages_through_ocr(ref_dir: Path, tmp_path) -> None:
     """The 10 reference pages as one document through `trams ocr` (deskew on, PDF/A-2b).
 
-    pdftotext orders two-column header/footer blocks by its own layout analysis, which
-    sometimes matches neither ground-truth order for a whole page; the aggregate CER
-    (summed edits over summed characters) is the figure the issue's goal is about.
+    Each page's pdftotext text, scored like ``textmetrics.cer`` against the better fitting
+    ground truth (column or row order), is within 1 %: the text layer makes poppler read
+    two-column headers and footers column by column (see trams.pdf.textlayer).
     """
-    from pdf_helpers import cer, levenshtein  # noqa: F401 - cer documents the scoring
-
     folder = tmp_path / "scans"
     folder.mkdir()
     for n in range(1, 11):
@@ -93,7 +92,7 @@ def test_all_reference_pages_through_ocr(ref_dir: Path, tmp_path) -> None:
             ref = " ".join((ref_dir / f"page{n:02d}{suffix}").read_text("utf-8").split())
             scores.append((levenshtein(ref, text), len(ref)))
         best = min(scores, key=lambda s: s[0] / s[1])
-        assert best[0] / best[1] <= 0.04, (n, best)  # a footer in poppler's own order
+        assert best[0] / best[1] <= 0.01, (n, best)
         edits, chars = edits + best[0], chars + best[1]
     assert edits / chars <= 0.01, edits / chars
 
