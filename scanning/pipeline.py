@@ -9,6 +9,7 @@ soon as its last page is done.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -114,7 +115,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
-                               initargs=(get_language(),))
+                               initargs=(get_language(), os.getpid()))
     window = jobs * 3
     in_flight: deque[tuple[int, int, Future]] = deque()
     next_task = 0

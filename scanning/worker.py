@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,28 @@ class PageOutcome:
     error: PageError | None = None
 
 
-def init_worker(lang: str | None) -> None:
-    """Pool initializer: one thread per Tesseract, messages in the batch's language."""
+def init_worker(lang: str | None, parent: int | None = None) -> None:
+    """Pool initializer: one thread per Tesseract, messages in the batch's language, and
+    death with the parent: after a ``kill -9`` of the run, a forked worker would otherwise
+    wait forever on the task queue (its siblings hold the queue's write end open)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     set_language(lang)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
 
 
 def _mean_confidence(lines: tuple[Line, ...]) -> float:

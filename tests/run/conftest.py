@@ -3,8 +3,6 @@ and the run's secrets in environment variables (as a cron job gets them)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from pkitools import TOKEN_PIN, make_softhsm
 from runtools import P12_ENV, PIN_ENV

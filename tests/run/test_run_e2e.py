@@ -26,7 +26,6 @@ def coversheet_inbox(inbox: Path, work: Path) -> Path:
     The pages are the sample scans saved in other formats: new bytes, so new documents
     (the same bytes would be skipped as already archived)."""
     from PIL import Image
-
     from trams.scanning import CoverSheet, write_coversheets
 
     work.mkdir(parents=True)

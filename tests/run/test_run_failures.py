@@ -121,10 +121,9 @@ def test_missing_inbox_is_an_input_error(pki, tmp_path, capsys) -> None:
 
 
 def test_reason_text_is_translated(tmp_path) -> None:
-    from trams.pipeline.inbox import reason_text
-
     from trams.errors import InputError
     from trams.i18n import using_language
+    from trams.pipeline.inbox import reason_text
 
     error = InputError("x", path=Path("a.tif"), hint="y")
     with using_language("vi"):

@@ -1,0 +1,122 @@
+"""`trams run` as a cron job (no terminal, secrets from the environment, JSON out) and
+killed with SIGKILL at varied points, then rerun: every document archived exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from runtools import archived_pdfs, json_lines, sample_inbox, state_rows, write_run_config
+from trams.signing.demo_pki import DEMO_PASSPHRASE
+
+
+def trams(cfg: Path, *args: str, env: dict | None = None, timeout: float = 300,
+          **popen) -> subprocess.CompletedProcess:
+    """`python -m trams --config cfg ...` with no terminal and nothing on stdin."""
+    return subprocess.run([sys.executable, "-m", "trams", "--config", str(cfg), *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, **popen)
+
+
+@pytest.mark.slow
+def test_cron_run_logs_json_and_never_waits_for_input(pki, tmp_path, run_secrets) -> None:
+    inbox = sample_inbox(tmp_path / "inbox", ("01-quyet-dinh", "03-to-trinh"))
+    archive = tmp_path / "archive"
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=archive)
+    done = trams(cfg, "run", "--json", timeout=240)  # auto log format: no tty -> JSON
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = json_lines(done.stderr)  # every stderr line is a JSON event
+    names = [e["event"] for e in events]
+    assert names[0] == "run_started" and names[-1] == "run_finished"
+    assert names.count("document_archived") == 2 and "page_done" in names
+    summary = json.loads(done.stdout)
+    assert summary["kind"] == "run" and summary["exit_code"] == 0
+    assert set(summary["timings"]) >= {"ocr_wait", "pdfa", "sign", "verify", "archive"}
+    log = Path(summary["log_file"])
+    assert log.parent == archive / ".trams" / "logs"
+    assert [e["event"] for e in json_lines(log.read_text("utf-8"))] == names
+    for text in (done.stdout, done.stderr, log.read_text("utf-8")):
+        assert run_secrets["p12"] not in text
+
+    # without the secret in the environment it stops at once (no prompt without a tty)
+    env = {k: v for k, v in os.environ.items() if k != "TRAMS_RUN_P12"}
+    failed = subprocess.run([sys.executable, "-m", "trams", "--config", str(cfg), "run"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert failed.returncode == 3 and "TRAMS_RUN_P12" in failed.stderr
+
+
+KILL_POINTS = [
+    ("run.pdfa_written", 1), ("run.signed", 2), ("run.verified", 1), ("state.staged", 2),
+    ("link.first", 1), ("journal.appended", 3), ("run.archived", 2), ("run.moved", 1),
+]
+
+
+def _check_exactly_once(inbox: Path, archive: Path, cfg: Path) -> None:
+    rows = state_rows(archive, "SELECT source_hash, stage, pdf FROM documents")
+    assert len(rows) == 3 and all(r[1] == "done" for r in rows), rows
+    assert len({r[0] for r in rows}) == 3
+    pdfs = archived_pdfs(archive)
+    assert len(pdfs) == 3 and not any(".v" in p.name for p in pdfs), pdfs
+    assert sorted(p.name for p in (inbox / ".done").iterdir()) == [
+        "01-quyet-dinh", "02-cong-van", "03-to-trinh"]
+    assert not [p for p in inbox.iterdir() if not p.name.startswith(".")]
+    check = trams(cfg, "archive", "check", "--deep", str(archive), timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("point", "nth"), KILL_POINTS, ids=[f"{p}@{n}" for p, n in KILL_POINTS])
+def test_kill_at_a_point_then_rerun_archives_each_document_once(pki, tmp_path, point,
+                                                                 nth) -> None:
+    inbox = sample_inbox(tmp_path / "inbox")
+    archive = tmp_path / "archive"
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=archive)
+    killed = trams(cfg, "run", "--move-done", "--json", env={"TRAMS_FAULT": f"{point}@{nth}"})
+    assert killed.returncode == -signal.SIGKILL, (point, killed.returncode, killed.stderr[-800:])
+    rerun = trams(cfg, "run", "--move-done", "--json")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    _check_exactly_once(inbox, archive, cfg)
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_then_rerun(pki, tmp_path) -> None:
+    """Whole process group killed (workers too) at moments spread over a measured run."""
+    import random
+
+    rng = random.Random(20261126)
+    probe_inbox = sample_inbox(tmp_path / "probe" / "inbox")
+    probe_cfg_dir = tmp_path / "probe"
+    cfg = write_run_config(probe_cfg_dir, pki, inbox=probe_inbox,
+                           archive=tmp_path / "probe" / "archive")
+    t0 = time.monotonic()
+    assert trams(cfg, "run", "--move-done", "--json").returncode == 0
+    full = time.monotonic() - t0
+    for n, share in enumerate((rng.uniform(0.25, 0.45), rng.uniform(0.6, 0.9))):
+        folder = tmp_path / f"k{n}"
+        inbox = sample_inbox(folder / "inbox")
+        archive = folder / "archive"
+        cfg = write_run_config(folder, pki, inbox=inbox, archive=archive)
+        proc = subprocess.Popen([sys.executable, "-m", "trams", "--config", str(cfg), "run",
+                                 "--move-done", "--json"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(full * share)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it finished first; the rerun still has to skip everything
+        proc.wait(timeout=60)
+        rerun = trams(cfg, "run", "--move-done", "--json")
+        assert rerun.returncode == 0, rerun.stderr[-2000:]
+        _check_exactly_once(inbox, archive, cfg)
+
+
+def test_secret_env_is_set_for_subprocesses(run_secrets) -> None:
+    assert os.environ["TRAMS_RUN_P12"] == DEMO_PASSPHRASE
