@@ -79,8 +79,7 @@ class ProgressSink:
                 self.progress.update(self.pages, rate=_("{rate:.1f} pages/min",
                                                         rate=60 * task.completed / task.elapsed))
             return
-        if event in ("document_archived", "document_failed") and self.docs is not None \
-                and not data.get("planning"):
+        if event in ("document_archived", "document_failed") and self.docs is not None:
             self.progress.advance(self.docs)
         line = describe(event, data)
         if line and event != "document_archived":
@@ -123,6 +122,10 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         docs = row["documents"] + (len(summary.input_failures) if status == "failed" else 0)
         table.add_row(label, str(docs), str(row["pages"]))
     console.print(table)
+    for doc in summary.documents:
+        if doc["status"] == "planned":
+            console.print(_("  {name} -> {stem}.pdf ({pages} pages)", name=doc["name"],
+                            stem=doc["stem"], pages=doc["pages"]), markup=False, soft_wrap=True)
     for doc in summary.documents:
         if doc["status"] == "failed":
             console.print(_("  failed {name}: {message}", name=doc["name"], message=doc["line"]),

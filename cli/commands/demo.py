@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from trams.errors import ExitCode
 from trams.i18n import _
 
 
@@ -20,41 +18,16 @@ def register(app: typer.Typer) -> None:
                                  help=_("Folder for the demo PKI and archive.")),
         jobs: int = typer.Option(0, "--jobs", "-j", help=_("OCR worker processes (0: all cores).")),
         as_json: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
-    ) -> None:
+    ) -> int:
+        from trams.cli.commands.run import sink_for
         from trams.cli.demo_run import run_demo
         from trams.cli.render import error_console, out_console, print_json
+        from trams.cli.run_render import print_summary
 
-        err = error_console()
-
-        def progress(event: str, data: dict) -> None:
-            if event == "start":
-                err.print(_("Digitizing {documents} documents ({pages} pages)...",
-                            documents=data["documents"], pages=data["pages"]))
-            elif event == "recognized":
-                err.print(_("  recognized {name} ({pages} pages)", **data))
-            elif event == "archived":
-                err.print(_("  signed and archived {name}: {verdict}", name=data["name"],
-                            verdict=data["verdict"]))
-            elif event == "skipped":
-                err.print(_("  {name} is already archived, skipped", **data))
-            elif event == "failed":
-                err.print(_("  {name} failed: {error}", **data), style="red")
-
-        summary = run_demo(out, jobs=jobs or None, progress=progress)
-        docs = summary["documents"]
-        failed = [d for d in docs if d["status"] == "failed" or
-                  (d["status"] == "archived" and d["verdict"] != "TOTAL_PASSED")]
+        summary = run_demo(out, jobs=jobs or None,
+                           sinks=[sink_for("text" if as_json else "auto", error_console())])
         if as_json:
-            print_json(summary, kind="demo")
+            print_json(summary.to_dict(), kind="demo")
         else:
-            console = out_console()
-            console.print(_("Archive: {path}", path=summary["archive"]))
-            for d in docs:
-                console.print(f"  {d['name']}: {d['status']}"
-                              + (f" -> {d.get('path')} ({d.get('verdict')})"
-                                 if d["status"] == "archived" else ""))
-            console.print(_("Done in {seconds} s (stages: {timings}).",
-                            seconds=summary["wall_seconds"],
-                            timings=json.dumps(summary["timings"])))
-        if failed or summary.get("failures"):
-            raise typer.Exit(int(ExitCode.PARTIAL))
+            print_summary(summary, out_console())
+        return int(summary.exit_code)

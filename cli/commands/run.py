@@ -61,35 +61,21 @@ def run_command(
         "--json", help=_("Print the summary as JSON on stdout."))] = False,
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
-    from trams.scanning.stage import ScanningRecognizer
-    from trams.signing.stage import PipelineVerifier, open_pipeline_signer
+    from trams.cli.stages import build_stages
 
-    from trams.pipeline import Stages, run_batch
+    from trams.pipeline import run_batch
 
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
     config = config_from(ctx)
     secrets, tsa_password = ({}, None) if dry_run else _secrets(config)
-    recognizer = ScanningRecognizer.from_config(config, jobs=jobs)
-
-    def open_signer():  # noqa: ANN202 - a context manager
-        return open_pipeline_signer(config, secrets=secrets, tsa_password=tsa_password)
-
-    class _LazyVerifier:  # trust roots are read only when a document gets that far
-        _inner = None
-
-        def verify(self, pdf: Path):  # noqa: ANN202
-            if self._inner is None:
-                self._inner = PipelineVerifier(config)
-            return self._inner.verify(pdf)
-
+    stages = build_stages(config, secrets=secrets, tsa_password=tsa_password, jobs=jobs)
     err = error_console()
-    sink = _sink(log_format, err)
+    sink = sink_for(log_format, err)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        summary = run_batch(config, Stages(recognizer, open_signer, _LazyVerifier()),
-                            inputs=[inbox] if inbox else None, dry_run=dry_run,
+        summary = run_batch(config, stages, inputs=[inbox] if inbox else None, dry_run=dry_run,
                             move_done=move_done, sinks=[sink])
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -102,7 +88,7 @@ def run_command(
     return int(summary.exit_code)
 
 
-def _sink(log_format: str, console):  # noqa: ANN001, ANN202
+def sink_for(log_format: str, console):  # noqa: ANN001, ANN202
     from trams.cli.run_render import JsonLinesSink, ProgressSink, TextSink
 
     if log_format == "auto":

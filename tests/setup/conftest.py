@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from setup_helpers import SECRET_ENV
 from trams.cli.main import run
-from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
+from trams.signing.demo_pki import DEMO_PASSPHRASE
 
 IMAGES = Path(__file__).resolve().parents[2] / "samples" / "images"
 
@@ -19,9 +19,8 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_pki(tmp_path_factory):
-    with serve_demo_pki(tmp_path_factory.mktemp("pki")) as served:
-        yield served
+def demo_pki(pki):
+    return pki
 
 
 @pytest.fixture

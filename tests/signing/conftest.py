@@ -16,15 +16,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pdfs import make_pdf  # noqa: E402
 from pkitools import (
     TOKEN_PIN,  # noqa: E402
-    make_softhsm,  # noqa: E402
-)
-from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    with serve_demo_pki(tmp_path_factory.mktemp("pki")) as served:
-        yield served
+    )
+from trams.signing.demo_pki import DEMO_PASSPHRASE  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +40,3 @@ def secrets_env():
             os.environ[key] = value
 
 
-@pytest.fixture(scope="session")
-def softhsm(pki, tmp_path_factory):
-    try:
-        return make_softhsm(pki, tmp_path_factory.mktemp("softhsm"))
-    except RuntimeError as exc:
-        pytest.fail(str(exc))

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pdfmaker as pm
 import pytest
-from trams.signing.demo_pki import serve_demo_pki
 
 PAST = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the "expired" signer was valid then
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    with serve_demo_pki(tmp_path_factory.mktemp("pki")) as served:
-        yield served
 
 
 @pytest.fixture(scope="session")

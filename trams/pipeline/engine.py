@@ -204,10 +204,6 @@ class _Run:
             if item.status == "pending" and self.archive is not None \
                     and self.archive.is_done(item.hash):
                 item.status = "skipped"
-        pending = [p for p in self.planned if p.status == "pending"]
-        self.emit("planned", documents=len(pending), pages=sum(p.pages for p in pending),
-                  skipped=sum(p.status == "skipped" for p in self.planned),
-                  failed=sum(p.status == "failed" for p in self.planned) + len(failures))
         for item in self.planned:
             if item.status == "skipped":
                 self._record(item, "skipped")
@@ -216,6 +212,10 @@ class _Run:
             elif self.dry_run:
                 self._record(item, "planned", stem=item.stem,
                              record=item.record.fileCode if item.record else None)
+        pending = [p for p in self.planned if p.status in ("pending", "planned")]
+        self.emit("planned", documents=len(pending), pages=sum(p.pages for p in pending),
+                  skipped=sum(p.status == "skipped" for p in self.planned),
+                  failed=sum(p.status == "failed" for p in self.planned) + len(failures))
         if not self.dry_run:
             for unit in list(self.unit_failures):
                 self._settle(unit)
