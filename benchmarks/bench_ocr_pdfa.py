@@ -24,14 +24,16 @@ Measured 2026-11-26 on the 2-core machine, ``python benchmarks/bench_ocr_pdfa.py
 |---|---|---|---|---|
 | wall, 10 pages | 10.4 s (13.7-19.9 s under load) | 21.4 s (25-51 s under load) | 0.49 | <= 0.5 |
 | size | 10.9 MB | 57.7 MB | 0.19 | <= 0.3 |
-| CER (pdftotext, summed) | 0.86 % | 1.57 % | | <= OCRmyPDF |
+| CER (pdftotext, summed) | 0.10 % | 1.57 % | | <= OCRmyPDF |
 | peak RSS, process tree | 385 MB | 372 MB | 1.03 | |
 | 200-page document | 417 MB peak, 217 MB file, 489 s (under load) | | | < 500 MB |
 
-TRAMS per-page CER: 0.05 0.06 2.88 0.10 0.16 1.19 0.19 1.31 2.72 0.15 %; the pages over
-1 % lose only the order of their two-column footer in poppler's layout analysis (the OCR
-text itself, ``--sidecar``, scores 0.0-0.2 % on them). PDF assembly is ~0.2 s of the wall
-time; the rest is the scanning stage (clean-up, orientation, OCR).
+TRAMS per-page pdftotext CER after the two-column text-layer change (4b1171b): 0.05 0.06
+0.16 0.10 0.16 0.05 0.19 0.11 0.00 0.15 % (before it: 0.05 0.06 2.88 0.10 0.16 1.19 0.19
+1.31 2.72 0.15 %, poppler read the two-column footer into the body's block). A later run
+under load from other test runs: TRAMS 19.7 s vs OCRmyPDF 56.9 s (0.35), 10.86 vs 57.69 MB
+(0.19), CER 0.10 % vs 1.57 %. PDF assembly is ~0.2 s of the wall time; the rest is the
+scanning stage (clean-up, orientation, OCR).
 """
 
 from __future__ import annotations
