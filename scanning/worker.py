@@ -63,6 +63,12 @@ def init_worker(lang: str | None, parent: int | None = None) -> None:
     wait forever on the task queue (its siblings hold the queue's write end open)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     set_language(lang)
+    # Ctrl-C and SIGTERM are the run's to handle: it stops the pool and reports; a worker
+    # ignores Ctrl-C (sent to the whole terminal group) and dies quietly on SIGTERM.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
 
 

@@ -120,3 +120,24 @@ def test_kill_9_at_random_moments_then_rerun(pki, tmp_path) -> None:
 
 def test_secret_env_is_set_for_subprocesses(run_secrets) -> None:
     assert os.environ["TRAMS_RUN_P12"] == DEMO_PASSPHRASE
+
+
+@pytest.mark.slow
+def test_sigterm_stops_with_130_and_a_rerun_finishes(pki, tmp_path) -> None:
+    inbox = sample_inbox(tmp_path / "inbox")
+    archive = tmp_path / "archive"
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=archive)
+    proc = subprocess.Popen([sys.executable, "-m", "trams", "--config", str(cfg), "run",
+                             "--move-done", "--json"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # stop it once the first page is read
+        if '"page_done"' in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    out, _err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    rerun = trams(cfg, "run", "--move-done", "--json")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    _check_exactly_once(inbox, archive, cfg)
