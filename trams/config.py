@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trams.errors import ConfigError
 from trams.i18n import _
@@ -119,13 +119,16 @@ class TrustConfig(_Section):
     intermediates: list[Path] = []
 
 
+TEMPLATE_FIELDS = ("agency_code", "agency_name", "year", "date", "name")
+
+
 class MetadataConfig(_Section):
     """Record and document metadata (Circular 05/2025) for `trams run`.
 
     Per document, the first that applies: its cover sheet; an entry in ``file`` (TOML, JSON
     or CSV, the format of `trams ocr --metadata`); else one record per document named by
-    the templates below. Template fields: {agency_code}, {agency_name}, {year}, {name} (the
-    input's file or folder name without extension).
+    the templates below. Template fields: {agency_code}, {agency_name}, {year}, {date}
+    (YYYYMMDD of the run), {name} (the input's file or folder name without extension).
     """
 
     file: Path | None = None
@@ -133,6 +136,17 @@ class MetadataConfig(_Section):
     title: str = "{name}"
     subject: str = "{name}"
     language: str = "vi"
+
+    @field_validator("file_code", "title", "subject")
+    @classmethod
+    def _known_fields(cls, template: str) -> str:
+        try:
+            template.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(_("unknown template field {field}; use {fields}",
+                               field=str(exc), fields=", ".join(
+                                   "{" + f + "}" for f in TEMPLATE_FIELDS))) from None
+        return template
 
 
 class ArchiveConfig(_Section):
@@ -231,7 +245,8 @@ def load_config(path: Path | None = None) -> TramsConfig:
         line = _line_of(text, err["loc"])
         where = _(" (line {line})", line=line) if line else ""
         raise ConfigError(
-            _("invalid setting '{key}'{where}: {reason}", key=key, where=where, reason=err["msg"]),
+            _("invalid setting '{key}'{where}: {reason}", key=key, where=where,
+              reason=err["msg"].removeprefix("Value error, ")),
             path=found,
             hint=_("Correct or remove that key; `trams init` writes a commented example."),
         ) from None

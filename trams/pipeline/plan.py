@@ -101,7 +101,7 @@ def _fill(template: str, values: dict[str, str], key: str) -> str:
             _("the template metadata.{key} = '{template}' cannot be filled ({reason})",
               key=key, template=template, reason=str(exc)),
             hint=_("Use only {fields} in the template.",
-                   fields="{agency_code}, {agency_name}, {year}, {name}")) from None
+                   fields="{agency_code}, {agency_name}, {year}, {date}, {name}")) from None
 
 
 def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
@@ -115,7 +115,8 @@ def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
             record, document = match
     cfg = config.metadata
     values = {"agency_code": config.agency.code, "agency_name": config.agency.name,
-              "year": str(today.year), "name": template_name(source.name)}
+              "year": str(today.year), "date": today.strftime("%Y%m%d"),
+              "name": template_name(source.name)}
     if record is None:
         try:
             record = RecordMetadata(fileCode=_fill(cfg.file_code, values, "file_code"),

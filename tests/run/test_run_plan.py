@@ -1,0 +1,81 @@
+"""Planning a run (no OCR): content hashes, metadata from templates, names, units."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from runtools import SAMPLES
+
+from trams.config import ConfigError, MetadataConfig, TramsConfig, load_config
+from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.models import DocumentSource, SourcePage
+from trams.pipeline.plan import plan_documents, source_hash, template_name, unit_of
+
+TIF = SAMPLES / "01-quyet-dinh" / "page1.tif"
+CONFIG = TramsConfig.model_validate({"agency": {"name": "UBND xã Trà My", "code": "H42.01"},
+                                     "metadata": {"file_code": "{agency_code}.{date}.{name}"}})
+
+
+def _doc(name: str, *paths: Path, **meta) -> DocumentSource:
+    return DocumentSource(name=name, pages=tuple(SourcePage(p, 0) for p in paths), **meta)
+
+
+def test_hash_is_the_content_not_the_name(tmp_path: Path) -> None:
+    copy = tmp_path / "renamed.tif"
+    shutil.copy(TIF, copy)
+    assert source_hash([SourcePage(TIF, 0)]) == source_hash([SourcePage(copy, 0)])
+    assert source_hash([SourcePage(TIF, 0)]) != source_hash([SourcePage(TIF, 1)])
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    assert source_hash([SourcePage(TIF, 0)]) != source_hash([SourcePage(copy, 0)])
+
+
+def test_templates_name_records_and_duplicates_are_skipped(tmp_path: Path) -> None:
+    other = tmp_path / "b" / "scan 2.tif"
+    other.parent.mkdir()
+    other.write_bytes(TIF.read_bytes() + b"\0")
+    docs = [_doc("a.tif", TIF), _doc("b/scan 2.tif", other), _doc("again.tif", TIF)]
+    planned = plan_documents(docs, inbox=tmp_path, grouping="file", config=CONFIG,
+                             meta_file=None, today=date(2026, 11, 26))
+    assert [p.status for p in planned] == ["pending", "pending", "skipped"]
+    assert planned[2].result == {"duplicate_of": "a.tif"}
+    assert planned[1].record.fileCode == "H42.01.20261126.b_scan 2"
+    assert planned[1].stem == "H42.01.20261126.b_scan 2.0000001"
+    assert planned[1].document.organName == "UBND xã Trà My"
+    assert planned[1].units == (other,)
+
+
+def test_a_cover_sheet_wins_and_clashing_names_fail_before_ocr(tmp_path: Path) -> None:
+    record = RecordMetadata(fileCode="H42.HS-1")
+    other = tmp_path / "x.tif"
+    other.write_bytes(TIF.read_bytes() + b"\1")
+    docs = [_doc("a", TIF, record=record, document=DocumentMetadata(sequence=3)),
+            _doc("b", other, record=record, document=DocumentMetadata(sequence=3))]
+    planned = plan_documents(docs, inbox=tmp_path, grouping="coversheet", config=CONFIG,
+                             meta_file=None)
+    assert planned[0].stem == "H42.HS-1.0000003"
+    assert planned[1].status == "failed" and "H42.HS-1.0000003" in planned[1].error.message
+
+
+def test_a_record_code_that_is_not_a_safe_name_fails_that_document(tmp_path: Path) -> None:
+    config = CONFIG.model_copy(update={"metadata": MetadataConfig(file_code="../{name}")})
+    planned = plan_documents([_doc("a.tif", TIF)], inbox=tmp_path, grouping="file",
+                             config=config, meta_file=None)
+    assert planned[0].status == "failed"
+
+
+def test_units_folder_grouping_moves_the_folder(tmp_path: Path) -> None:
+    page = tmp_path / "doc1" / "p1.tif"
+    assert unit_of(page, tmp_path, "folder") == tmp_path / "doc1"
+    assert unit_of(tmp_path / "loose.tif", tmp_path, "folder") == tmp_path / "loose.tif"
+    assert unit_of(page, tmp_path, "file") == page
+    assert template_name("a/b/scan.tif") == "a_b_scan"
+
+
+def test_an_unknown_template_field_is_a_config_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "trams.toml"
+    cfg.write_text('[metadata]\nfile_code = "{agency}.{name}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="agency"):
+        load_config(cfg)
