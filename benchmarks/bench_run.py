@@ -84,29 +84,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "run")]
 from bench_ocr_pdfa import _tree_rss, ensure_ocrmypdf  # noqa: E402
+from bench_signing import Pki  # noqa: E402
+from runtools import P12_ENV, write_run_config  # noqa: E402
 
 GEN = Path("/work/shared/bench/gen_pages.py")
 PAGES_PER_DOC = 5
-P12_ENV = "TRAMS_BENCH_P12"
 MAIN_STAGES = ("discover", "pdfa", "sign", "verify", "archive", "move")
 
-PKI_SERVER = r"""
-import sys, functools
-from pathlib import Path
-if sys.argv[2] == "fast":
-    from cryptography.hazmat.primitives import serialization
-    _load = serialization.load_der_private_key
-    @functools.lru_cache(maxsize=64)
-    def _cached(data, password=None, backend=None, **kw):
-        return _load(data, password=password, **kw)
-    serialization.load_der_private_key = _cached
-from trams.signing.demo_pki import serve_demo_pki
-with serve_demo_pki(Path(sys.argv[1])) as pki:
-    print(pki.url, pki.tsa_url(), pki.root_pem, pki.p12("leader"), pki.p12("agency"),
-          sep="\n", flush=True)
-    sys.stdin.read()
-"""
 
 OCR_ONLY = r"""
 import json, sys, time
@@ -196,54 +182,6 @@ def make_inbox(pages: Path, inbox: Path, docs: int) -> list[list[Path]]:
             files.append(target)
         result.append(files)
     return result
-
-
-def write_config(folder: Path, pki: dict[str, str], *, inbox: Path, archive: Path) -> Path:
-    images = ROOT / "samples" / "images"
-    text = f"""jobs = 2
-
-[agency]
-name = "UBND xã Trà My"
-code = "H42.01"
-
-[inbox]
-path = "{inbox}"
-grouping = "folder"
-move_failed = false
-
-[signing]
-profile = "issued"
-level = "B-LT"
-signature_box = [340.0, 60.0, 500.0, 140.0]
-
-[signing.leader]
-kind = "pkcs12"
-path = "{pki['leader']}"
-secret_env = "{P12_ENV}"
-image = "{images / 'leader-signature.png'}"
-title = "CHỦ TỊCH"
-
-[signing.agency]
-kind = "pkcs12"
-path = "{pki['agency']}"
-secret_env = "{P12_ENV}"
-image = "{images / 'agency-seal.png'}"
-image_width_mm = 36
-
-[tsa]
-urls = ["{pki['tsa']}"]
-timeout_seconds = 5
-
-[trust]
-roots = ["{pki['root']}"]
-
-[archive]
-path = "{archive}"
-"""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "trams.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def run_trams(trams: str, config: Path, env: dict[str, str], work: Path) -> Measured:
@@ -341,15 +279,16 @@ def main() -> None:
     env.pop("TRAMS_CONFIG", None)
 
     shutil.rmtree(work / "pki", ignore_errors=True)
-    server = subprocess.Popen([sys.executable, "-c", PKI_SERVER, str(work / "pki"), args.tsa],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = Pki(work / "pki", args.tsa)
     try:
-        keys = ("url", "tsa", "root", "leader", "agency")
-        pki = {k: server.stdout.readline().strip() for k in keys}
+        pki = {"tsa": server.tsa_url(), "root": str(server.root_pem),
+               "leader": str(server.p12("leader")), "agency": str(server.p12("agency"))}
 
         def fresh_config(name: str, inbox: Path) -> Path:
             shutil.rmtree(work / name, ignore_errors=True)
-            return write_config(work / name, pki, inbox=inbox, archive=work / name / "archive")
+            (work / name).mkdir(parents=True)
+            return write_run_config(work / name, server, inbox=inbox,
+                                    archive=work / name / "archive", move_failed=False)
 
         def ocr_only(config: Path) -> Measured:
             pages_out = work / "ocr-only-pages"
@@ -389,8 +328,7 @@ def main() -> None:
             make_inbox(pages, inbox_m, args.scale)
             scaled = run_trams(args.trams, fresh_config(f"run-{args.scale}", inbox_m), env, work)
     finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+        server.close()
     load_after = os.getloadavg()
 
     report(args, n_pages, trams, ocr, bare, naive, scaled, load_before, load_after)

@@ -96,6 +96,10 @@ class Pki:
     def p12(self, label: str) -> Path:
         return self.folder / f"{label}.p12"
 
+    @property
+    def root_pem(self) -> Path:
+        return self.folder / "root.cert.pem"
+
     def close(self) -> None:
         self.proc.stdin.close()
         self.proc.wait(timeout=20)

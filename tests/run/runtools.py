@@ -29,7 +29,8 @@ def sample_inbox(inbox: Path, names: tuple[str, ...] = ("01-quyet-dinh", "02-con
 
 def write_run_config(folder: Path, pki, *, inbox: Path, archive: Path,
                      grouping: str = "folder", agency_token: bool = False,
-                     extra: str = "", tsa: str | None = None) -> Path:
+                     extra: str = "", tsa: str | None = None,
+                     move_failed: bool = True) -> Path:
     """trams.toml for a run: leader from PKCS#12, agency from PKCS#12 or the SoftHSM2
     token; secrets named by environment variable only."""
     if agency_token:
@@ -46,6 +47,7 @@ code = "H42.01"
 [inbox]
 path = "{inbox}"
 grouping = "{grouping}"
+move_failed = {str(move_failed).lower()}
 
 [signing]
 profile = "issued"
