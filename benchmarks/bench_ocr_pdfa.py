@@ -101,28 +101,46 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+class TreeSampler:
+    """Peak RSS of a process tree and of its top process, sampled in a thread (a context
+    manager around the process's lifetime)."""
+
+    def __init__(self, pid: int, every: float = 0.05):
+        self.pid, self.every = pid, every
+        self.peak = self.peak_top = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            try:
+                with open(f"/proc/{self.pid}/statm") as fh:
+                    top = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                self.peak_top = max(self.peak_top, top)
+            except (OSError, IndexError, ValueError):
+                pass
+            time.sleep(self.every)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Run ``cmd``; return (wall seconds, peak RSS of the process tree in bytes)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    with TreeSampler(proc.pid) as sampler:
+        _, err = proc.communicate()
+        wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
-    return wall, peak
+    return wall, sampler.peak
 
 
 def ensure_ocrmypdf(venv: Path) -> Path:

@@ -76,7 +76,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +84,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "run")]
-from bench_ocr_pdfa import _tree_rss, ensure_ocrmypdf  # noqa: E402
+from bench_ocr_pdfa import TreeSampler, ensure_ocrmypdf  # noqa: E402
 from bench_signing import Pki  # noqa: E402
 from runtools import P12_ENV, write_run_config  # noqa: E402
 
@@ -133,31 +132,14 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
     with open(log, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err)
-        peak = peak_main = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak, peak_main
-            while not done.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
-                try:
-                    with open(f"/proc/{proc.pid}/statm") as fh:
-                        resident = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                    peak_main = max(peak_main, resident)
-                except (OSError, IndexError, ValueError):
-                    pass
-                time.sleep(0.1)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        out, _ = proc.communicate()
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
+        with TreeSampler(proc.pid, every=0.1) as sampler:
+            out, _ = proc.communicate()
+            wall = time.perf_counter() - start
     if proc.returncode != 0:
         tail = log.read_text(errors="replace")[-3000:]
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{tail}")
-    return Measured(wall, peak, cpu_children() - cpu0, out.decode("utf-8"), peak_main)
+    return Measured(wall, sampler.peak, cpu_children() - cpu0, out.decode("utf-8"),
+                    sampler.peak_top)
 
 
 def make_inbox(pages: Path, inbox: Path, docs: int) -> list[list[Path]]:
