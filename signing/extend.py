@@ -20,7 +20,7 @@ from trams.signing.batch import SigningBatch, TsaSpec, unreachable_tsa
 from trams.signing.inspect import validate_integrity
 
 from trams.errors import InputError, SigningError
-from trams.fs import atomic_path
+from trams.fs import atomic_path, read_input
 from trams.i18n import _
 
 TIMESTAMP_FIELD = "ArchiveTimestamp"
@@ -43,11 +43,7 @@ class ExtendResult:
 def extend_pdf(src: Path, dst: Path, *, batch: SigningBatch, tsa: TsaSpec) -> ExtendResult:
     """Add validation data and a fresh document timestamp to an already signed PDF."""
     src, dst = Path(src), Path(dst)
-    try:
-        data = src.read_bytes()
-    except OSError as exc:
-        raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
-                         path=src, hint=_("Check the path and permissions.")) from None
+    data = read_input(src)
     stamper = batch.timestamper(tsa)
     data, count = batch.run(_async_extend(data, batch, stamper, tsa, src))
     checked = batch.run(validate_integrity(data, path=src,

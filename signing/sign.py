@@ -43,7 +43,7 @@ from trams.errors import (
     StorageError,
     TramsError,
 )
-from trams.fs import atomic_path
+from trams.fs import atomic_path, read_input
 from trams.i18n import _
 
 log = logging.getLogger(__name__)
@@ -174,11 +174,7 @@ async def async_sign_document(src: Path, dst: Path, *,
                               steps: Sequence[tuple[SignSpec, SignerSession]],
                               signing_time: datetime | None = None) -> SignResult:
     src, dst = Path(src), Path(dst)
-    try:
-        data = src.read_bytes()
-    except OSError as exc:
-        raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
-                         path=src, hint=_("Check the path and permissions.")) from None
+    data = read_input(src)
     batch = steps[0][1].batch
     records = []
     warnings: list[str] = []

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trams.errors import StorageError
+from trams.errors import InputError, StorageError
 from trams.i18n import _
 
 TMP_PREFIX = ".trams-tmp-"
@@ -27,6 +27,20 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def input_error(exc: OSError, path: Path) -> InputError:
+    """A translated InputError for an OSError met while reading the input ``path``."""
+    return InputError(_("cannot read the file ({reason})", reason=exc.strerror), path=path,
+                      hint=_("Check the path and permissions."))
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, or InputError naming it."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise input_error(exc, Path(path)) from None
 
 
 def storage_error(exc: OSError, path: Path) -> StorageError:

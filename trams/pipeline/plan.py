@@ -16,6 +16,7 @@ from pathlib import Path, PurePath
 
 from trams.config import TramsConfig
 from trams.errors import InputError, TramsError
+from trams.fs import input_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import MetadataFile
@@ -46,9 +47,7 @@ def source_hash(pages: Sequence[SourcePage]) -> str:
             try:
                 cache[page.path] = _file_digest(page.path)
             except OSError as exc:
-                raise InputError(_("cannot read the file ({reason})", reason=exc.strerror),
-                                 path=page.path, hint=_("Check the path and permissions.")
-                                 ) from None
+                raise input_error(exc, page.path) from None
         digest.update(cache[page.path] + page.index.to_bytes(4, "big"))
     return digest.hexdigest()
 
