@@ -58,12 +58,18 @@ def open_pipeline_signer(config: TramsConfig, *, secrets: dict[str, str | None],
 
 
 class PipelineVerifier:
-    """Verify a freshly signed document the way an auditor will (policy of the profile)."""
+    """Verify a freshly signed document the way an auditor will (policy of the profile);
+    at B-LT and B-LTA with the embedded validation data only."""
 
     def __init__(self, config: TramsConfig):
+        # B-LT/B-LTA documents carry their revocation data: verifying them offline, with that
+        # data required, proves they will verify for an auditor without the network (and
+        # costs no fetch). Below B-LT the data is fetched, and a silent server is a warning.
+        offline = config.signing.level in ("B-LT", "B-LTA")
         self.context = VerifyContext.build(
             trust=config.trust.roots, intermediates=config.trust.intermediates,
-            revocation="soft", policy=PROFILE_POLICY[config.signing.profile],
+            revocation="hard" if offline else "soft", offline=offline,
+            policy=PROFILE_POLICY[config.signing.profile],
             agency_name=config.agency.name or None,
             agency_org=config.agency.signer_organization)
 
