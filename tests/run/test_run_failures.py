@@ -129,3 +129,18 @@ def test_reason_text_is_translated(tmp_path) -> None:
     with using_language("vi"):
         text = reason_text(Path("a.tif"), [("a.tif", error)], inbox=tmp_path, archived=[])
     assert "Tài liệu: a.tif" in text and "Cách khắc phục: y" in text
+
+
+def test_a_signed_document_that_fails_the_policy_is_not_archived(pki, tmp_path, capsys) -> None:
+    """The agency key is UBND xã Trà My's but trams.toml names another agency: the vn-dual
+    check after signing fails, so the document goes to .failed instead of the archive."""
+    inbox = sample_inbox(tmp_path / "inbox", ("03-to-trinh",))
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=tmp_path / "archive")
+    cfg.write_text(cfg.read_text("utf-8").replace('name = "UBND xã Trà My"',
+                                                  'name = "UBND xã Trà Bui"'), "utf-8")
+    assert run(["--config", str(cfg), "run", "--json", "--log-format", "json"]) == 5
+    doc = _summary(capsys)["documents"][0]
+    assert doc["status"] == "failed" and doc["error"] == "SigningError"
+    assert "UBND xã Trà Bui" in doc["message"]
+    assert not archived_pdfs(tmp_path / "archive")
+    assert (inbox / ".failed" / "03-to-trinh.reason.txt").is_file()
