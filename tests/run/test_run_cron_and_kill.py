@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from runtools import archived_pdfs, json_lines, sample_inbox, state_rows, write_run_config
-from trams.signing.demo_pki import DEMO_PASSPHRASE
 
 
 def trams(cfg: Path, *args: str, env: dict | None = None, timeout: float = 300,
@@ -116,10 +115,6 @@ def test_kill_9_at_random_moments_then_rerun(pki, tmp_path) -> None:
         rerun = trams(cfg, "run", "--move-done", "--json")
         assert rerun.returncode == 0, rerun.stderr[-2000:]
         _check_exactly_once(inbox, archive, cfg)
-
-
-def test_secret_env_is_set_for_subprocesses(run_secrets) -> None:
-    assert os.environ["TRAMS_RUN_P12"] == DEMO_PASSPHRASE
 
 
 @pytest.mark.slow
