@@ -40,7 +40,7 @@ def test_templates_name_records_and_duplicates_are_skipped(tmp_path: Path) -> No
     planned = plan_documents(docs, inbox=tmp_path, grouping="file", config=CONFIG,
                              meta_file=None, today=date(2026, 11, 26))
     assert [p.status for p in planned] == ["pending", "pending", "skipped"]
-    assert planned[2].result == {"duplicate_of": "a.tif"}
+    assert planned[2].duplicate_of == "a.tif"
     assert planned[1].record.fileCode == "H42.01.20261126.b_scan 2"
     assert planned[1].stem == "H42.01.20261126.b_scan 2.0000001"
     assert planned[1].document.organName == "UBND xã Trà My"
@@ -79,3 +79,49 @@ def test_an_unknown_template_field_is_a_config_error(tmp_path: Path) -> None:
     cfg.write_text('[metadata]\nfile_code = "{agency}.{name}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="agency"):
         load_config(cfg)
+
+
+class _FakeRecognizer:
+    """Discovery only: the given documents (no page is recognized in these tests)."""
+
+    grouping = "coversheet"
+
+    def __init__(self, documents: list[DocumentSource]):
+        self.documents = documents
+
+    def check(self) -> None: ...
+
+    def discover(self, inputs):  # noqa: ANN001, ANN201
+        return self.documents, []
+
+    def recognize(self, documents, workdir, on_page):  # noqa: ANN001, ANN201
+        raise AssertionError("nothing should be recognized")
+
+
+def test_an_entry_with_a_failed_document_goes_to_failed_even_if_another_is_done(
+        tmp_path: Path) -> None:
+    """One scanned file holding two documents (cover sheets): the first is already archived,
+    the second has a bad record code. The file must go to .failed, never to .done."""
+    from trams.archive import Archive
+    from trams.pipeline import Stages, run_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    batch = inbox / "batch.tif"
+    shutil.copy(TIF, batch)
+    done = _doc("batch.tif#1", batch, record=RecordMetadata(fileCode="H42.HS-1"))
+    bad = DocumentSource(name="batch.tif#2", pages=(SourcePage(batch, 1),),
+                         record=RecordMetadata(fileCode="../escape"))
+    config = CONFIG.model_copy(update={
+        "inbox": CONFIG.inbox.model_copy(update={"path": inbox}),
+        "archive": CONFIG.archive.model_copy(update={"path": tmp_path / "archive"})})
+    with Archive.open(tmp_path / "archive", agency_code="H42.01") as archive:
+        archive.record_status(source_hash([SourcePage(batch, 0)]), stage="archive",
+                              status="archived")
+    stages = Stages(_FakeRecognizer([done, bad]), open_signer=None, verifier=None)
+    summary = run_batch(config, stages, move_done=True)
+    assert [d["status"] for d in summary.documents] == ["skipped", "failed"]
+    assert summary.moved == [{"from": str(batch), "to": str(inbox / ".failed" / "batch.tif"),
+                              "as": "failed"}]
+    reason = (inbox / ".failed" / "batch.tif.reason.txt").read_text("utf-8")
+    assert "batch.tif#2" in reason and "batch.tif#1" in reason  # failed, and already archived

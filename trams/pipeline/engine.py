@@ -54,7 +54,7 @@ from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import quality_report
 from trams.pipeline import inbox as inbox_moves
 from trams.pipeline.events import JsonLog, RunSummary, Sink, error_dict
-from trams.pipeline.plan import PlannedDocument, plan_documents
+from trams.pipeline.plan import PlannedDocument, plan_documents, unit_of
 
 # Crash-test points (TRAMS_FAULT=point[@N], see trams.archive.faults), in run order.
 RUN_POINTS = ("run.pdfa_written", "run.signed", "run.verified", "run.archived", "run.moved")
@@ -123,8 +123,8 @@ class _Run:
         self.archive: Archive | None = None
         self.planned: list[PlannedDocument] = []
         self.unit_docs: dict[Path, list[PlannedDocument]] = {}
-        self.unit_failures: dict[Path, list[tuple[str, TramsError]]] = {}
-        self.settled: set[Path] = set()
+        # files discovery could not use, by inbox entry (documents carry their own errors)
+        self.input_failures: dict[Path, list[tuple[str, TramsError]]] = {}
 
     # --- events -------------------------------------------------------------------------
     def emit(self, event: str, **data: Any) -> None:
@@ -194,7 +194,7 @@ class _Run:
                                           config=self.config, meta_file=meta_file)
         for path, error in failures:
             unit = _unit_for_failure(path, self.inbox, grouping)
-            self.unit_failures.setdefault(unit, []).append((path.name, error))
+            self.input_failures.setdefault(unit, []).append((path.name, error))
             entry = {**error_dict(error), "path": str(path)}
             self.summary.input_failures.append(entry)
             self.emit("input_failed", **entry)
@@ -217,7 +217,7 @@ class _Run:
                   skipped=sum(p.status == "skipped" for p in self.planned),
                   failed=sum(p.status == "failed" for p in self.planned) + len(failures))
         if not self.dry_run:
-            for unit in list(self.unit_failures):
+            for unit in list(self.input_failures):
                 self._settle(unit)
 
     def _process(self, stack: ExitStack) -> None:
@@ -286,50 +286,40 @@ class _Run:
         self._record(item, "archived", path=str(archived.pdf), archive_status=archived.status,
                      ocr_verdict=result.verdict, verification=verdict.verdict,
                      signatures=[s.get("role") for s in signatures])
-        for unit in item.units:
-            self._settle(unit)
 
     # --- outcomes -----------------------------------------------------------------------
     def _record(self, item: PlannedDocument, status: str, **extra: Any) -> None:
+        """Report a document's outcome, then settle the inbox entries it came from."""
         item.status = status
         entry = {"name": item.name, "status": status, "pages": item.pages,
                  "source_hash": item.hash, **extra}
-        if status == "skipped" and item.result.get("duplicate_of"):
-            entry["duplicate_of"] = item.result["duplicate_of"]
+        if item.duplicate_of:
+            entry["duplicate_of"] = item.duplicate_of
         self.summary.documents.append(entry)
         self.emit(f"document_{status}", **entry)
-        if status == "skipped" and not self.dry_run:
-            for unit in item.units:
-                self._settle(unit)
+        for unit in item.units:
+            self._settle(unit)
 
     def _fail(self, item: PlannedDocument, error: TramsError | None) -> None:
         assert error is not None
-        item.status, item.error = "failed", error
-        entry = {"name": item.name, "status": "failed", "pages": item.pages,
-                 "source_hash": item.hash, **error_dict(error)}
-        self.summary.documents.append(entry)
-        self.emit("document_failed", **entry)
-        if self.dry_run:
-            return
-        if self.archive is not None and item.hash:
+        item.error = error
+        if not self.dry_run and self.archive is not None and item.hash:
             self.archive.record_status(item.hash, stage="run", status="failed",
                                        error=error.one_line(),
                                        input_path=str(item.source.pages[0].path)
                                        if item.source.pages else None)
-        for unit in item.units:
-            self.unit_failures.setdefault(unit, []).append((item.name, error))
-            self._settle(unit)
+        self._record(item, "failed", **error_dict(error))
 
     def _settle(self, unit: Path) -> None:
-        """Move an inbox entry once every document made from it is settled."""
-        if unit in self.settled or self.dry_run:
+        """Move an inbox entry once every document made from it is settled (an entry moved
+        already is gone from the inbox, so it is never moved twice)."""
+        if self.dry_run or not unit.exists():
             return
         docs = self.unit_docs.get(unit, [])
         if any(d.status == "pending" for d in docs):
             return
-        failures = self.unit_failures.get(unit, [])
-        if not unit.exists():
-            return
+        failures = [*self.input_failures.get(unit, []),
+                    *((d.name, d.error) for d in docs if d.status == "failed" and d.error)]
         with self.timed("move"):
             if failures and self.move_failed:
                 archived = [d.name for d in docs if d.status in ("archived", "skipped")]
@@ -343,7 +333,6 @@ class _Run:
             else:
                 return
         fault("run.moved")
-        self.settled.add(unit)
         self.summary.moved.append({"from": str(unit), "to": str(target), "as": where})
         self.emit("input_moved", source=str(unit), target=str(target), to=where)
 
@@ -360,8 +349,6 @@ class _Timer:
 
 
 def _unit_for_failure(path: Path, inbox: Path, grouping: str) -> Path:
-    from trams.pipeline.plan import unit_of
-
     if path.is_dir():
         return path
     return unit_of(path, inbox, grouping)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
 
@@ -71,9 +71,9 @@ class PlannedDocument:
     record: RecordMetadata | None = None
     document: DocumentMetadata | None = None
     stem: str = ""
-    status: str = "pending"  # pending | skipped | archived | failed
+    status: str = "pending"  # pending | skipped | archived | failed | planned (dry run)
     error: TramsError | None = None
-    result: dict = field(default_factory=dict)
+    duplicate_of: str | None = None  # an earlier document of this run with the same hash
 
     @property
     def name(self) -> str:
@@ -157,8 +157,7 @@ def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping
             item.status, item.error = "failed", exc
             continue
         if item.hash in hashes:
-            item.status = "skipped"
-            item.result = {"duplicate_of": hashes[item.hash]}
+            item.status, item.duplicate_of = "skipped", hashes[item.hash]
             continue
         hashes[item.hash] = source.name
         if item.stem in names:
