@@ -125,3 +125,11 @@ def test_an_entry_with_a_failed_document_goes_to_failed_even_if_another_is_done(
                               "as": "failed"}]
     reason = (inbox / ".failed" / "batch.tif.reason.txt").read_text("utf-8")
     assert "batch.tif#2" in reason and "batch.tif#1" in reason  # failed, and already archived
+
+
+def test_an_over_long_templated_subject_fails_that_document(tmp_path: Path) -> None:
+    config = CONFIG.model_copy(update={"metadata": MetadataConfig(subject="{agency_name}" * 60)})
+    planned = plan_documents([_doc("a.tif", TIF)], inbox=tmp_path, grouping="file",
+                             config=config, meta_file=None)
+    assert planned[0].status == "failed"
+    assert "[metadata]" in planned[0].error.message

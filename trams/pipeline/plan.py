@@ -92,17 +92,6 @@ def template_name(source_name: str) -> str:
     return "_".join(p for p in parts if p not in ("", ".")) or source_name
 
 
-def _fill(template: str, values: dict[str, str], key: str) -> str:
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise InputError(
-            _("the template metadata.{key} = '{template}' cannot be filled ({reason})",
-              key=key, template=template, reason=str(exc)),
-            hint=_("Use only {fields} in the template.",
-                   fields="{agency_code}, {agency_name}, {year}, {date}, {name}")) from None
-
-
 def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
                  meta_file: MetadataFile | None, used: set[int], *, today: date
                  ) -> tuple[RecordMetadata, DocumentMetadata]:
@@ -116,21 +105,21 @@ def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
     values = {"agency_code": config.agency.code, "agency_name": config.agency.name,
               "year": str(today.year), "date": today.strftime("%Y%m%d"),
               "name": template_name(source.name)}
-    if record is None:
-        try:
-            record = RecordMetadata(fileCode=_fill(cfg.file_code, values, "file_code"),
-                                    title=_fill(cfg.title, values, "title"),
+    try:  # the templates' fields were checked when trams.toml was loaded
+        if record is None:
+            record = RecordMetadata(fileCode=cfg.file_code.format(**values),
+                                    title=cfg.title.format(**values),
                                     paperFileCode=values["name"], language=cfg.language)
-        except ValueError as exc:  # pydantic: an empty or over-long fileCode
-            raise InputError(_("the record metadata made from the templates is not valid "
-                               "({reason})", reason=str(exc).splitlines()[0]),
-                             hint=_("Check [metadata] file_code and title in trams.toml."),
-                             ) from None
-    if document is None:
-        document = DocumentMetadata(sequence=1, organName=config.agency.name or None,
-                                    subject=_fill(cfg.subject, values, "subject"),
-                                    language=cfg.language)
-    elif not document.organName and config.agency.name:
+        if document is None:
+            document = DocumentMetadata(sequence=1, organName=config.agency.name or None,
+                                        subject=cfg.subject.format(**values),
+                                        language=cfg.language)
+    except ValueError as exc:  # pydantic: e.g. an empty or over-long value
+        raise InputError(_("the metadata made from the [metadata] templates is not valid "
+                           "({reason})", reason=str(exc).splitlines()[0]),
+                         hint=_("Check [metadata] file_code, title and subject in trams.toml."),
+                         ) from None
+    if not document.organName and config.agency.name:
         document = document.model_copy(update={"organName": config.agency.name})
     return record, document
 
