@@ -6,7 +6,6 @@ the archive is written by the pipeline itself, whatever is shown here.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -24,6 +23,7 @@ from rich.table import Table
 
 from trams.i18n import _
 from trams.pipeline import RunSummary
+from trams.pipeline.events import event_line
 
 
 class JsonLinesSink:
@@ -33,10 +33,9 @@ class JsonLinesSink:
         self.stream = stream or sys.stderr
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
-        if event == "run_finished":
+        if event == "run_finished":  # the documents are in the summary on stdout
             data = {k: v for k, v in data.items() if k not in ("documents", "moved")}
-        self.stream.write(json.dumps({"event": event, **data}, ensure_ascii=False,
-                                     default=str) + "\n")
+        self.stream.write(event_line(event, data))
         self.stream.flush()
 
 
@@ -64,7 +63,6 @@ class ProgressSink:
             TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
             TimeRemainingColumn(), console=console, transient=False)
         self.docs = self.pages = None
-        self._t0: float | None = None
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
         if event == "planned":
@@ -128,11 +126,9 @@ def print_summary(summary: RunSummary, console: Console) -> None:
                             stem=doc["stem"], pages=doc["pages"]), markup=False, soft_wrap=True)
     for doc in summary.documents:
         if doc["status"] == "failed":
-            console.print(_("  failed {name}: {message}", name=doc["name"], message=doc["line"]),
-                          markup=False, soft_wrap=True)
+            console.print("  " + describe("document_failed", doc), markup=False, soft_wrap=True)
     for item in summary.input_failures:
-        console.print(_("  cannot use {path}: {message}", path=item["path"],
-                        message=item["line"]), markup=False, soft_wrap=True)
+        console.print("  " + describe("input_failed", item), markup=False, soft_wrap=True)
     if not summary.dry_run:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items() if v >= 0.05)
         console.print(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds,

@@ -32,6 +32,13 @@ def error_dict(error: TramsError) -> dict[str, Any]:
             "hint": error.hint, "line": error.one_line()}
 
 
+def event_line(event: str, data: dict[str, Any]) -> str:
+    """One event as a line of JSON (the log file's and `--log-format json`'s format)."""
+    line = {"time": datetime.now().astimezone().isoformat(timespec="milliseconds"),
+            "event": event, **data}
+    return json.dumps(line, ensure_ascii=False, default=str) + "\n"
+
+
 class JsonLog:
     """A JSON-lines event log file, one object per line, flushed per event."""
 
@@ -41,9 +48,7 @@ class JsonLog:
         self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
-        line = {"time": datetime.now().astimezone().isoformat(timespec="milliseconds"),
-                "event": event, **data}
-        self._fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        self._fh.write(event_line(event, data))
         self._fh.flush()
 
     def close(self) -> None:
