@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from trams.cli.stages import build_stages
+from trams.cli.stages import build_stages, profile_secrets
 from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
 
 from trams.config import (
@@ -61,5 +61,5 @@ def run_demo(out: Path, *, scans: Path | None = None, jobs: int | None = None,
     os.environ[SECRET_ENV] = DEMO_PASSPHRASE
     with serve_demo_pki(out / "pki") as pki:
         config = demo_config(out, pki, scans=(scans or SAMPLES / "scans").resolve(), jobs=jobs)
-        secrets = {"leader": DEMO_PASSPHRASE, "agency": DEMO_PASSPHRASE}
-        return run_batch(config, build_stages(config, secrets=secrets), sinks=sinks)
+        stages = build_stages(config, secrets=profile_secrets(config))
+        return run_batch(config, stages, sinks=sinks)

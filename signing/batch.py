@@ -34,7 +34,7 @@ from trams.signing.checks import async_check_certificate, enforce
 from trams.signing.keys import OpenedKey, open_key_source
 from trams.signing.trust import build_validation_context
 
-from trams.config import KeySourceConfig
+from trams.config import KeySourceConfig, TsaConfig, read_secret
 from trams.errors import NetworkError
 from trams.i18n import _
 
@@ -50,6 +50,15 @@ class TsaSpec:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_config(cls, tsa: TsaConfig, *, urls: Iterable[str] | None = None) -> TsaSpec:
+        """The [tsa] settings (``urls`` replaces its list), with the password read from the
+        environment variable they name; never prompts."""
+        password = read_secret(env=tsa.secret_env, file=None,
+                               what=_("time-stamping server password"))
+        return cls(urls=tuple(urls or tsa.urls), username=tsa.username, password=password,
+                   timeout_seconds=tsa.timeout_seconds)
 
 
 class FallbackTimeStamper(TimeStamper):

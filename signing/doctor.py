@@ -16,7 +16,7 @@ missing secret is a FAIL with its fix. No message holds a secret.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import aiohttp
@@ -28,7 +28,7 @@ from pyhanko_certvalidator.fetchers.api import Fetchers
 from trams.signing.batch import SigningBatch, TsaSpec
 from trams.signing.batchrun import PROFILE_ROLES, build_specs
 from trams.signing.checks import async_check_certificate
-from trams.signing.keys import OpenedKey, open_key_source
+from trams.signing.keys import OpenedKey, open_key_source, secret_label
 from trams.signing.trust import load_certificates
 
 from trams.config import KeySourceConfig, TramsConfig, read_secret
@@ -102,11 +102,6 @@ def _short_name(cert: x509.Certificate) -> str:
 
 
 # --- key sources -----------------------------------------------------------------------------
-def _secret_what(source: KeySourceConfig, role: str) -> str:
-    kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
-    return _("{kind} of the {role} key", kind=kind, role=role)
-
-
 def check_key_source(config: TramsConfig, role: str, *, batch: SigningBatch,
                      fetchers: Fetchers, known: list[x509.Certificate]) -> list[Check]:
     """appearance.<role> (roles of the profile), then secret.<role>, key.<role>,
@@ -123,7 +118,7 @@ def check_key_source(config: TramsConfig, role: str, *, batch: SigningBatch,
     checks: list[Check] = []
     if role in PROFILE_ROLES[config.signing.profile]:
         checks.append(_appearance_check(config, role, source))
-    what = _secret_what(source, role)
+    what = secret_label(source, role)
     try:
         secret = read_secret(env=source.secret_env, file=source.secret_file, what=what)
     except ConfigError as exc:
@@ -297,14 +292,12 @@ def check_tsa(config: TramsConfig, *, batch: SigningBatch) -> Check:
                               _("Set [tsa] urls in trams.toml (the address your CA gives)."))
         return Check.ok("tsa", _("no time-stamping server (not needed at level B-B)"))
     try:
-        password = read_secret(env=config.tsa.secret_env, file=None,
-                               what=_("time-stamping server password"))
+        configured = TsaSpec.from_config(config.tsa)
     except ConfigError as exc:
         return Check.from_error("tsa", exc)
     answered, silent = [], []
     for url in urls:
-        spec = TsaSpec(urls=(url,), username=config.tsa.username, password=password,
-                       timeout_seconds=config.tsa.timeout_seconds)
+        spec = replace(configured, urls=(url,))
         try:
             batch.ensure_timestamper(spec)
         except NetworkError:

@@ -143,6 +143,12 @@ def _simple_signer(crypto_key, cert_der: bytes, chain: list[x509.Certificate]) -
     )
 
 
+def secret_label(source: KeySourceConfig, role: str) -> str:
+    """What a source's secret is called in messages: "PIN of the agency key", ..."""
+    kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
+    return _("{kind} of the {role} key", kind=kind, role=role)
+
+
 def resolve_secret(source: KeySourceConfig, *, what: str,
                    prompt: Callable[[str], str] | None = None) -> str | None:
     """The PIN/passphrase from the env var or file in config, else from ``prompt``."""

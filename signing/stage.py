@@ -45,12 +45,11 @@ class PipelineSigner:
 
 
 @contextmanager
-def open_pipeline_signer(config: TramsConfig, *, secrets: dict[str, str | None],
-                         tsa_password: str | None = None) -> Iterator[PipelineSigner]:
+def open_pipeline_signer(config: TramsConfig, *, secrets: dict[str, str | None]
+                         ) -> Iterator[PipelineSigner]:
     profile = config.signing.profile
     sources = profile_sources(config)
-    tsa = TsaSpec(urls=tuple(config.tsa.urls), username=config.tsa.username,
-                  password=tsa_password, timeout_seconds=config.tsa.timeout_seconds)
+    tsa = TsaSpec.from_config(config.tsa)
     specs = build_specs(config, profile=profile, level=config.signing.level,
                         roles=PROFILE_ROLES[profile], tsa=tsa, sources=sources)
     with open_batch_signer(config, specs=specs, sources=sources, secrets=secrets) as signer:

@@ -60,11 +60,6 @@ def prompt_secret(what: str) -> str:
                         err=True)
 
 
-def secret_label(source: KeySourceConfig, role: str) -> str:
-    kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
-    return _("{kind} of the {role} key", kind=kind, role=role)
-
-
 def register(app: typer.Typer) -> None:
     keys_app = typer.Typer(help=_("Inspect key sources: PKCS#12 files and PKCS#11 tokens."),
                            no_args_is_help=True)
@@ -89,7 +84,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
     ) -> None:
         from trams.cli.commands.common import config_from
-        from trams.signing.keys import list_keys, resolve_secret
+        from trams.signing.keys import list_keys, resolve_secret, secret_label
 
         config = config_from(ctx)
         if p12 is not None:

@@ -21,21 +21,6 @@ from trams.i18n import _
 LOG_FORMATS = ("auto", "progress", "text", "json")
 
 
-def _secrets(config) -> tuple[dict[str, str | None], str | None]:  # noqa: ANN001
-    from trams.cli.commands.keys import prompt_secret, secret_label
-    from trams.signing.keys import resolve_secret
-    from trams.signing.stage import profile_sources
-
-    from trams.config import read_secret
-
-    secrets = {role: resolve_secret(source, what=secret_label(source, role),
-                                    prompt=prompt_secret)
-               for role, source in profile_sources(config).items()}
-    tsa_password = read_secret(env=config.tsa.secret_env, file=None,
-                               what=_("time-stamping server password"))
-    return secrets, tsa_password
-
-
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -61,7 +46,7 @@ def run_command(
         "--json", help=_("Print the summary as JSON on stdout."))] = False,
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
-    from trams.cli.stages import build_stages
+    from trams.cli.stages import build_stages, profile_secrets
 
     from trams.pipeline import run_batch
 
@@ -69,8 +54,8 @@ def run_command(
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
     config = config_from(ctx)
-    secrets, tsa_password = ({}, None) if dry_run else _secrets(config)
-    stages = build_stages(config, secrets=secrets, tsa_password=tsa_password, jobs=jobs)
+    secrets = {} if dry_run else profile_secrets(config)
+    stages = build_stages(config, secrets=secrets, jobs=jobs)
     err = error_console()
     sink = sink_for(log_format, err)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

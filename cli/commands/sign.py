@@ -89,11 +89,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("JSON summary on stdout.")),
     ) -> None:
         from trams.cli.commands.common import config_from
-        from trams.cli.commands.keys import prompt_secret, secret_label, source_from_flags
+        from trams.cli.commands.keys import prompt_secret, source_from_flags
         from trams.signing.batch import TsaSpec
-        from trams.signing.keys import resolve_secret
+        from trams.signing.keys import resolve_secret, secret_label
 
-        from trams.config import read_secret
 
         config = config_from(ctx)
         if signature_box:
@@ -105,10 +104,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(_("unknown profile '{value}'", value=profile))
         if level not in LEVELS:
             raise typer.BadParameter(_("unknown level '{value}'", value=level))
-        tsa_password = read_secret(env=config.tsa.secret_env, file=None,
-                                   what=_("time-stamping server password"))
-        tsa = TsaSpec(urls=tuple(tsa_urls or config.tsa.urls), username=config.tsa.username,
-                      password=tsa_password, timeout_seconds=config.tsa.timeout_seconds)
+        tsa = TsaSpec.from_config(config.tsa, urls=tsa_urls)
         if extend:
             _extend(inputs, outdir, config=config, tsa=tsa, trust=trust, as_json=as_json)
             return
