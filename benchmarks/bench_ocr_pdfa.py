@@ -143,6 +143,14 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return wall, sampler.peak
 
 
+def reference_pages(folder: Path) -> Path:
+    """The 10 shared reference pages (TIFF, JPEG, ground truth) in ``folder``, made once."""
+    if not (folder / "page10.gt.txt").is_file():
+        subprocess.run([sys.executable, str(GEN), str(folder)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return folder
+
+
 def ensure_ocrmypdf(venv: Path) -> Path:
     if not (venv / "bin" / "ocrmypdf").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -160,10 +168,7 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=0, help="also measure an N-page document")
     args = ap.parse_args()
     work = args.workdir
-    pages = work / "pages"
-    if not (pages / "page10.gt.txt").is_file():
-        subprocess.run([sys.executable, str(GEN), str(pages)], check=True,
-                       stdout=subprocess.DEVNULL)
+    pages = reference_pages(work / "pages")
     scans = work / "scans"
     scans.mkdir(parents=True, exist_ok=True)
     for n in range(1, 11):

@@ -84,11 +84,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "run")]
-from bench_ocr_pdfa import TreeSampler, ensure_ocrmypdf  # noqa: E402
+from bench_ocr_pdfa import TreeSampler, ensure_ocrmypdf, reference_pages  # noqa: E402
 from bench_signing import Pki  # noqa: E402
 from runtools import P12_ENV, write_run_config  # noqa: E402
 
-GEN = Path("/work/shared/bench/gen_pages.py")
 PAGES_PER_DOC = 5
 MAIN_STAGES = ("discover", "pdfa", "sign", "verify", "archive", "move")
 
@@ -249,10 +248,7 @@ def main() -> None:
 
     load_before = os.getloadavg()
     work = args.workdir
-    pages = work / "pages"
-    if not (pages / "page10.tif").is_file():
-        subprocess.run([sys.executable, str(GEN), str(pages)], check=True,
-                       stdout=subprocess.DEVNULL)
+    pages = reference_pages(work / "pages")
     inbox = work / f"inbox-{args.docs}"
     docs = make_inbox(pages, inbox, args.docs)
     n_pages = args.docs * PAGES_PER_DOC
