@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: `trams ocr` against OCRmyPDF on the 10 shared reference pages, same run.
 
-    python benchmarks/bench_ocr_pdfa.py [--workdir /tmp/trams-bench] [--big 200]
-                                        [--trams /tmp/v/bin/trams]
-                                        [--ocrmypdf-venv /tmp/ocrmypdf-venv]
+    python benchmarks/bench_ocr_pdfa.py [--workdir DIR] [--big 200] [--trams PROGRAM]
 
-- Inputs: ``/work/shared/bench/gen_pages.py`` pages (A4, 300 dpi, grayscale, skewed).
+- Inputs: the project's reference pages (``samples/gen_scans.py --reference``: A4, 300 dpi,
+  grayscale, skewed). Work folder: ``.cache/bench/ocr_pdfa`` unless ``--workdir``.
 - TRAMS: ``trams ocr --grouping folder --jobs 2 --pdfa 2b PAGES -o OUT`` (deskew on by
   default) -> one 10-page PDF/A.
 - OCRmyPDF: ``img2pdf pages/*.tif -o in.pdf`` then ``ocrmypdf --jobs 2 -l vie
-  --output-type pdfa --deskew in.pdf out.pdf``, from a separate venv (created here with
-  ``python3 -m venv VENV && VENV/bin/pip install ocrmypdf img2pdf`` when missing).
+  --output-type pdfa --deskew in.pdf out.pdf``, from a venv of its own made on first use
+  (``benchmarks/common.py``: OCRmyPDF 17.13.0 and img2pdf under ``.cache/bench/peers``).
 - Prints wall times and their ratio, text-layer CER (pdftotext, per page against whichever
   ground-truth order fits better, summed edits / summed characters), sizes and ratio, and
   peak memory of each command's whole process tree (sampled from /proc every 50 ms).
@@ -48,11 +47,9 @@ import time
 import unicodedata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from textmetrics import levenshtein  # noqa: E402
-
-GEN = Path("/work/shared/bench/gen_pages.py")
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peer, place, reference_pages, trams_program, workdir  # noqa: E402
+from support.textmetrics import levenshtein  # noqa: E402
 
 
 def norm(text: str) -> str:
@@ -143,38 +140,18 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return wall, sampler.peak
 
 
-def reference_pages(folder: Path) -> Path:
-    """The 10 shared reference pages (TIFF, JPEG, ground truth) in ``folder``, made once."""
-    if not (folder / "page10.gt.txt").is_file():
-        subprocess.run([sys.executable, str(GEN), str(folder)], check=True,
-                       stdout=subprocess.DEVNULL)
-    return folder
-
-
-def ensure_ocrmypdf(venv: Path) -> Path:
-    if not (venv / "bin" / "ocrmypdf").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "ocrmypdf", "img2pdf"],
-                       check=True)
-    return venv / "bin"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/trams-bench"))
-    ap.add_argument("--trams", default=shutil.which("trams") or "/tmp/v/bin/trams")
-    ap.add_argument("--ocrmypdf-venv", type=Path, default=Path("/tmp/ocrmypdf-venv"))
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--trams", default=trams_program())
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--big", type=int, default=0, help="also measure an N-page document")
     args = ap.parse_args()
-    work = args.workdir
-    pages = reference_pages(work / "pages")
+    work = args.workdir or workdir("ocr_pdfa")
+    pages = reference_pages()
     scans = work / "scans"
-    scans.mkdir(parents=True, exist_ok=True)
     for n in range(1, 11):
-        target = scans / f"page{n:02d}.tif"
-        if not target.exists():
-            target.symlink_to(pages / f"page{n:02d}.tif")
+        place(pages / f"page{n:02d}.tif", scans / f"page{n:02d}.tif")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "TRAMS_LANG": "en"}
 
     out_t = work / "trams-out"
@@ -190,7 +167,7 @@ def main() -> None:
           f"CER {cer_t * 100:.2f} % (pages: {', '.join(f'{c * 100:.2f}' for c in pages_t)})")
 
     if not args.skip_ocrmypdf:
-        bin_ = ensure_ocrmypdf(args.ocrmypdf_venv)
+        bin_ = peer("ocrmypdf")
         src = work / "img2pdf-input.pdf"
         subprocess.run([str(bin_ / "img2pdf"), *sorted(str(p) for p in scans.glob("*.tif")),
                         "-o", str(src)], check=True)
@@ -212,7 +189,7 @@ def main() -> None:
         shutil.rmtree(big, ignore_errors=True)
         big.mkdir()
         for i in range(args.big):
-            (big / f"p{i + 1:04d}.tif").symlink_to(pages / f"page{i % 10 + 1:02d}.tif")
+            place(pages / f"page{i % 10 + 1:02d}.tif", big / f"p{i + 1:04d}.tif")
         out_b = work / "big-out"
         shutil.rmtree(out_b, ignore_errors=True)
         cmd_b = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", str(big),

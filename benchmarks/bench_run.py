@@ -2,11 +2,11 @@
 """Benchmark: `trams run`, 50 pages in 10 documents through the whole chain (issue 8).
 
     python benchmarks/bench_run.py [--docs 10] [--rounds 2] [--scale 30] [--naive]
-                                   [--tsa stock|fast] [--workdir /tmp/trams-bench-run]
-                                   [--trams .venv/bin/trams]
+                                   [--tsa stock|fast] [--workdir DIR] [--trams PROGRAM]
 
-- Inputs: the 10 shared reference pages (``/work/shared/bench/gen_pages.py``: A4, 300 dpi,
-  grey, skewed, TIFF). Document k (``doc01``..) takes pages k, k+1, .. k+4 (mod 10), each
+- Inputs: the project's 10 reference pages (``samples/gen_scans.py --reference``: A4,
+  300 dpi, grey, skewed, TIFF); work folder ``.cache/bench/run`` unless ``--workdir``.
+  Document k (``doc01``..) takes pages k, k+1, .. k+4 (mod 10), each
   re-saved as LZW TIFF with k written as 12 black/white pixels in the bottom-right corner,
   so every document has its own bytes (a run skips content it has already archived).
 - PKI: the demo PKI (``trams.signing.demo_pki``: TSA, OCSP, CRLs on 127.0.0.1) in a
@@ -32,8 +32,8 @@
   * ``--naive`` (slow, off by default): per document ``img2pdf`` of its 5 pages,
     ``ocrmypdf --jobs 2 -l vie --output-type pdfa --deskew``, then ``pyhanko sign addsig``
     twice (leader then agency, PAdES B-LT with the demo TSA, invisible fields): OCRmyPDF
-    from the venv bench_ocr_pdfa.py uses, the pyhanko CLI (``pyhanko-cli``) from a venv of
-    its own; both are created when missing. It neither verifies nor archives.
+    and the pyhanko CLI (``pyhanko-cli``) from venvs of their own made on first use
+    (``benchmarks/common.py``). It neither verifies nor archives.
 - ``--scale M``: TRAMS alone again on M documents (5 M pages): is peak memory flat in the
   batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
@@ -83,10 +83,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "run")]
-from bench_ocr_pdfa import TreeSampler, ensure_ocrmypdf, reference_pages  # noqa: E402
+from bench_ocr_pdfa import TreeSampler  # noqa: E402
 from bench_signing import Pki  # noqa: E402
-from runtools import P12_ENV, write_run_config  # noqa: E402
+from common import peer, reference_pages, trams_program, workdir  # noqa: E402
+from support.runs import P12_ENV, write_run_config  # noqa: E402
 
 PAGES_PER_DOC = 5
 MAIN_STAGES = ("discover", "pdfa", "sign", "verify", "archive", "move")
@@ -192,13 +192,6 @@ def run_bare(inbox: Path, env: dict[str, str], work: Path) -> Measured:
     return got
 
 
-def ensure_pyhanko_cli(venv: Path) -> Path:
-    if not (venv / "bin" / "pyhanko").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "pyhanko-cli"], check=True)
-    return venv / "bin" / "pyhanko"
-
-
 def run_naive(docs: list[list[Path]], pki: dict[str, str], env: dict[str, str], work: Path,
               ocrmypdf_bin: Path, pyhanko: Path) -> Measured:
     out = work / "naive-out"
@@ -239,16 +232,14 @@ def main() -> None:
     ap.add_argument("--tsa", choices=("stock", "fast"), default="stock")
     ap.add_argument("--rounds", type=int, default=2,
                     help="TRAMS run and OCR only, alternated; the fastest of each counts")
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/trams-bench-run"))
-    ap.add_argument("--trams", default=str(Path(sys.executable).with_name("trams")))
-    ap.add_argument("--ocrmypdf-venv", type=Path, default=Path("/tmp/ocrmypdf-venv"))
-    ap.add_argument("--pyhanko-venv", type=Path, default=Path("/tmp/pyhanko-cli-venv"))
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--trams", default=trams_program())
     args = ap.parse_args()
     from trams.signing.demo_pki import DEMO_PASSPHRASE
 
     load_before = os.getloadavg()
-    work = args.workdir
-    pages = reference_pages(work / "pages")
+    work = args.workdir or workdir("run")
+    pages = reference_pages()
     inbox = work / f"inbox-{args.docs}"
     docs = make_inbox(pages, inbox, args.docs)
     n_pages = args.docs * PAGES_PER_DOC
@@ -297,8 +288,8 @@ def main() -> None:
 
         naive = None
         if args.naive:
-            naive = run_naive(docs, pki, env, work, ensure_ocrmypdf(args.ocrmypdf_venv),
-                              ensure_pyhanko_cli(args.pyhanko_venv))
+            naive = run_naive(docs, pki, env, work, peer("ocrmypdf"),
+                              peer("pyhanko-cli") / "pyhanko")
 
         scaled = None
         if args.scale:

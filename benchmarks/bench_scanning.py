@@ -3,9 +3,10 @@
 
     python benchmarks/bench_scanning.py [--pages DIR] [--jobs N] [--format tif|jpg]
 
-Without --pages, the pages are generated with ../shared/bench/gen_pages.py into a temporary
-folder. Prints, per page: skew found vs the generator's angle, skew left after
-straightening, CER (best of gt.txt / gt_rows.txt); then the wall time of TRAMS
+Without --pages, the project's reference pages are used (``samples/gen_scans.py
+--reference``, made once into ``.cache/``). Prints, per page: skew found vs the
+generator's angle, skew left after straightening, CER (best of gt.txt / gt_rows.txt);
+then the wall time of TRAMS
 (``recognize_documents``: load, orientation, deskew, OCR, quality, encode_page, with a
 worker pool of N) against the sum of bare ``tesseract PAGE stdout -l vie`` times (one
 thread each, run one after another) divided by N. Goal: ratio <= 1.3.
@@ -37,11 +38,9 @@ from trams.scanning.cleanup import measure_skew, rotate_fine
 
 from trams.models import DocumentSource, SourcePage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from textmetrics import best_cer  # noqa: E402
-
-GEN_PAGES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_pages.py"
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import reference_pages  # noqa: E402
+from support.textmetrics import best_cer  # noqa: E402
 
 
 def main() -> int:
@@ -51,11 +50,7 @@ def main() -> int:
     parser.add_argument("--format", choices=("tif", "jpg"), default="tif")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="trams-bench-") as tmp:
-        pages_dir = args.pages
-        if pages_dir is None:
-            pages_dir = Path(tmp) / "pages"
-            subprocess.run([sys.executable, str(GEN_PAGES), str(pages_dir)], check=True,
-                           capture_output=True)
+        pages_dir = args.pages or reference_pages()
         paths = sorted(pages_dir.glob(f"page[0-9][0-9].{args.format}"))
         if not paths:
             print(f"no pageNN.{args.format} in {pages_dir}", file=sys.stderr)

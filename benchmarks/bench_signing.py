@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "signing"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import peer  # noqa: E402  (also puts tests/ on the path: support.*)
 
 SERVER = r"""
 import sys, time, functools
@@ -56,8 +57,8 @@ def make_inputs(folder: Path, count: int) -> list[Path]:
     import random
 
     import pikepdf
-    from pdfs import make_pdf
     from PIL import Image, ImageFilter
+    from support.pdfs import make_pdf
 
     base = make_pdf(folder / "base.pdf")
     rnd = random.Random(5)
@@ -168,7 +169,7 @@ def run_cli(pki: Pki, inputs: list[Path], out: Path) -> float:
 
     passfile = out / "pass.txt"
     passfile.write_text(DEMO_PASSPHRASE)
-    exe = Path(sys.executable).with_name("pyhanko")
+    exe = peer("pyhanko-cli") / "pyhanko"
     start = time.perf_counter()
     for src in inputs:
         mid = out / f"{src.stem}.leader.pdf"

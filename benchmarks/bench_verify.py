@@ -9,7 +9,8 @@ then times, in the same run:
 * ``verify_paths(folder, offline, jobs)``: one TRAMS run over all files;
 * ``pyhanko sign validate --trust root --trust-replace --no-revocation-check FILE`` run once
   per file, for a sample of ``--cli-sample`` files, extrapolated to N (said in the output).
-  Needs the ``pyhanko-cli`` package (``pip install pyhanko-cli``).
+  The pyHanko CLI (``pyhanko-cli`` 0.6.0) comes from a venv of its own, made on first use
+  (``benchmarks/common.py``).
 
 Prints files/s of both and the ratio; goal >= 20 files/s on 2 cores (>= 16x the CLI loop).
 """
@@ -17,7 +18,6 @@ Prints files/s of both and the ratio; goal >= 20 files/s on 2 cores (>= 16x the 
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,11 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "verify"))
+sys.path.insert(0, str(HERE))
+from common import peer  # noqa: E402  (also puts tests/ on the path: support.*)
 
 
 def make_files(pki, folder: Path, count: int) -> list[Path]:
-    import pdfmaker as pm
+    from support import pdfmaker as pm
 
     files = []
     for i in range(count):
@@ -75,10 +76,7 @@ def main() -> int:
         print(f"TRAMS verify_paths, jobs={args.jobs}: {len(reports)} files in {ours:.2f} s "
               f"= {ours_rate:.1f} files/s (verdicts: {sorted(verdicts)})")
 
-        cli = shutil.which("pyhanko") or str(Path(sys.executable).parent / "pyhanko")
-        if not Path(cli).exists():
-            print("pyhanko CLI not found (pip install pyhanko-cli): no comparison")
-            return 1
+        cli = str(peer("pyhanko-cli") / "pyhanko")
         sample = files[: args.cli_sample]
         ok = 0
         t0 = time.perf_counter()

@@ -1,8 +1,20 @@
 #!/usr/bin/env python3
 """Deterministic synthetic scans of Vietnamese administrative documents, with ground truth.
 
-    python samples/gen_scans.py OUTDIR            # the committed sample set (samples/scans)
-    python samples/gen_scans.py OUTDIR --pages 20 # N extra single pages (page001.png ...)
+    python samples/gen_scans.py OUTDIR              # the committed sample set (samples/scans)
+    python samples/gen_scans.py OUTDIR --pages 20   # N extra single pages (page001.png ...)
+    python samples/gen_scans.py OUTDIR --reference  # the 10 reference pages of the tests and
+                                                    # benchmarks (pageNN.tif/.jpg, see below)
+
+Reference pages (``reference_pages``): ten one-page decisions (QUYẾT ĐỊNH) in the full
+Decree 30/2020 layout: two-column header with rules, title and subject, the issuer line,
+italic legal bases, justified articles, and the footer with "Nơi nhận:" on the left and the
+signer block (authority, title, blank space, name) on the right. Alternating DejaVu Serif
+12.5 pt and Liberation Serif 14 pt; each turned by 0.5-2.0 degrees either way, blurred,
+toned and given sensor noise, and saved as LZW TIFF and JPEG q85 at 300 dpi. Beside each:
+``pageNN.gt.txt`` (reading order, column by column), ``pageNN.gt_rows.txt`` (the two-column
+bands row by row: score against whichever fits better), ``pageNN.meta.json`` (font, angle,
+blur, noise) and ``clean_pageNN.png`` (the page before scanning).
 
 Each page is an A4 sheet rendered at 300 dpi with a Decree 30/2020 layout (two-column
 header, title, body, two-column footer), then "scanned": turned by a small angle, blurred,
@@ -15,12 +27,13 @@ fonts-liberation2). Same seed, same files.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import unicodedata
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 DPI = 300
 A4 = (2480, 3508)
@@ -204,13 +217,280 @@ def extra_pages(out: Path, count: int) -> None:
         (out / f"page{i + 1:03d}.gt.txt").write_text(text, encoding="utf-8")
 
 
+# --- the reference pages ------------------------------------------------------------------
+REF_FONTS = {
+    "DejaVuSerif": ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+                    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+                    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 12.5),
+    "LiberationSerif": ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+                        "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf",
+                        "/usr/share/fonts/truetype/liberation2/LiberationSerif-Italic.ttf", 14),
+}
+REF_MARGINS = (354, 236, 236, 236)  # left 3 cm, right, top, bottom 2 cm at 300 dpi
+DISTRICTS = ["Nam Trà My", "Tây Giang", "Phước Sơn", "Hiệp Đức", "Nông Sơn"]
+PEOPLE = ["Lê Văn Sáu", "Nguyễn Thị Mỹ Lệ", "Trần Đình Quý", "Phạm Thị Hồng Nhung",
+          "Võ Văn Tấn", "Đinh Thị Kiều Oanh", "Hồ Quang Đạt", "Bùi Thị Ngọc Diệp",
+          "Đoàn Minh Khôi", "A Lăng Thị Bích"]
+TOPICS = [
+    ("Về việc ban hành Kế hoạch số hóa tài liệu lưu trữ năm 2025", "Bộ phận Văn thư - Lưu trữ"),
+    ("Về việc giao đất ở cho hộ gia đình tại thôn {v}", "Phòng Nông nghiệp và Môi trường"),
+    ("Về việc thành lập Hội đồng xác định giá trị tài liệu", "Phòng Nội vụ"),
+    ("Về việc hỗ trợ sửa chữa nhà ở cho hộ nghèo sau bão số 13", "Phòng Tài chính"),
+    ("Về việc công nhận thôn đạt chuẩn văn hóa năm 2025", "Phòng Văn hóa - Xã hội"),
+    ("Về việc phê duyệt dự toán nâng cấp đường liên thôn", "Phòng Kinh tế"),
+    ("Về việc khen thưởng cá nhân có thành tích trong phòng chống thiên tai", "Phòng Nội vụ"),
+    ("Về việc ban hành Quy chế quản lý chữ ký số trong cơ quan", "Bộ phận Văn thư - Lưu trữ"),
+    ("Về việc giao chỉ tiêu trồng rừng sản xuất năm 2025", "Phòng Nông nghiệp và Môi trường"),
+    ("Về việc điều chỉnh danh mục thủ tục hành chính tiếp nhận tại Bộ phận một cửa",
+     "Bộ phận một cửa"),
+]
+BASES = [
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+    "Căn cứ Luật Lưu trữ ngày 21 tháng 6 năm 2024 và các văn bản hướng dẫn thi hành;",
+    "Căn cứ Luật Giao dịch điện tử ngày 22 tháng 6 năm 2023;",
+    "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác "
+    "văn thư;",
+    "Căn cứ Thông tư số 05/2025/TT-BNV của Bộ trưởng Bộ Nội vụ quy định về số hóa tài liệu "
+    "lưu trữ và quản lý tài liệu lưu trữ số;",
+    "Căn cứ Nghị định số 107/2021/NĐ-CP ngày 06 tháng 12 năm 2021 của Chính phủ về thực hiện "
+    "cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính;",
+    "Căn cứ Nghị quyết số 27/NQ-HĐND ngày 18 tháng 12 năm 2024 của Hội đồng nhân dân xã về "
+    "nhiệm vụ phát triển kinh tế - xã hội năm 2025;",
+]
+ARTICLES = [
+    "Tài liệu được số hóa phải bảo đảm đầy đủ, chính xác so với bản gốc; tệp điện tử được "
+    "ký số, gắn siêu dữ liệu và lưu trữ an toàn, có thể tra cứu, khai thác lâu dài trên hệ "
+    "thống của cơ quan.",
+    "Giao đất ở có thu tiền sử dụng đất cho hộ ông {n}, cư trú tại thôn {v}, diện tích "
+    "186,4 m² (Một trăm tám mươi sáu phẩy bốn mét vuông), thửa đất số 52, tờ bản đồ số 11; "
+    "thời hạn sử dụng lâu dài.",
+    "Hội đồng có nhiệm vụ xem xét danh mục hồ sơ, tài liệu hết giá trị, đề xuất hủy theo "
+    "quy định; làm việc theo chế độ tập thể, quyết định theo đa số và tự giải thể sau khi "
+    "hoàn thành nhiệm vụ.",
+    "Mức hỗ trợ: hai mươi triệu đồng đối với hộ có nhà bị sập hoàn toàn, mười hai triệu đồng "
+    "đối với hộ có nhà hư hỏng nặng; ưu tiên hộ có người khuyết tật, người cao tuổi sống "
+    "một mình.",
+    "Tổng kinh phí: 3.418.750.000 đồng (Ba tỷ, bốn trăm mười tám triệu, bảy trăm năm mươi "
+    "nghìn đồng), từ nguồn ngân sách xã năm 2025 và vốn Chương trình mục tiêu quốc gia xây "
+    "dựng nông thôn mới.",
+    "Thời gian thực hiện từ ngày 02 tháng 01 năm 2025 đến ngày 31 tháng 12 năm 2025; các "
+    "thôn báo cáo tiến độ về Ủy ban nhân dân xã trước ngày 20 hằng tháng để tổng hợp.",
+    "Tặng Giấy khen cho bà {n}, Trưởng thôn {v}, đã có thành tích xuất sắc trong công tác "
+    "sơ tán người dân và bảo vệ tài sản của Nhân dân trong đợt mưa lũ tháng 10 năm 2025.",
+    "Khóa bí mật của chứng thư số được lưu trên thiết bị chuyên dùng do văn thư cơ quan quản "
+    "lý; người được cấp chứng thư số không được cho người khác sử dụng thiết bị và mã PIN.",
+    "Các tổ chức, cá nhân được giao chỉ tiêu có trách nhiệm trồng, chăm sóc và bảo vệ rừng "
+    "đúng kỹ thuật; đồng bào Ca Dong, Xê Đăng, Cơ Tu được ưu tiên hỗ trợ cây giống.",
+    "Bộ phận một cửa tiếp nhận hồ sơ giấy, quét thành tệp điện tử với độ phân giải tối thiểu "
+    "200 dpi, kiểm tra tính chính xác của bản sao, ký số và trả kết quả qua dịch vụ công.",
+]
+VILLAGES = ["Tân Lập", "Đồng Râm", "Ngọc Lâm", "Pa Dâu", "Long Viên"]
+
+
+class RefSheet:
+    """A Decree 30 decision on an A4 sheet at 300 dpi, with its ground truth."""
+
+    def __init__(self, font: str):
+        regular, bold, italic, size_pt = REF_FONTS[font]
+        self.px = round(size_pt * DPI / 72)
+        self.regular = ImageFont.truetype(regular, self.px)
+        self.bold = ImageFont.truetype(bold, self.px)
+        self.italic = ImageFont.truetype(italic, self.px)
+        self.small = ImageFont.truetype(regular, round(self.px * 0.92))
+        self.small_bold = ImageFont.truetype(bold, round(self.px * 0.92))
+        self.step = round(self.px * 1.3)
+        self.left, self.right, self.top, self.bottom = REF_MARGINS
+        self.image = Image.new("L", A4, 255)
+        self.draw = ImageDraw.Draw(self.image)
+        self.y = self.top
+        self.columns: list[str] = []  # reading order, column by column
+        self.rows: list[str] = []  # two-column bands row by row
+        self.full = False
+
+    def centred(self, text: str, font, x0: float, x1: float, y: float) -> tuple[float, float]:
+        width = font.getlength(text)
+        x = x0 + (x1 - x0 - width) / 2
+        self.draw.text((x, y), text, font=font, fill=0)
+        return x, width
+
+    def line(self, text: str, font=None) -> None:
+        """A centred line across the text width (title, subject, issuer)."""
+        self.centred(text, font or self.bold, self.left, A4[0] - self.right, self.y)
+        self.columns.append(text)
+        self.rows.append(text)
+        self.y += self.step
+
+    def band(self, left: list, right: list, spans: tuple[tuple[int, int], tuple[int, int]],
+             *, centre_left: bool = True, rules: tuple[str, ...] = ()) -> int:
+        """Two columns side by side from the current line; entries are (text, font), or
+        None for a half-line gap. Returns the y below the longer column."""
+        bottoms = []
+        for entries, (x0, x1), centred in ((left, spans[0], centre_left),
+                                           (right, spans[1], True)):
+            y = self.y
+            for entry in entries:
+                if entry is None:
+                    y += self.step // 2
+                    continue
+                text, font = entry
+                if centred:
+                    x, width = self.centred(text, font, x0, x1, y)
+                else:
+                    x, width = x0, font.getlength(text)
+                    self.draw.text((x, y), text, font=font, fill=0)
+                if text in rules:  # the short rule under the organ's name / the motto
+                    share = 0.4 if entries is left else 0.8
+                    rule = width * share
+                    cx = x + width / 2
+                    self.draw.line([(cx - rule / 2, y + self.step), (cx + rule / 2, y + self.step)],
+                                   fill=0, width=3)
+                self.columns.append(text)
+                y += self.step
+            bottoms.append(y)
+        texts_l = [e[0] for e in left if e]
+        texts_r = [e[0] for e in right if e]
+        for k in range(max(len(texts_l), len(texts_r))):
+            self.rows += texts_l[k:k + 1] + texts_r[k:k + 1]
+        return max(bottoms)
+
+    def paragraph(self, text: str, *, font=None, indent: int = 150) -> bool:
+        """A justified paragraph; False when the page is full."""
+        font = font or self.regular
+        width = A4[0] - self.left - self.right
+        lines: list[tuple[list[str], bool]] = []
+        current: list[str] = []
+        first = True
+        for word in nfc(text).split():
+            limit = width - (indent if first else 0)
+            if current and font.getlength(" ".join([*current, word])) > limit:
+                lines.append((current, first))
+                current, first = [word], False
+            else:
+                current.append(word)
+        if current:
+            lines.append((current, first))
+        for number, (words, first) in enumerate(lines):
+            if self.y + self.step > A4[1] - self.bottom:
+                self.full = True
+                return False
+            x = self.left + (indent if first else 0)
+            limit = width - (indent if first else 0)
+            if number < len(lines) - 1 and len(words) > 1:
+                gap = (limit - sum(font.getlength(w) for w in words)) / (len(words) - 1)
+                for word in words:
+                    self.draw.text((x, self.y), word, font=font, fill=0)
+                    x += font.getlength(word) + gap
+            else:
+                self.draw.text((x, self.y), " ".join(words), font=font, fill=0)
+            self.columns.append(" ".join(words))
+            self.rows.append(" ".join(words))
+            self.y += self.step
+        return True
+
+
+def reference_page(index: int, rng: random.Random) -> tuple[RefSheet, str]:
+    font = "DejaVuSerif" if index % 2 == 0 else "LiberationSerif"
+    sheet = RefSheet(font)
+    topic, office = TOPICS[index]
+    district = rng.choice(DISTRICTS)
+    village = rng.choice(VILLAGES)
+    person = PEOPLE[index]
+    subject = nfc(topic.format(v=village))
+    number, day, month = rng.randint(12, 980), rng.randint(1, 28), rng.randint(1, 12)
+    commune = f"XÃ TRÀ {['LENG', 'MAI', 'VÂN', 'NAM', 'LINH'][index % 5]}"
+    left_x = (sheet.left - 120, sheet.left + 760)
+    right_x = (sheet.left + 760, A4[0] - sheet.right + 60)
+    bottom = sheet.band(
+        [("ỦY BAN NHÂN DÂN", sheet.small), (commune, sheet.small_bold), None,
+         (f"Số: {number}/QĐ-UBND", sheet.regular)],
+        [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", sheet.small_bold),
+         ("Độc lập - Tự do - Hạnh phúc", sheet.bold), None,
+         (f"{district}, ngày {day:02d} tháng {month:02d} năm 2025", sheet.italic)],
+        (left_x, right_x), rules=(commune, "Độc lập - Tự do - Hạnh phúc"))
+    sheet.y = bottom + sheet.step
+    sheet.line("QUYẾT ĐỊNH")
+    sheet.line(subject)
+    sheet.y += sheet.step // 2
+    sheet.line(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune}")
+    sheet.y += sheet.step // 2
+    bases = rng.sample(BASES, 3 if index % 3 else 4)
+    bases.append(f"Theo đề nghị của Trưởng {office} tại Tờ trình số {rng.randint(5, 150)}/TTr "
+                 f"ngày {max(1, day - 2):02d} tháng {month:02d} năm 2025.")
+    for text in bases:
+        sheet.paragraph(text, font=sheet.italic)
+    sheet.y += sheet.step // 3
+    sheet.line("QUYẾT ĐỊNH:")
+    sheet.y += sheet.step // 3
+    bodies = [b.format(n=person, v=village) for b in rng.sample(ARTICLES, 4)]
+    topic_text = subject.removeprefix("Về việc ")
+    sheet.paragraph(f"Điều 1. {topic_text[0].upper() + topic_text[1:]}, cụ thể như sau:")
+    for n, body in enumerate(bodies[:2 if index % 3 else 3], start=1):
+        if not sheet.paragraph(f"{n}. {body}"):
+            break
+    for text in (f"Điều 2. {bodies[3]}",
+                 f"Điều 3. Công chức Văn phòng - Thống kê, {office}, các thôn và cá nhân có "
+                 "liên quan chịu trách nhiệm thi hành Quyết định này. Quyết định có hiệu lực "
+                 "kể từ ngày ký./."):
+        if sheet.full or not sheet.paragraph(text):
+            break
+    if sheet.y + 5 * sheet.step <= A4[1] - sheet.bottom:
+        sheet.y += sheet.step // 2
+        signer = PEOPLE[(index + 4) % len(PEOPLE)]
+        sheet.band(
+            [("Nơi nhận:", sheet.small_bold), ("- Như Điều 3;", sheet.small),
+             ("- UBND huyện;", sheet.small), ("- Lưu: VT.", sheet.small)],
+            [("TM. ỦY BAN NHÂN DÂN", sheet.bold), ("CHỦ TỊCH", sheet.bold), None, None,
+             (signer, sheet.bold)],
+            ((sheet.left, sheet.left + 900), right_x), centre_left=False)
+    return sheet, font
+
+
+def ref_scan(image: Image.Image, rng: random.Random) -> tuple[Image.Image, dict]:
+    """A flatbed scan of a printed page: paper tone, a small turn, blur, sensor noise."""
+    angle = rng.choice((-1, 1)) * rng.uniform(0.5, 2.0)
+    blur = rng.uniform(0.6, 1.1)
+    sigma = rng.uniform(10, 18)
+    paper = rng.randint(232, 246)
+    toned = image.point(lambda v: int(25 + (paper - 25) * v / 255))
+    turned = toned.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=paper)
+    blurred = turned.filter(ImageFilter.GaussianBlur(blur))
+    noisy = ImageChops.add(blurred, Image.effect_noise(blurred.size, sigma), offset=-128)
+    return noisy.convert("L"), {"angle_deg": round(angle, 3), "blur_radius": round(blur, 3),
+                                "noise_sigma": round(sigma, 2), "paper_level": paper}
+
+
+def reference_pages(out: Path) -> Path:
+    """The ten reference pages (see the module docstring); returns ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20251130)
+    for index in range(10):
+        sheet, font = reference_page(index, rng)
+        scanned, meta = ref_scan(sheet.image, rng)
+        stem = out / f"page{index + 1:02d}"
+        sheet.image.save(out / f"clean_page{index + 1:02d}.png", dpi=(DPI, DPI), optimize=True)
+        scanned.save(stem.with_suffix(".tif"), dpi=(DPI, DPI), compression="tiff_lzw")
+        scanned.save(stem.with_suffix(".jpg"), dpi=(DPI, DPI), quality=85)
+        columns = "\n".join(nfc(t) for t in sheet.columns) + "\n"
+        stem.with_suffix(".gt.txt").write_text(columns, encoding="utf-8")
+        stem.with_name(stem.name + ".gt_rows.txt").write_text(
+            "\n".join(nfc(t) for t in sheet.rows) + "\n", encoding="utf-8")
+        meta.update(font=font, font_px=sheet.px, lines=len(sheet.columns),
+                    chars=len(columns), truncated=sheet.full)
+        stem.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--pages", type=int, default=0,
                         help="write N extra single pages instead of the sample set")
+    parser.add_argument("--reference", action="store_true",
+                        help="write the 10 reference pages instead of the sample set")
     args = parser.parse_args()
-    if args.pages:
+    if args.reference:
+        reference_pages(args.outdir)
+    elif args.pages:
         extra_pages(args.outdir, args.pages)
     else:
         samples(args.outdir)

@@ -9,7 +9,7 @@ in one process would leave the second invisible; every folder uses this one.
 from __future__ import annotations
 
 import pytest
-from pkitools import make_softhsm
+from support.pki import make_softhsm
 from trams.signing.demo_pki import serve_demo_pki
 
 

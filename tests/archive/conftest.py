@@ -1,11 +1,11 @@
-"""Fixtures of the archive tests (helpers live in archive_helpers.py)."""
+"""Fixtures of the archive tests (helpers live in tests/support/archive.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from archive_helpers import fake_pdf
+from support.archive import fake_pdf
 
 
 @pytest.fixture

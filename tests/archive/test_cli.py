@@ -6,18 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from support import pdfmaker as pm
 from trams.cli.main import run as cli_run
 from trams.signing.demo_pki import serve_demo_pki
 
 from trams.archive import Archive
 from trams.errors import ExitCode
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
-import pdfmaker as pm  # noqa: E402 - shared helper of the verification tests
 
 
 def run(argv: list[str]) -> int:

@@ -18,7 +18,7 @@ import sys
 import time
 
 import pytest
-from archive_helpers import WORKER, assert_archive_complete, make_spec, run_worker
+from support.archive import WORKER, assert_archive_complete, make_spec, run_worker
 
 from trams.archive.faults import POINTS
 

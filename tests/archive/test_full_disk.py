@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from archive_helpers import fake_pdf
+from support.archive import fake_pdf
 
 from trams.archive import Archive, faults
 from trams.errors import ExitCode, StorageError

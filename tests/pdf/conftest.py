@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdf_helpers import recognize, reference_pages
+from support.pages import reference_pages
+from support.pdftools import recognize
 
 from trams.models import RecognizedPage
 
 
 @pytest.fixture(scope="session")
-def ref_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return reference_pages(tmp_path_factory.mktemp("ref-pages"))
+def ref_dir() -> Path:
+    return reference_pages()
 
 
 @pytest.fixture(scope="session")

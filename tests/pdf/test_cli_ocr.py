@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pdf_helpers import best_cer, pdftotext
-from textmetrics import levenshtein
+from support.pdftools import best_cer, pdftotext
+from support.textmetrics import levenshtein
 from trams.cli.main import run
 
 from trams.pdf.xmp import read_metadata

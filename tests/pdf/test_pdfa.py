@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pdf_helpers import best_cer, pdftotext
+from support.pdftools import best_cer, pdftotext
 
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.pdf import xmp

@@ -4,8 +4,8 @@ and the run's secrets in environment variables (as a cron job gets them)."""
 from __future__ import annotations
 
 import pytest
-from pkitools import TOKEN_PIN
-from runtools import P12_ENV, PIN_ENV
+from support.pki import TOKEN_PIN
+from support.runs import P12_ENV, PIN_ENV
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 
 

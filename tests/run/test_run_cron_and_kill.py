@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from runtools import archived_pdfs, json_lines, sample_inbox, state_rows, write_run_config
+from support.runs import archived_pdfs, json_lines, sample_inbox, state_rows, write_run_config
 
 
 def trams(cfg: Path, *args: str, env: dict | None = None, timeout: float = 300,

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from runtools import SAMPLES, archived_pdfs, pdfsig, sample_inbox, write_run_config
+from support.runs import SAMPLES, archived_pdfs, pdfsig, sample_inbox, write_run_config
 from trams.cli.main import run
 
 from trams.metadata import DocumentMetadata, RecordMetadata

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from runtools import P12_ENV, archived_pdfs, sample_inbox, write_run_config
+from support.runs import P12_ENV, archived_pdfs, sample_inbox, write_run_config
 from trams.cli.main import run
 
 from trams.archive import Archive
@@ -24,7 +24,7 @@ def test_broken_scan_fails_alone_with_a_reason_file_in_vietnamese(pki, tmp_path,
     (inbox / "04-hong" / "page1.tif").write_bytes(b"II*\x00" + b"\x13\x37" * 500)  # torn
     (inbox / "05-mo").mkdir()  # scanned at 100 dpi: under the Circular's 200 dpi floor
     from PIL import Image
-    from runtools import SAMPLES
+    from support.runs import SAMPLES
 
     with Image.open(SAMPLES / "03-to-trinh" / "page1.png") as page:
         page.convert("L").resize((827, 1170)).save(inbox / "05-mo" / "page1.png",

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from runtools import SAMPLES
+from support.runs import SAMPLES
 
 from trams.config import ConfigError, MetadataConfig, TramsConfig, load_config
 from trams.metadata import DocumentMetadata, RecordMetadata

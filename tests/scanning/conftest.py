@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
-
-GEN_PAGES = Path("/work/shared/bench/gen_pages.py")
+from support.pages import reference_pages
 
 
 @pytest.fixture(scope="session")
-def ref_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 10 shared reference pages (generated once per test session / xdist worker)."""
-    if not GEN_PAGES.is_file():
-        pytest.fail(f"reference page generator missing: {GEN_PAGES}")
-    out = tmp_path_factory.mktemp("refpages")
-    subprocess.run([sys.executable, str(GEN_PAGES), str(out)], check=True,
-                   capture_output=True, timeout=300)
-    return out
+def ref_pages() -> Path:
+    """The 10 reference pages (samples/gen_scans.py --reference, made once and cached)."""
+    return reference_pages()
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +22,9 @@ def small_scan(ref_pages: Path) -> Image.Image:
     page = Image.open(ref_pages / "page01.tif")
     page.load()
     return page.crop((0, 0, page.width, 1150))
+
+
+@pytest.fixture(scope="session")
+def small_scan_skew(ref_pages: Path) -> float:
+    """The angle reference page 1 (and so ``small_scan``) was turned by when 'scanned'."""
+    return json.loads((ref_pages / "page01.meta.json").read_text())["angle_deg"]

@@ -1,4 +1,4 @@
-from textmetrics import cer, levenshtein
+from support.textmetrics import cer, levenshtein
 
 
 def test_levenshtein_counts_edits() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from textmetrics import best_cer
+from support.textmetrics import best_cer
 from trams.scanning import DocumentFailure, ScanOptions, recognize_documents
 from trams.scanning.cleanup import measure_skew, rotate_fine
 

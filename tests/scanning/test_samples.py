@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from textmetrics import cer
+from support.textmetrics import cer
 from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from setup_helpers import SECRET_ENV
+from support.doctor import SECRET_ENV
 from trams.cli.main import run
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 

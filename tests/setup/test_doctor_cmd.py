@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from setup_helpers import SECRET_ENV, by_name, doctor, failed
+from support.doctor import SECRET_ENV, by_name, doctor, failed
 from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
 
 from trams.errors import ExitCode

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from setup_helpers import by_name, failed
+from support.doctor import by_name, failed
 
 from trams.errors import ExitCode
 

@@ -1,23 +1,17 @@
 """Fixtures: the demo PKI served once per session, test PDFs, a SoftHSM2 token, config.
 
-The helpers (write_config, token_source, the token constants) live in tests/pkitools.py.
+The helpers (write_config, token_source, the token constants) live in tests/support/pki.py.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from pdfs import make_pdf  # noqa: E402
-from pkitools import (
-    TOKEN_PIN,  # noqa: E402
-    )
-from trams.signing.demo_pki import DEMO_PASSPHRASE  # noqa: E402
+from support.pdfs import make_pdf
+from support.pki import TOKEN_PIN
+from trams.signing.demo_pki import DEMO_PASSPHRASE
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from io import BytesIO
 
-from pkitools import write_config
 from pyhanko.pdf_utils.reader import PdfFileReader
+from support.pki import write_config
+from support.verifytools import pyhanko_statuses
 from trams.cli.main import run
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 from trams.signing.keys import list_keys, open_key_source
-from verifytools import pyhanko_statuses
 
 from trams.config import KeySourceConfig
 

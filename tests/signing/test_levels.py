@@ -6,15 +6,15 @@ from io import BytesIO
 
 import pikepdf
 import pytest
-from pkitools import IMAGES
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from support.pki import IMAGES
+from support.verifytools import openssl_verify, pdfsig, pyhanko_statuses
 from trams.signing.appearance import AppearanceOptions
 from trams.signing.batch import SigningBatch, TsaSpec
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 from trams.signing.sign import SignSpec, sign_document
 from trams.signing.trust import load_certificates
-from verifytools import openssl_verify, pdfsig, pyhanko_statuses
 
 from trams.config import KeySourceConfig
 

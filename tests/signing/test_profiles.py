@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from pkitools import write_config
 from pyhanko.pdf_utils.reader import PdfFileReader
+from support.pki import write_config
 from trams.cli.main import run
 from trams.signing.appearance import format_time
 

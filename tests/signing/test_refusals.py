@@ -7,10 +7,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from pkitools import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm
+from support.pki import AGENCY_KEY_LABEL, AGENCY_TOKEN, token_source, write_config
 from trams.cli.main import run
 from trams.signing.demo_pki import DEMO_PASSPHRASE
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pkitools import (
+from support.pki import (
     AGENCY_KEY_LABEL,
     AGENCY_TOKEN,
     LEADER_TOKEN,
@@ -15,9 +15,9 @@ from pkitools import (
     token_source,
     write_config,
 )
+from support.verifytools import openssl_verify, pdfsig, pyhanko_statuses
 from trams.cli.main import run
 from trams.signing.keys import list_keys, open_key_source
-from verifytools import openssl_verify, pdfsig, pyhanko_statuses
 
 from trams.config import KeySourceConfig
 from trams.errors import KeyAccessError

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pdfmaker as pm
 import pytest
+from support import pdfmaker as pm
 
 PAST = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the "expired" signer was valid then
 

@@ -15,7 +15,7 @@ from trams.archive import Archive
 from trams.archive.journal import Journal
 from trams.fs import TMP_PREFIX
 
-WORKER = Path(__file__).with_name("worker.py")
+WORKER = Path(__file__).resolve().parents[1] / "archive" / "worker.py"
 AGENCY = "H42"
 
 

@@ -9,27 +9,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytesseract
 from PIL import Image
-from textmetrics import best_cer as _best_cer
 
+from support.textmetrics import best_cer as _best_cer
 from trams.models import Line, PageQuality, RecognizedPage, SourcePage, Word
 from trams.pdf.images import encode_page
-
-GEN_PAGES = Path("/work/shared/bench/gen_pages.py")
-
-
-def reference_pages(folder: Path) -> Path:
-    """Generate the 10 reference pages once into ``folder`` (deterministic)."""
-    if not (folder / "page10.gt.txt").is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(GEN_PAGES), str(folder)], check=True,
-                       capture_output=True, timeout=300)
-    return folder
 
 
 def ocr_lines(image: Image.Image, lang: str = "vie") -> tuple[Line, ...]:

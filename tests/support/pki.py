@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "samples" / "images"
 SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
 TOKEN_PIN = "246810"  # test token only
