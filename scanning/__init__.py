@@ -53,8 +53,8 @@ document comes back as a failure record, and the rest of the batch goes on.
 from trams.scanning.coversheet import CoverSheet, find_coversheet, write_coversheets
 from trams.scanning.grouping import Discovery, FileFailure, discover, natural_key
 from trams.scanning.options import ScanOptions
-from trams.scanning.pipeline import DocumentFailure, check_engine, recognize_documents
 from trams.scanning.quality import document_verdict, problem_text
+from trams.scanning.recognize import DocumentFailure, check_engine, recognize_documents
 
 __all__ = [
     "CoverSheet",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from trams.scanning.limits import MAX_PIXELS, damaged, too_large
+from trams.scanning.pdf_input import load_pdf_page, pdf_page_count
 
 from trams.errors import InputError
 from trams.i18n import _
@@ -21,8 +23,6 @@ from trams.models import SourcePage
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".png", ".bmp"})
 PDF_SUFFIXES = frozenset({".pdf"})
 SCAN_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
-# An A3 page at 600 dpi is 70 Mpx; more than twice that is a decompression bomb, not a scan.
-MAX_PIXELS = 150_000_000
 MIN_PLAUSIBLE_DPI = 10.0  # below this a stored "resolution" is an aspect ratio, not dpi
 
 
@@ -37,20 +37,6 @@ class LoadedPage:
 
 def is_scan(path: Path) -> bool:
     return path.suffix.lower() in SCAN_SUFFIXES
-
-
-def damaged(path: Path, reason: str) -> InputError:
-    return InputError(_("the file is damaged or not a readable scan ({reason})", reason=reason),
-                      path=path,
-                      hint=_("Copy it again from the scanner or scan the paper again."))
-
-
-def too_large(path: Path, width: int, height: int) -> InputError:
-    return InputError(
-        _("the image is {width} x {height} pixels, too large to be a page scan",
-          width=width, height=height),
-        path=path,
-        hint=_("This may be a decompression bomb; scan the page again at 200-600 dpi."))
 
 
 def _check_readable(path: Path) -> None:
@@ -104,8 +90,6 @@ def page_count(path: Path) -> int:
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        from trams.scanning.pdf_input import pdf_page_count
-
         return pdf_page_count(path)
     if suffix not in IMAGE_SUFFIXES:
         raise InputError(_("not a scan file TRAMS reads"), path=path,
@@ -175,8 +159,6 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
     path = page.path
     _check_readable(path)
     if path.suffix.lower() in PDF_SUFFIXES:
-        from trams.scanning.pdf_input import load_pdf_page
-
         image, found = load_pdf_page(path, page.index)
         dpi, from_file = _resolve_dpi(path, found, default_dpi)
         return LoadedPage(normalize_mode(image), dpi, from_file)

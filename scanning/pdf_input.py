@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
-from trams.scanning.ingest import MAX_PIXELS, damaged, too_large
+from trams.scanning.limits import MAX_PIXELS, damaged, too_large
 
 from trams.errors import InputError
 from trams.i18n import _

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from trams.scanning.grouping import discover
 from trams.scanning.options import ScanOptions
-from trams.scanning.pipeline import DocumentFailure, check_engine, recognize_documents
 from trams.scanning.quality import FAILED, page_verdict, problem_text
+from trams.scanning.recognize import DocumentFailure, check_engine, recognize_documents
 
 from trams.config import TramsConfig
 from trams.errors import OcrError, TramsError

@@ -18,9 +18,9 @@ from PIL import Image
 from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
-from trams.scanning.layout import reading_order
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
+from trams.scanning.reading_order import reading_order
 
 from trams.errors import DependencyError, InputError, OcrError, TramsError
 from trams.i18n import _, set_language
