@@ -84,37 +84,39 @@ def test_kill_at_a_point_then_rerun_archives_each_document_once(pki, tmp_path, p
     _check_exactly_once(inbox, archive, cfg)
 
 
+# (event, how many of them to wait for): the whole process group is killed a random moment
+# after that event, while documents are still waiting, so every kill cuts a run short.
+KILL_AFTER = [("page_done", 2), ("document_archived", 1)]
+
+
 @pytest.mark.slow
-def test_kill_9_at_random_moments_then_rerun(pki, tmp_path) -> None:
-    """Whole process group killed (workers too) at moments spread over a measured run."""
+@pytest.mark.parametrize(("event", "count"), KILL_AFTER, ids=[e for e, _ in KILL_AFTER])
+def test_kill_9_of_the_process_group_then_rerun(pki, tmp_path, event, count) -> None:
+    """Whole process group killed (workers too) at a random moment after an event of the
+    run; the rerun archives each document exactly once."""
     import random
 
-    rng = random.Random(20261126)
-    probe_inbox = sample_inbox(tmp_path / "probe" / "inbox")
-    probe_cfg_dir = tmp_path / "probe"
-    cfg = write_run_config(probe_cfg_dir, pki, inbox=probe_inbox,
-                           archive=tmp_path / "probe" / "archive")
-    t0 = time.monotonic()
-    assert trams(cfg, "run", "--move-done", "--json").returncode == 0
-    full = time.monotonic() - t0
-    for n, share in enumerate((rng.uniform(0.25, 0.45), rng.uniform(0.6, 0.9))):
-        folder = tmp_path / f"k{n}"
-        inbox = sample_inbox(folder / "inbox")
-        archive = folder / "archive"
-        cfg = write_run_config(folder, pki, inbox=inbox, archive=archive)
-        proc = subprocess.Popen([sys.executable, "-m", "trams", "--config", str(cfg), "run",
-                                 "--move-done", "--json"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        time.sleep(full * share)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # it finished first; the rerun still has to skip everything
-        proc.wait(timeout=60)
-        rerun = trams(cfg, "run", "--move-done", "--json")
-        assert rerun.returncode == 0, rerun.stderr[-2000:]
-        _check_exactly_once(inbox, archive, cfg)
+    rng = random.Random(f"{os.environ.get('TRAMS_TEST_SEED', '20261130')}-{event}")
+    inbox = sample_inbox(tmp_path / "inbox")
+    archive = tmp_path / "archive"
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=archive)
+    proc = subprocess.Popen([sys.executable, "-m", "trams", "--config", str(cfg), "run",
+                             "--move-done", "--json"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    seen = 0
+    for line in proc.stderr:
+        seen += f'"event": "{event}"' in line
+        if seen >= count:
+            break
+    assert seen >= count, f"the run ended before {count} {event} events"
+    time.sleep(rng.uniform(0.0, 0.5))
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == -signal.SIGKILL  # cut short, not finished
+    rerun = trams(cfg, "run", "--move-done", "--json")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    _check_exactly_once(inbox, archive, cfg)
 
 
 @pytest.mark.slow
