@@ -76,8 +76,8 @@ def _run(argv: list[str]) -> int:
     verbose = "--verbose" in argv or "-v" in argv
 
     import typer.main
-    from trams.cli.app import build_app
     from trams.cli.render import error_console
+    from trams.cli.root import build_app
 
     command = typer.main.get_command(build_app())
     console = error_console()

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from trams.i18n import _
+from trams.models import DocumentStatus
 from trams.pipeline import RunSummary
 from trams.pipeline.events import event_line
 
@@ -121,14 +122,16 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         table.add_row(label, str(docs), str(row["pages"]))
     console.print(table)
     for doc in summary.documents:
-        if doc["status"] == "planned":
-            console.print(_("  {name} -> {stem}.pdf ({pages} pages)", name=doc["name"],
-                            stem=doc["stem"], pages=doc["pages"]), markup=False, soft_wrap=True)
+        if doc.status is DocumentStatus.PLANNED:
+            console.print(_("  {name} -> {stem}.pdf ({pages} pages)", name=doc.name,
+                            stem=doc.stem, pages=doc.pages), markup=False, soft_wrap=True)
     for doc in summary.documents:
-        if doc["status"] == "failed":
-            console.print("  " + describe("document_failed", doc), markup=False, soft_wrap=True)
+        if doc.status is DocumentStatus.FAILED:
+            console.print("  " + describe("document_failed", doc.to_dict()), markup=False,
+                          soft_wrap=True)
     for item in summary.input_failures:
-        console.print("  " + describe("input_failed", item), markup=False, soft_wrap=True)
+        console.print("  " + describe("input_failed", item.to_dict()), markup=False,
+                      soft_wrap=True)
     if not summary.dry_run:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items() if v >= 0.05)
         console.print(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds,
@@ -136,7 +139,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     if summary.log_file:
         console.print(_("Log: {path}", path=summary.log_file), markup=False)
     if summary.aborted:
-        console.print(_("Run stopped: {message}", message=summary.aborted["line"]),
+        console.print(_("Run stopped: {message}", message=summary.aborted.one_line()),
                       markup=False, style="red", soft_wrap=True)
     if summary.interrupted:
         console.print(_("Interrupted: run the same command again to finish the rest."),

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
-from collections.abc import Iterable
 from typing import Any
 
-from trams.signing.verify_model import FileReport, SignatureReport
+from trams.app.verify import FileReport, SignatureReport, count_verdicts
 
 from trams.i18n import N_, translate_to
 
@@ -57,22 +55,12 @@ def payload(report: FileReport) -> dict[str, Any]:
 
 def render_json(reports: list[FileReport]) -> str:
     doc = {"schema_version": SCHEMA_VERSION, "kind": "verify",
-           "summary": counts(reports), "files": [r.to_dict() for r in reports]}
+           "summary": count_verdicts(reports), "files": [r.to_dict() for r in reports]}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
 def render_jsonl_line(report: FileReport) -> str:
     return json.dumps(payload(report), ensure_ascii=False) + "\n"
-
-
-def counts(reports: Iterable[FileReport]) -> dict[str, int]:
-    c = {"files": 0, "passed": 0, "failed": 0, "indeterminate": 0, "errors": 0}
-    for r in reports:
-        c["files"] += 1
-        key = {"TOTAL_PASSED": "passed", "TOTAL_FAILED": "failed",
-               "INDETERMINATE": "indeterminate"}.get(r.verdict, "errors")
-        c[key] += 1
-    return c
 
 
 CSV_COLUMNS = ("path", "file_verdict", "policy", "policy_passed", "field_name", "index",
@@ -188,7 +176,7 @@ def render_html(reports: list[FileReport], lang: str) -> str:
     parts = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
              f"<title>{e(t(lang, 'title'))}</title><style>{_CSS}</style></head><body>",
              f"<h1>{e(t(lang, 'title'))}</h1>",
-             f"<p>{e(t(lang, 'summary', **counts(reports)))}</p>"]
+             f"<p>{e(t(lang, 'summary', **count_verdicts(reports)))}</p>"]
     for r in reports:
         parts.append(f"<h2>{e(r.path)}</h2><table>")
         rows = [(t(lang, "verdict"), translate_to(lang, VERDICT[r.verdict]))]
@@ -213,11 +201,3 @@ def render_html(reports: list[FileReport], lang: str) -> str:
             parts.append("</table>")
     parts.append("</body></html>\n")
     return "".join(parts)
-
-
-def csv_text(reports: list[FileReport], lang: str = "en") -> str:
-    buf = io.StringIO()
-    writer = csv_writer(buf)
-    for r in reports:
-        writer.writerows(csv_rows(r, lang))
-    return buf.getvalue()

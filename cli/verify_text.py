@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from trams.app.verify import FileReport
 from trams.cli.verify_render import VERDICT, coverage_text, revocation_text, t
-from trams.signing.verify_model import FileReport
 
 from trams.i18n import translate_to
 

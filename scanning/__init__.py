@@ -3,7 +3,7 @@
 Public API (everything else is internal)::
 
     from trams.scanning import (ScanOptions, discover, recognize_documents,
-                                DocumentFailure, FileFailure, CoverSheet, write_coversheets)
+                                DocumentFailure, InputFailure, CoverSheet, write_coversheets)
 
     options = ScanOptions.from_config(config.ocr, config.inbox, config.pdfa,
                                       accept_low_dpi=None, default_dpi=None)  # flags win
@@ -12,7 +12,7 @@ Public API (everything else is internal)::
     found = discover(inputs: Sequence[Path], *, grouping="file" | "folder" | "coversheet",
                      default_dpi: float | None = None) -> Discovery
     found.documents  # tuple[DocumentSource, ...]  (cover-sheet metadata attached)
-    found.failures   # tuple[FileFailure, ...]     (.path, .error: TramsError, .to_dict())
+    found.failures   # tuple[InputFailure, ...]     (.path, .error: TramsError, .to_dict())
 
     for result in recognize_documents(found.documents, options, *, jobs: int,
                                       workdir: Path):
@@ -51,16 +51,18 @@ document comes back as a failure record, and the rest of the batch goes on.
 """
 
 from trams.scanning.coversheet import CoverSheet, find_coversheet, write_coversheets
-from trams.scanning.grouping import Discovery, FileFailure, discover, natural_key
+from trams.scanning.grouping import discover, natural_key
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import document_verdict, problem_text
-from trams.scanning.recognize import DocumentFailure, check_engine, recognize_documents
+from trams.scanning.recognize import check_engine, recognize_documents
+
+from trams.models import Discovery, DocumentFailure, InputFailure
 
 __all__ = [
     "CoverSheet",
     "Discovery",
     "DocumentFailure",
-    "FileFailure",
+    "InputFailure",
     "ScanOptions",
     "check_engine",
     "discover",

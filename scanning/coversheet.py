@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import ValidationError
 
 from trams.errors import DependencyError, InputError
+from trams.fs import atomic_path, storage_error
 from trams.i18n import _, translate_to
 from trams.metadata import DocumentMetadata, RecordMetadata
 
@@ -140,8 +141,6 @@ def write_coversheets(sheets: list[CoverSheet], dest: Path) -> Path:
     if not sheets:
         raise ValueError("no cover sheet to write")
     images = [render_coversheet(s) for s in sheets]
-    from trams.fs import atomic_path, storage_error
-
     try:
         with atomic_path(dest) as tmp:
             images[0].save(tmp, format="PDF", resolution=SHEET_DPI, save_all=True,

@@ -1,16 +1,15 @@
 """Find the documents in the inputs: one per file, one per folder, or split at cover sheets.
 
-Unreadable files become :class:`FileFailure` records (file named, what to do); they never
-stop the other documents. Hidden files and folders (``.done``) and files that are not scans
-(``.txt`` ground truth, ``.json``) inside folders are ignored; a non-scan file named
-explicitly is a failure.
+Unreadable files become :class:`~trams.models.InputFailure` records (file named, what to
+do); they never stop the other documents. Hidden files and folders (``.done``) and files
+that are not scans (``.txt`` ground truth, ``.json``) inside folders are ignored; a non-scan
+file named explicitly is a failure.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,29 +18,9 @@ from trams.scanning.ingest import is_scan, load_page, source_pages
 
 from trams.errors import InputError, TramsError
 from trams.i18n import _
-from trams.models import DocumentSource, SourcePage
+from trams.models import Discovery, DocumentSource, InputFailure, SourcePage
 
 Grouping = Literal["file", "folder", "coversheet"]
-
-
-@dataclass(frozen=True)
-class FileFailure:
-    path: Path
-    error: TramsError
-
-    @property
-    def message(self) -> str:
-        return self.error.one_line()
-
-    def to_dict(self) -> dict:
-        return {"path": str(self.path), "error": type(self.error).__name__,
-                "message": self.error.one_line()}
-
-
-@dataclass(frozen=True)
-class Discovery:
-    documents: tuple[DocumentSource, ...]
-    failures: tuple[FileFailure, ...] = field(default=())
 
 
 def natural_key(path: Path) -> tuple:
@@ -84,14 +63,14 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
     if grouping == "coversheet":
         return _by_coversheet(inputs, default_dpi)
     documents: list[DocumentSource] = []
-    failures: list[FileFailure] = []
+    failures: list[InputFailure] = []
     if grouping == "file":
         for path, _explicit in _expand(inputs):
             try:
                 documents.append(DocumentSource(name=_name(path, inputs),
                                                 pages=source_pages(path)))
             except TramsError as exc:
-                failures.append(FileFailure(path, exc))
+                failures.append(InputFailure(path, exc))
         return Discovery(tuple(documents), tuple(failures))
     # folder: the files of each folder, in natural order, make one document
     folders: dict[Path, list[Path]] = {}
@@ -102,16 +81,16 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
             folders.setdefault(path.parent, []).append(path)
     for key, files in folders.items():
         pages: list[SourcePage] = []
-        broken: list[FileFailure] = []
+        broken: list[InputFailure] = []
         for path in files:
             try:
                 pages += source_pages(path)
             except TramsError as exc:
-                broken.append(FileFailure(path, exc))
+                broken.append(InputFailure(path, exc))
         if broken:
             failures += broken
             if key.is_dir():
-                failures.append(FileFailure(key, InputError(
+                failures.append(InputFailure(key, InputError(
                     _("the document in this folder was skipped: {file} cannot be read",
                       file=broken[0].path.name), path=key,
                     hint=_("Fix or replace that file, then run again."))))
@@ -125,24 +104,24 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
 
 def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discovery:
     documents: list[DocumentSource] = []
-    failures: list[FileFailure] = []
+    failures: list[InputFailure] = []
     current: CoverSheet | None = None
     sheet_page: SourcePage | None = None
     pages: list[SourcePage] = []
     loose: list[SourcePage] = []  # pages met before the first cover sheet
-    broken: FileFailure | None = None
+    broken: InputFailure | None = None
 
     def close() -> None:
         nonlocal pages, broken
         if current is None:
             pass
         elif broken is not None:
-            failures.append(FileFailure(broken.path, InputError(
+            failures.append(InputFailure(broken.path, InputError(
                 _("document {name} was skipped: {file} cannot be read",
                   name=current.document.file_stem(current.record), file=broken.path.name),
                 path=broken.path, hint=_("Fix or replace that file, then run again."))))
         elif not pages:
-            failures.append(FileFailure(sheet_page.path, InputError(
+            failures.append(InputFailure(sheet_page.path, InputError(
                 _("cover sheet for {name} is followed by no page",
                   name=current.document.file_stem(current.record)),
                 path=sheet_page.path,
@@ -158,16 +137,16 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discove
         try:
             file_pages = source_pages(path)
         except TramsError as exc:
-            failures.append(FileFailure(path, exc))
-            broken = broken or FileFailure(path, exc)
+            failures.append(InputFailure(path, exc))
+            broken = broken or InputFailure(path, exc)
             continue
         for page in file_pages:
             try:
                 loaded = load_page(page, default_dpi=default_dpi or 300.0)
                 sheet = find_coversheet(loaded.image, path=path)
             except TramsError as exc:
-                failures.append(FileFailure(path, exc))
-                broken = broken or FileFailure(path, exc)
+                failures.append(InputFailure(path, exc))
+                broken = broken or InputFailure(path, exc)
                 break
             if sheet is not None:
                 close()
@@ -178,7 +157,7 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discove
                 pages.append(page)
     close()
     if loose:
-        failures.insert(0, FileFailure(loose[0].path, InputError(
+        failures.insert(0, InputFailure(loose[0].path, InputError(
             _("{count} page(s) come before the first cover sheet and belong to no document",
               count=len(loose)), path=loose[0].path,
             hint=_("Put a cover sheet (trams coversheet) in front of them and scan again, "

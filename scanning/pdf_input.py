@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
+from trams.scanning.cleanup import turn_upright
 from trams.scanning.limits import MAX_PIXELS, damaged, too_large
 
 from trams.errors import InputError
@@ -140,8 +141,6 @@ def load_pdf_page(path: Path, index: int) -> tuple[Image.Image, tuple[float, flo
             dpi = (round(width * 72.0 / shown_w, 2), round(height * 72.0 / shown_h, 2))
         rotate = int(page.obj.get("/Rotate", 0)) % 360
         if rotate:
-            from trams.scanning.cleanup import turn_upright
-
             image = turn_upright(image, rotate)
             if rotate in (90, 270) and dpi:
                 dpi = (dpi[1], dpi[0])

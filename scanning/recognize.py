@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from trams.scanning import tesseract
@@ -23,25 +23,9 @@ from trams.scanning.options import ScanOptions
 from trams.scanning.quality import document_verdict
 from trams.scanning.worker import PageOutcome, init_worker, process_page
 
-from trams.errors import InputError, OcrError, TramsError
+from trams.errors import InputError, OcrError
 from trams.i18n import _, get_language
-from trams.models import DocumentSource, RecognizedDocument, RecognizedPage
-
-
-@dataclass(frozen=True)
-class DocumentFailure:
-    """A document that could not be recognized; the rest of the batch went on."""
-
-    source: DocumentSource
-    error: TramsError
-
-    @property
-    def message(self) -> str:
-        return self.error.one_line()
-
-    def to_dict(self) -> dict:
-        return {"document": self.source.name, "error": type(self.error).__name__,
-                "message": self.error.one_line()}
+from trams.models import DocumentFailure, DocumentSource, RecognizedDocument, RecognizedPage
 
 
 def check_engine(options: ScanOptions) -> None:

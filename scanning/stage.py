@@ -8,12 +8,12 @@ from pathlib import Path
 from trams.scanning.grouping import discover
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import FAILED, page_verdict, problem_text
-from trams.scanning.recognize import DocumentFailure, check_engine, recognize_documents
+from trams.scanning.recognize import check_engine, recognize_documents
 
 from trams.config import TramsConfig
-from trams.errors import OcrError, TramsError
+from trams.errors import OcrError
 from trams.i18n import _
-from trams.models import DocumentSource, RecognizedDocument
+from trams.models import Discovery, DocumentFailure, DocumentSource, RecognizedDocument
 
 
 class ScanningRecognizer:
@@ -26,28 +26,30 @@ class ScanningRecognizer:
 
     @classmethod
     def from_config(cls, config: TramsConfig, *, jobs: int | None = None,
-                    **overrides: object) -> ScanningRecognizer:
+                    grouping: str | None = None, **overrides: object) -> ScanningRecognizer:
+        """From trams.toml; ``jobs``, ``grouping`` and ScanOptions ``overrides`` (None:
+        the configured value) win."""
         return cls(ScanOptions.from_trams_config(config, **overrides),
-                   grouping=config.inbox.grouping, jobs=jobs or config.jobs)
+                   grouping=grouping or config.inbox.grouping, jobs=jobs or config.jobs)
 
     def check(self) -> None:
         check_engine(self.options)
 
-    def discover(self, inputs: Sequence[Path]
-                 ) -> tuple[list[DocumentSource], list[tuple[Path, TramsError]]]:
-        found = discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
-                         default_dpi=self.options.default_dpi)
-        return list(found.documents), [(f.path, f.error) for f in found.failures]
+    def discover(self, inputs: Sequence[Path]) -> Discovery:
+        return discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
+                        default_dpi=self.options.default_dpi)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | tuple[DocumentSource, TramsError]]:
+                  on_page: Callable[[DocumentSource], None] | None = None
+                  ) -> Iterator[RecognizedDocument | DocumentFailure]:
+        """Every document, recognized or failed; one the OCR quality gate fails is a
+        failure too (it must be rescanned, not archived)."""
         for result in recognize_documents(documents, self.options, jobs=self.jobs,
                                           workdir=workdir, on_page=on_page):
-            if isinstance(result, DocumentFailure):
-                yield result.source, result.error
-            elif result.verdict == FAILED:
-                yield result.source, _quality_failure(result)
+            if isinstance(result, RecognizedDocument) and result.verdict == FAILED:
+                for page in result.pages:
+                    page.image.path.unlink(missing_ok=True)
+                yield DocumentFailure(result.source, _quality_failure(result))
             else:
                 yield result
 

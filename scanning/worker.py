@@ -7,9 +7,11 @@ into the batch's work folder and never travels back.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +67,6 @@ def init_worker(lang: str | None, parent: int | None = None) -> None:
     set_language(lang)
     # Ctrl-C and SIGTERM are the run's to handle: it stops the pool and reports; a worker
     # ignores Ctrl-C (sent to the whole terminal group) and dies quietly on SIGTERM.
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
@@ -75,9 +75,6 @@ def init_worker(lang: str | None, parent: int | None = None) -> None:
 def _die_with_parent(parent: int | None) -> None:
     if not sys.platform.startswith("linux"):
         return
-    import ctypes
-    import signal
-
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -27,23 +27,18 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
 
+from trams.clock import iso_vn
 from trams.errors import ConfigError, InputError
 from trams.i18n import _
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
 
-VN_TZ = timezone(timedelta(hours=7), "+07:00")
 FONT_PATH = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 FONT_SIZE = 10
 LEADING = 12
 MARGIN_PT = 28.35  # 10 mm from the page edges for the text stamps
 PT_PER_MM = 72 / 25.4
 Box = tuple[float, float, float, float]
-
-
-def format_time(moment: datetime) -> str:
-    """2026-11-25T14:03:07+07:00: ISO 8601, to the second, Vietnam offset."""
-    return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -209,7 +204,7 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
          pdf_path: Path | None, leader_widget: LeaderWidget | None,
          signing_time: datetime) -> Appearance:
     """Decide where the signature goes and what it shows, per profile and role."""
-    when = format_time(signing_time)
+    when = iso_vn(signing_time)
     require_config(profile, role, options)
     if profile == "issued" and role == "leader":
         box = options.signature_box

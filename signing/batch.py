@@ -25,17 +25,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from asn1crypto import x509
+from pyhanko.sign import DEFAULT_MD
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from trams.signing import speedups
 from trams.signing.checks import async_check_certificate, enforce
 from trams.signing.keys import OpenedKey, open_key_source
 from trams.signing.trust import build_validation_context
 
 from trams.config import KeySourceConfig, TsaConfig, read_secret
-from trams.errors import NetworkError
+from trams.errors import ConfigError, NetworkError
 from trams.i18n import _
 
 log = logging.getLogger(__name__)
@@ -107,8 +109,6 @@ class SigningBatch:
                  intermediates: Iterable[x509.Certificate] = (),
                  on_certificate_problem: str = "refuse", allow_fetching: bool = True,
                  fetch_timeout_seconds: float = 10.0):
-        from trams.signing import speedups
-
         speedups.install()
         self.trust_roots = list(trust_roots)
         self.intermediates = list(intermediates)
@@ -135,8 +135,6 @@ class SigningBatch:
 
     def timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
         if not tsa.urls:
-            from trams.errors import ConfigError
-
             raise ConfigError(_("this signature level needs a time-stamping server"),
                               hint=_("Set [tsa] urls in trams.toml or give --tsa URL."))
         stamper = self._timestampers.get(tsa)
@@ -147,8 +145,6 @@ class SigningBatch:
     async def timestamp_size(self, stamper: FallbackTimeStamper) -> int:
         """Room for the signature timestamp token: the size of a real token from this TSA
         (fetched once per batch and cached by pyHanko), plus a margin."""
-        from pyhanko.sign import DEFAULT_MD
-
         try:
             token = await stamper.async_dummy_response(DEFAULT_MD)
         except (TimestampRequestError, OSError):
@@ -157,8 +153,6 @@ class SigningBatch:
 
     def ensure_timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
         """Reach a TSA now (once per batch), so an unreachable one fails before any file."""
-        from pyhanko.sign import DEFAULT_MD
-
         stamper = self.timestamper(tsa)
         try:
             self.run(stamper.async_dummy_response(DEFAULT_MD))

@@ -14,14 +14,19 @@ signed in an earlier run still chain to it.
 
 from __future__ import annotations
 
+import base64
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+
+from trams import samples
+
 ARCH = "trams-demo"
-DEFAULT_PKI_DIR = Path(__file__).resolve().parent.parent / "samples" / "pki"
 SIGNERS = ("leader", "leader-ec", "agency", "officer", "revoked", "expired", "nosign",
            "rogue-signer")
 # Demo-only passphrase of the generated PKCS#12 files; callers pass it through an
@@ -66,8 +71,6 @@ class DemoPki:
 
 
 def _write_material(arch, folder: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-
     folder.mkdir(parents=True, exist_ok=True)
     for label in ("root", "interm", "tsa", "ocsp", "rogue-root", "rogue-tsa", *SIGNERS):
         pem = arch.get_cert(label).dump()
@@ -84,16 +87,17 @@ def _write_material(arch, folder: Path) -> None:
 
 
 def _pem(kind: str, der: bytes) -> bytes:
-    import base64
-    import textwrap
-
     body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
     return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n".encode()
 
 
 @contextmanager
-def serve_demo_pki(folder: Path, *, pki_dir: Path = DEFAULT_PKI_DIR) -> Iterator[DemoPki]:
-    """Serve the demo PKI on 127.0.0.1 (a free port) and write its material to ``folder``."""
+def serve_demo_pki(folder: Path, *, pki_dir: Path | None = None) -> Iterator[DemoPki]:
+    """Serve the demo PKI on 127.0.0.1 (a free port) and write its material to ``folder``.
+    ``pki_dir``: the certomancer configuration and keys (default: the bundled samples)."""
+    pki_dir = pki_dir or samples.folder() / "pki"
+    # certomancer and werkzeug are imported only when the demo PKI is served: the other
+    # commands do not pay for them at start-up.
     from certomancer.integrations.animator import Animator, AnimatorArchStore
     from certomancer.registry import CertomancerConfig
     from werkzeug.serving import WSGIRequestHandler, make_server

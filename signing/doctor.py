@@ -26,19 +26,18 @@ from pyhanko_certvalidator.authority import AuthorityWithCert
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.fetchers.api import Fetchers
 from trams.signing.batch import SigningBatch, TsaSpec
-from trams.signing.batchrun import PROFILE_ROLES, build_specs
 from trams.signing.checks import async_check_certificate
 from trams.signing.keys import OpenedKey, open_key_source, secret_label
+from trams.signing.sign import build_specs
 from trams.signing.trust import load_certificates
 
 from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.doctor import Check
 from trams.errors import ConfigError, ExitCode, NetworkError, TramsError
 from trams.i18n import _
+from trams.rules import LONG_TERM_LEVELS, PROFILES, ROLES
 
-ROLES = ("leader", "agency", "officer")
 # Levels whose signatures embed revocation data: an unreachable OCSP/CRL is a FAIL there.
-LT_LEVELS = ("B-LT", "B-LTA")
 _FETCH_ERRORS = (cv_errors.OCSPFetchError, cv_errors.CRLFetchError, aiohttp.ClientError,
                  OSError)  # OSError covers TimeoutError
 
@@ -64,7 +63,7 @@ def check_signing(config: TramsConfig) -> list[Check]:
 
 
 def roles_to_check(config: TramsConfig) -> list[str]:
-    needed = PROFILE_ROLES[config.signing.profile]
+    needed = PROFILES[config.signing.profile].roles
     return [r for r in ROLES if r in needed or getattr(config.signing, r) is not None]
 
 
@@ -116,7 +115,7 @@ def check_key_source(config: TramsConfig, role: str, *, batch: SigningBatch,
             _("Add [signing.{role}] to trams.toml; `trams init` writes a commented example.",
               role=role))]
     checks: list[Check] = []
-    if role in PROFILE_ROLES[config.signing.profile]:
+    if role in PROFILES[config.signing.profile].roles:
         checks.append(_appearance_check(config, role, source))
     what = secret_label(source, role)
     try:
@@ -261,7 +260,7 @@ def _revocation_check(config: TramsConfig, role: str, key: OpenedKey, *,
                     names=", ".join(unchecked), services="; ".join(failed))
         hint = _("Check the network, proxy and firewall; the addresses come from the "
                  "certificates.")
-        if level in LT_LEVELS:
+        if level in LONG_TERM_LEVELS:
             return Check.fail(name, message, hint + " " + _(
                 "Level {level} embeds OCSP responses or CRLs in each signature.", level=level),
                 exit_code=ExitCode.NETWORK)

@@ -9,96 +9,31 @@ named in trams.toml. They are never put on a command line, in a log or in an err
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.sign.signers import Signer, SimpleSigner
+from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+from trams.signing.keyinfo import KeyInfo, OpenedKey, key_info
+from trams.signing.pkcs11 import list_token_keys, open_token_key
 from trams.signing.trust import load_certificates
 
-from trams.config import KeySourceConfig, read_secret
+from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.errors import ConfigError, KeyAccessError
 from trams.i18n import _
+from trams.rules import PROFILES
 
 log = logging.getLogger(__name__)
 
 SIGNING_USAGES = ("digital_signature", "non_repudiation")
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """One certificate found in a key source, as `trams keys list` shows it."""
-
-    subject: str
-    issuer: str
-    serial: str  # hex
-    not_before: datetime
-    not_after: datetime
-    key_usage: tuple[str, ...]
-    has_private_key: bool
-    label: str | None = None  # PKCS#11 label
-    key_id: str | None = None  # PKCS#11 CKA_ID, hex
-
-    def to_dict(self) -> dict:
-        return {
-            "subject": self.subject, "issuer": self.issuer, "serial": self.serial,
-            "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
-            "key_usage": list(self.key_usage), "has_private_key": self.has_private_key,
-            "label": self.label, "key_id": self.key_id,
-        }
-
-
-def key_info(cert: x509.Certificate, *, has_private_key: bool, label: str | None = None,
-             key_id: bytes | None = None) -> KeyInfo:
-    usage = cert.key_usage_value
-    return KeyInfo(
-        subject=cert.subject.human_friendly,
-        issuer=cert.issuer.human_friendly,
-        serial=format(cert.serial_number, "x"),
-        not_before=cert.not_valid_before,
-        not_after=cert.not_valid_after,
-        key_usage=tuple(sorted(usage.native)) if usage is not None else (),
-        has_private_key=has_private_key,
-        label=label,
-        key_id=key_id.hex() if key_id else None,
-    )
-
-
-@dataclass
-class OpenedKey:
-    """An open key source: the pyHanko signer and the certificates it signs with."""
-
-    signer: Signer
-    certificate: x509.Certificate
-    chain: list[x509.Certificate] = field(default_factory=list)
-    source: str = ""  # for messages: the file or token, never a secret
-
-    @property
-    def subject(self) -> str:
-        return self.certificate.subject.human_friendly
-
-    @property
-    def common_name(self) -> str:
-        return _name_attr(self.certificate, "common_name") or self.subject
-
-    @property
-    def title(self) -> str | None:
-        return _name_attr(self.certificate, "title")
-
-
-def _name_attr(cert: x509.Certificate, attr: str) -> str | None:
-    value = cert.subject.native.get(attr)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value
 
 
 class CachedKeySigner(SimpleSigner):
@@ -114,10 +49,6 @@ class CachedKeySigner(SimpleSigner):
         self._crypto_key = crypto_key
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-        from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
-
         mech = self.get_signature_mechanism_for_digest(digest_algorithm)
         algo = mech.signature_algo
         key = self._crypto_key
@@ -212,8 +143,6 @@ def open_key_source(source: KeySourceConfig, *, secret: str | None) -> Iterator[
     """Open a key source once; yields an :class:`OpenedKey` whose signer signs many times."""
     extra_chain = load_certificates(source.chain) if source.chain else []
     if source.kind == "pkcs11":
-        from trams.signing.pkcs11 import open_token_key
-
         with open_token_key(source, secret=secret, extra_chain=extra_chain) as opened:
             yield opened
         return
@@ -228,8 +157,6 @@ def open_key_source(source: KeySourceConfig, *, secret: str | None) -> Iterator[
 def list_keys(source: KeySourceConfig, *, secret: str | None) -> list[KeyInfo]:
     """Every certificate in a PKCS#12/PEM file or on a token, for `trams keys list`."""
     if source.kind == "pkcs11":
-        from trams.signing.pkcs11 import list_token_keys
-
         return list_token_keys(source, secret=secret)
     loader = _load_pkcs12 if source.kind == "pkcs12" else _load_pem
     _key, cert_der, chain = loader(source, secret)
@@ -237,11 +164,6 @@ def list_keys(source: KeySourceConfig, *, secret: str | None) -> list[KeyInfo]:
     infos = [key_info(x509.Certificate.load(cert_der), has_private_key=True)]
     infos += [key_info(c, has_private_key=False) for c in chain]
     return infos
-
-
-def normalise(text: str) -> str:
-    """Unicode-normalised, case-folded text for matching labels and subjects."""
-    return unicodedata.normalize("NFC", text).casefold()
 
 
 def require_source(source: KeySourceConfig | None, role: str) -> KeySourceConfig:
@@ -252,3 +174,10 @@ def require_source(source: KeySourceConfig | None, role: str) -> KeySourceConfig
                    role=role),
         )
     return source
+
+
+def profile_sources(config: TramsConfig) -> dict[str, KeySourceConfig]:
+    """The key source of each role the configured profile signs with, in signing order
+    (ConfigError if one is missing)."""
+    return {role: require_source(getattr(config.signing, role), role)
+            for role in PROFILES[config.signing.profile].roles}

@@ -7,6 +7,7 @@ case folding, so Vietnamese labels typed on another system still match.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ import pkcs11
 from asn1crypto import x509
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as p11e
-from trams.signing.keys import KeyInfo, OpenedKey, key_info, normalise
+from pyhanko.sign.pkcs11 import PKCS11Signer
+from trams.signing.keyinfo import KeyInfo, OpenedKey, key_info, normalise
 
 from trams.config import KeySourceConfig
 from trams.errors import KeyAccessError
@@ -114,31 +116,22 @@ def _select(source: KeySourceConfig, certs: list[_TokenCert]) -> list[_TokenCert
     return chosen
 
 
-def _locked_signer_class():
-    import asyncio
+class LockedPKCS11Signer(PKCS11Signer):
+    """One signing operation at a time on the token session (C_SignInit/C_Sign must not
+    interleave), even when several documents of a batch are in flight."""
 
-    from pyhanko.sign.pkcs11 import PKCS11Signer
+    _lock: asyncio.Lock | None = None
 
-    class LockedPKCS11Signer(PKCS11Signer):
-        """One signing operation at a time on the token session (C_SignInit/C_Sign must
-        not interleave), even when several documents of a batch are in flight."""
-
-        _lock: asyncio.Lock | None = None
-
-        async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False):
-            if self._lock is None:
-                self._lock = asyncio.Lock()
-            async with self._lock:
-                return await super().async_sign_raw(data, digest_algorithm, dry_run)
-
-    return LockedPKCS11Signer
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False):
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            return await super().async_sign_raw(data, digest_algorithm, dry_run)
 
 
 @contextmanager
 def open_token_key(source: KeySourceConfig, *, secret: str | None,
                    extra_chain: list[x509.Certificate]) -> Iterator[OpenedKey]:
-    PKCS11Signer = _locked_signer_class()  # noqa: N806 - a class
-
     session = _open_session(source, secret)
     try:
         certs = _certs_on(session)
@@ -160,7 +153,7 @@ def open_token_key(source: KeySourceConfig, *, secret: str | None,
                                                  "`trams keys list` shows the keys."))
         chosen = with_key[0]
         others = [c.cert for c in certs if c is not chosen]
-        signer = PKCS11Signer(
+        signer = LockedPKCS11Signer(
             session, signing_cert=chosen.cert, ca_chain=[*others, *extra_chain],
             key_id=chosen.cka_id if chosen.cka_id in key_ids else None,
             key_label=chosen.label if chosen.cka_id not in key_ids else None,

@@ -1,4 +1,9 @@
-"""PAdES signing on pyHanko: one frozen :class:`SignSpec`, one function that signs.
+"""PAdES signing on pyHanko: one frozen :class:`SignSpec` per role, one signer per batch.
+
+:func:`open_signer` opens the key sources of a batch once (and reaches the TSA once) and
+yields a :class:`DocumentSigner`; its ``sign(src, dst)`` applies every step of the profile to
+one document and returns a :class:`SignResult`. The services shared by a batch (event loop,
+HTTP session, validation context, timestamper) are in :mod:`trams.signing.batch`.
 
 Leader (or desk officer) first, as an approval signature that locks nothing; the agency
 after it, in a later incremental update. Levels: B-B, B-T (RFC 3161 timestamp in the
@@ -14,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from io import BytesIO
 from pathlib import Path
-from typing import Literal
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
@@ -31,31 +36,32 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import read_certification_data
 from trams.signing import appearance as ap
-from trams.signing.appearance import LeaderWidget, PageGeometry
-from trams.signing.batch import SignerSession, TsaSpec, unreachable_tsa
+from trams.signing.appearance import AppearanceOptions, LeaderWidget, PageGeometry
+from trams.signing.batch import SignerSession, SigningBatch, TsaSpec, unreachable_tsa
 from trams.signing.inspect import page_geometry, prior_widget, validate_integrity
+from trams.signing.keys import require_source
+from trams.signing.trust import load_certificates
 
-from trams.errors import (
-    InputError,
-    SigningError,
-    SigningPolicyError,
-    StorageError,
-    TramsError,
-)
+from trams.clock import now_vn
+from trams.config import KeySourceConfig, TramsConfig
+from trams.errors import ConfigError, InputError, SigningError, SigningPolicyError, TramsError
 from trams.fs import atomic_path, read_input
 from trams.i18n import _
+from trams.models import SignatureRecord
+from trams.rules import (
+    DOCUMENT_TIMESTAMP_FIELD,
+    FIELD_NAMES,
+    LONG_TERM_LEVELS,
+    PROFILES,
+    TIMESTAMPED_LEVELS,
+    Level,
+    ProfileName,
+    Role,
+)
 
 log = logging.getLogger(__name__)
-
-Role = Literal["leader", "agency", "officer"]
-Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
-Profile = Literal["issued", "copy", "attachment", "dossier"]
-LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
-DEFAULT_FIELDS = {"leader": "Leader", "agency": "Agency", "officer": "Officer"}
-# Who must have signed before the agency may sign, per profile (Decree 30/2020).
-FIRST_SIGNER: dict[str, str | None] = {"issued": "leader", "dossier": "officer",
-                                       "copy": None, "attachment": None}
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class SignSpec:
     """Everything about one signature except the key: who, where, how it looks, how long."""
 
     role: Role
-    profile: Profile = "issued"
+    profile: ProfileName = "issued"
     level: Level = "B-LT"
     field_name: str | None = None
     appearance: ap.AppearanceOptions = ap.AppearanceOptions()
@@ -72,26 +78,11 @@ class SignSpec:
 
     @property
     def field(self) -> str:
-        return self.field_name or DEFAULT_FIELDS[self.role]
+        return self.field_name or FIELD_NAMES[self.role]
 
     @property
     def needs_timestamp(self) -> bool:
-        return self.level != "B-B"
-
-
-@dataclass(frozen=True)
-class SignatureRecord:
-    role: str
-    field_name: str
-    signer: str
-    signing_time: datetime
-    level: str
-    tsa_url: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"role": self.role, "field": self.field_name, "signer": self.signer,
-                "signing_time": ap.format_time(self.signing_time), "level": self.level,
-                "tsa_url": self.tsa_url}
+        return self.level in TIMESTAMPED_LEVELS
 
 
 @dataclass(frozen=True)
@@ -109,14 +100,81 @@ class SignResult:
                 "warnings": list(self.warnings)}
 
 
-def now_vn() -> datetime:
-    return datetime.now(ap.VN_TZ).replace(microsecond=0)
+def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequence[str],
+                tsa: TsaSpec, sources: dict[str, KeySourceConfig],
+                doc_number: str | None = None, copy_type: str | None = None,
+                agency_name: str | None = None) -> list[SignSpec]:
+    """One SignSpec per role of ``roles`` in the profile's signing order, with the
+    appearance options of the key sources and config (ConfigError when one is missing)."""
+    allowed = PROFILES[profile].roles
+    for role in roles:
+        if role not in allowed:
+            raise ConfigError(_("the {profile} profile has no {role} signature",
+                                profile=profile, role=role),
+                              hint=_("issued: leader then agency; dossier: officer then "
+                                     "agency; copy and attachment: agency only."))
+    specs = []
+    for role in [r for r in allowed if r in roles]:
+        source = sources[role]
+        options = AppearanceOptions(
+            image=source.image, image_width_mm=source.image_width_mm, title=source.title,
+            signature_box=config.signing.signature_box if role == "leader" else None,
+            agency_name=agency_name or config.agency.name or None,
+            copy_type=copy_type or config.signing.copy_type, doc_number=doc_number)
+        ap.require_config(profile, role, options)
+        specs.append(SignSpec(role=role, profile=profile, level=level,  # type: ignore[arg-type]
+                              appearance=options, tsa=tsa))
+    return specs
 
 
-def sign_pdf(src: Path, dst: Path, *, spec: SignSpec, signer_session: SignerSession,
-             signing_time: datetime | None = None) -> SignResult:
-    """Sign ``src`` once and write ``dst`` atomically, after checking every signature."""
-    return sign_document(src, dst, steps=[(spec, signer_session)], signing_time=signing_time)
+class DocumentSigner:
+    """Key sources opened once, the TSA reached once: sign one document at a time.
+
+    Made by :func:`open_signer`; ``sign(src, dst)`` applies every step (leader or officer
+    first, then the agency) and writes ``dst`` atomically. ``warnings`` are the
+    certificate problems found when the keys were opened (``on_certificate_problem =
+    "warn"``); each result carries them too.
+    """
+
+    def __init__(self, steps: list[tuple[SignSpec, SignerSession]], warnings: list[str]):
+        self.steps = steps
+        self.warnings = warnings
+
+    def sign(self, src: Path, dst: Path) -> SignResult:
+        return sign_document(src, dst, steps=self.steps)
+
+    def sign_many(self, jobs: Sequence[tuple[Path, Path]], *, concurrency: int = 4,
+                  on_done: Callable[[Path, SignResult | TramsError], None] | None = None
+                  ) -> list[SignResult | TramsError]:
+        return sign_many(jobs, steps=self.steps, concurrency=concurrency, on_done=on_done)
+
+
+@contextmanager
+def open_signer(config: TramsConfig, *, specs: Sequence[SignSpec],
+                sources: dict[str, KeySourceConfig], secrets: dict[str, str | None],
+                extra_roots: Sequence[Path] = ()) -> Iterator[DocumentSigner]:
+    """Open every key source of ``specs`` once and reach the TSA once, for a whole batch.
+
+    Key, certificate and network problems raise here, before any document is touched.
+    """
+    roots = load_certificates([*config.trust.roots, *extra_roots])
+    if not roots:
+        raise ConfigError(_("no trust root is configured"),
+                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
+    intermediates = load_certificates(config.trust.intermediates)
+    with SigningBatch(trust_roots=roots, intermediates=intermediates,
+                      on_certificate_problem=config.signing.on_certificate_problem) as batch, \
+            ExitStack() as stack:
+        sessions = {}
+        warnings: list[str] = []
+        for spec in specs:
+            source = require_source(sources.get(spec.role), spec.role)
+            sessions[spec.role] = stack.enter_context(
+                batch.open_signer(source, secret=secrets.get(spec.role)))
+            warnings.extend(sessions[spec.role].warnings)
+        if any(s.needs_timestamp for s in specs):
+            batch.ensure_timestamper(specs[0].tsa)
+        yield DocumentSigner([(spec, sessions[spec.role]) for spec in specs], warnings)
 
 
 def sign_document(src: Path, dst: Path, *, steps: Sequence[tuple[SignSpec, SignerSession]],
@@ -139,9 +197,9 @@ def sign_many(jobs: Sequence[tuple[Path, Path]], *,
     """Sign many (src, dst) pairs with the same steps, ``concurrency`` documents at a time.
 
     The documents overlap only while one waits for the network (TSA, OCSP): the CPU work
-    stays on one thread, and a PKCS#11 token signs one digest at a time. Per-file errors
-    (input, policy, storage, a failed integrity check) are returned in place of the
-    result; key, certificate and network errors stop the batch.
+    stays on one thread, and a PKCS#11 token signs one digest at a time. A document's own
+    errors (``per_document``: input, policy, a failed integrity check) are returned in place
+    of its result; the others (key, certificate, network, storage) stop the batch.
     """
     if not steps:
         raise ValueError("no signing step")
@@ -155,7 +213,9 @@ def sign_many(jobs: Sequence[tuple[Path, Path]], *,
                 try:
                     result: SignResult | TramsError = await async_sign_document(
                         src, dst, steps=steps)
-                except PER_FILE_ERRORS as exc:
+                except TramsError as exc:
+                    if not exc.per_document:
+                        raise
                     result = exc
             if on_done is not None:
                 on_done(Path(src), result)
@@ -164,10 +224,6 @@ def sign_many(jobs: Sequence[tuple[Path, Path]], *,
         return list(await asyncio.gather(*(one(s, d) for s, d in jobs)))
 
     return batch.run(run_all())
-
-
-# Errors that concern one file: report it and go on with the others.
-PER_FILE_ERRORS = (InputError, SigningPolicyError, SigningError, StorageError)
 
 
 async def async_sign_document(src: Path, dst: Path, *,
@@ -204,8 +260,6 @@ def _reader(data: bytes, path: Path) -> PdfFileReader:
 def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
                  path: Path) -> LeaderWidget | None:
     """Refuse what Decree 30/2020 and the document's own locks forbid; find the leader box."""
-    from pyhanko.sign.validation import read_certification_data
-
     certification = read_certification_data(reader)
     if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
         raise SigningPolicyError(
@@ -219,14 +273,14 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
                                        field=spec.field), path=path,
                                      hint=_("Sign the original, or use another field name."))
     if spec.role in ("leader", "officer") and any(
-            s.field_name == DEFAULT_FIELDS["agency"] for s in signed):
+            s.field_name == FIELD_NAMES["agency"] for s in signed):
         raise SigningPolicyError(_("the agency has already signed; the {role} must sign first",
                                    role=spec.role), path=path,
                                  hint=_("Sign the unsigned document: the {role} first, then "
                                         "the agency.", role=spec.role))
     if spec.role != "agency":
         return None
-    first = FIRST_SIGNER[spec.profile]
+    first = PROFILES[spec.profile].first_signer
     own = session.key.certificate.sha256
     others = [s for s in signed if s.signer_cert.sha256 != own]
     if first is not None and not others:
@@ -234,7 +288,7 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
             _("the {profile} profile needs the {first}'s signature before the agency's, "
               "and the document has none", profile=spec.profile, first=first), path=path,
             hint=_("Have the {first} sign first (trams sign --role {first}).", first=first))
-    return prior_widget(reader, others, DEFAULT_FIELDS.get(first or "", ""))
+    return prior_widget(reader, others, FIELD_NAMES.get(first or "", ""))
 
 
 async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, moment: datetime,
@@ -250,11 +304,11 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
                    signing_time=moment)
     # reading the text layer runs pdftotext: let other documents proceed meanwhile
     look = await asyncio.to_thread(plan) if text_layer_path is not None else plan()
-    long_term = spec.level in ("B-LT", "B-LTA")
+    long_term = spec.level in LONG_TERM_LEVELS
     meta = PdfSignatureMetadata(
         field_name=spec.field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=spec.reason, embed_validation_info=long_term,
-        use_pades_lta=spec.level == "B-LTA", timestamp_field_name="DocTimestamp",
+        use_pades_lta=spec.level == "B-LTA", timestamp_field_name=DOCUMENT_TIMESTAMP_FIELD,
         validation_context=batch.validation_context if long_term else None,
         dss_settings=DSSContentSettings(
             placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False),
@@ -288,10 +342,11 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
             raise unreachable_tsa(spec.tsa) from None
         raise SigningError(_("pyHanko could not sign: {reason}", reason=str(exc)), path=src,
                            hint=_("Run again with --verbose and report the output.")) from exc
-    record = SignatureRecord(spec.role, spec.field, key.subject, moment, spec.level,
-                             stamper.last_url if stamper else None)
+    record = SignatureRecord(field=spec.field, signer=key.subject, role=spec.role,
+                             signing_time=moment, level=spec.level,
+                             tsa_url=stamper.last_url if stamper else None)
     return output.getvalue(), record
 
 
-__all__ = ["SignSpec", "SignResult", "SignatureRecord", "sign_pdf", "sign_document",
-           "sign_many", "async_sign_document", "PageGeometry", "LEVELS", "PER_FILE_ERRORS"]
+__all__ = ["DocumentSigner", "PageGeometry", "SignResult", "SignSpec", "async_sign_document",
+           "build_specs", "open_signer", "sign_document", "sign_many"]

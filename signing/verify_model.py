@@ -12,19 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from trams.i18n import N_, translate_to
-
-# ETSI EN 319 102-1 main indications.
-TOTAL_PASSED = "TOTAL_PASSED"
-TOTAL_FAILED = "TOTAL_FAILED"
-INDETERMINATE = "INDETERMINATE"
-ERROR = "ERROR"  # the file could not be read: not an ETSI indication
-
-# Worst first; a file's verdict is the worst of its signatures and its policy check.
-_RANK = {ERROR: 3, TOTAL_FAILED: 2, INDETERMINATE: 1, TOTAL_PASSED: 0}
-
-
-def worst(indications: list[str]) -> str:
-    return max(indications, key=lambda i: _RANK[i], default=TOTAL_PASSED)
+from trams.rules import ERROR, INDETERMINATE, TOTAL_FAILED, TOTAL_PASSED, worst
 
 
 @dataclass(frozen=True)

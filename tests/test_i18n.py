@@ -17,7 +17,7 @@ KEYWORDS = {"_": None, "N_": None, "translate_to": (2,)}
 
 def _msgids() -> dict[str, str]:
     found: dict[str, str] = {}
-    for folder in ("trams", "cli", "signing", "scanning"):
+    for folder in ("trams", "app", "cli", "signing", "scanning"):
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS,
             comment_tags=(), strip_comment_tags=True,

@@ -1,7 +1,9 @@
-"""The wheel holds every subpackage: build it, install it in a clean venv, import it all."""
+"""The wheel holds every subpackage and the samples: build it, install it in a clean venv,
+import it all, and run `trams demo` from an empty folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,9 +33,13 @@ def test_wheel_installs_and_imports_every_module(tmp_path: Path) -> None:
     modules = sorted(
         n[:-3].replace("/", ".").removesuffix(".__init__") for n in names if n.endswith(".py")
     )
-    for sub in ("trams.cli", "trams.signing", "trams.scanning", "trams.pdf", "trams.archive"):
+    for sub in ("trams.app", "trams.cli", "trams.signing", "trams.scanning", "trams.pdf",
+                "trams.archive", "trams.samples"):
         assert sub in modules
     assert any(n.startswith("trams/locale/vi/") and n.endswith(".po") for n in names)
+    for sample in ("trams/samples/pki/certomancer.yml", "trams/samples/images/agency-seal.png",
+                   "trams/samples/scans/01-quyet-dinh/page1.tif"):
+        assert sample in names, sample
 
     # A clean venv holding only the wheel (installed by pip, with its console script); its
     # dependencies come from this environment's site-packages through a .pth line, so no
@@ -60,3 +66,14 @@ def test_wheel_installs_and_imports_every_module(tmp_path: Path) -> None:
                             text=True, timeout=120, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and "demo" in result.stdout
+
+    # the demo runs from the installed package alone, in an empty folder
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run([env_dir / "bin" / "trams", "--lang", "en", "demo", "--json"],
+                            capture_output=True, text=True, timeout=600, cwd=empty, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout)
+    assert [d["status"] for d in summary["documents"]] == ["archived"] * 3
+    assert summary["inbox"].startswith(site), summary["inbox"]  # the installed samples
+    assert (empty / "trams-demo" / "archive").is_dir()

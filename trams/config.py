@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trams.errors import ConfigError
 from trams.i18n import _
+from trams.rules import Level, ProfileName
 
 
 class _Section(BaseModel):
@@ -94,8 +95,8 @@ class KeySourceConfig(_Section):
 
 
 class SigningConfig(_Section):
-    profile: Literal["issued", "copy", "attachment", "dossier"] = "issued"
-    level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-LT"
+    profile: ProfileName = "issued"
+    level: Level = "B-LT"
     leader: KeySourceConfig | None = None
     agency: KeySourceConfig | None = None
     officer: KeySourceConfig | None = None  # desk officer (profile "dossier")

@@ -7,12 +7,19 @@ exit code and a one-line message. A *verdict* (a signature that fails, a page un
 Each message says what happened, to which file, and what to do next. Messages are
 translated where they are raised (``trams.i18n._``), so they come out in the user's
 language.
+
+Scope: an error class says whether it concerns one document (``per_document``: the batch
+reports it against that document and goes on) or the whole batch (everything else: the
+batch stops, what is left stays where it is). Every layer reads this flag; none keeps its
+own list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
+from typing import Any, ClassVar
 
 
 class ExitCode(IntEnum):
@@ -44,7 +51,8 @@ class TramsError(Exception):
     ``hint`` says what to do next; both are shown on the same line by the CLI.
     """
 
-    exit_code: ExitCode = ExitCode.INTERNAL
+    exit_code: ClassVar[ExitCode] = ExitCode.INTERNAL
+    per_document: ClassVar[bool] = False  # True: fails one document, the batch goes on
 
     def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
         super().__init__(message)
@@ -65,6 +73,29 @@ class TramsError(Exception):
     def __str__(self) -> str:
         return self.one_line()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON reports, events and logs carry it (one shape everywhere)."""
+        return {"error": type(self).__name__, "exit_code": int(self.exit_code),
+                "message": self.message, "path": str(self.path) if self.path else None,
+                "hint": self.hint, "line": self.one_line()}
+
+
+def batch_exit_code(done: int, failures: Iterable[TramsError | ExitCode]) -> ExitCode:
+    """The exit code of a command over files the user named (ocr, sign, extend, archive
+    add). (`trams run` works on an inbox: a document that fails is set aside in .failed
+    and the run ends PARTIAL, whatever the reason; see trams.pipeline.events.)
+
+    Nothing failed: OK. Something was done and something failed: PARTIAL. Nothing was done
+    and every failure has the same exit code: that code (one file refused by policy gives
+    10, not 5). Otherwise PARTIAL.
+    """
+    codes = {f if isinstance(f, ExitCode) else f.exit_code for f in failures}
+    if not codes:
+        return ExitCode.OK
+    if done == 0 and len(codes) == 1:
+        return codes.pop()
+    return ExitCode.PARTIAL
+
 
 class ConfigError(TramsError):
     exit_code = ExitCode.CONFIG
@@ -74,6 +105,7 @@ class InputError(TramsError):
     """An input file (scan, PDF, metadata file) cannot be used."""
 
     exit_code = ExitCode.INPUT
+    per_document = True
 
 
 class DependencyError(TramsError):
@@ -84,6 +116,7 @@ class OcrError(TramsError):
     """Tesseract failed on a page (crash, timeout, unreadable output)."""
 
     exit_code = ExitCode.INPUT
+    per_document = True
 
 
 class KeyAccessError(TramsError):
@@ -108,12 +141,14 @@ class SigningPolicyError(TramsError):
     """Signing refused: wrong order, document locked by a certification, profile rule."""
 
     exit_code = ExitCode.SIGNING_POLICY
+    per_document = True
 
 
 class SigningError(TramsError):
     """Signing failed for another reason, or the written signature did not validate."""
 
     exit_code = ExitCode.INTERNAL
+    per_document = True
 
 
 class ArchiveBusyError(TramsError):
@@ -128,13 +163,10 @@ class ArchiveError(TramsError):
     """Archive operation refused: unsafe path from metadata, conflicting record."""
 
     exit_code = ExitCode.INPUT
+    per_document = True
 
 
 class StorageError(TramsError):
     """Writing failed: disk full, read-only folder, permission denied."""
 
     exit_code = ExitCode.STORAGE
-
-
-class Interrupted(TramsError):
-    exit_code = ExitCode.INTERRUPTED

@@ -95,14 +95,26 @@ def _validate(model, data: dict, path: Path, where: str):
                              message=err["msg"])) from None
 
 
-def _from_mapping(data: dict, path: Path) -> MetadataFile:
+def _record(data: dict, path: Path, where: str, code: str | None) -> RecordMetadata:
+    """A record table, its ``fileCode`` given by ``code`` when the caller names one."""
+    if code is not None:
+        found = data.get("fileCode", code)
+        if found != code:
+            raise InputError(_("the metadata file is for record {other}, not {code}",
+                               other=found, code=code), path=path,
+                             hint=_("Give the record code the file describes, or correct "
+                                    "fileCode in the file."))
+        data = {**data, "fileCode": code}
+    return _validate(RecordMetadata, data, path, where)
+
+
+def _from_mapping(data: dict, path: Path, code: str | None = None) -> MetadataFile:
     if not isinstance(data, dict):
         raise _error(path, _("the top level must be a table/object"))
     unknown = set(data) - {"record", "document", "documents"}
     if unknown:
         raise _error(path, _("unknown keys: {keys}", keys=", ".join(sorted(unknown))))
-    shared = _validate(RecordMetadata, data["record"], path, _("record")) if "record" in data \
-        else None
+    shared = _record(data["record"], path, _("record"), code) if "record" in data else None
     docs = data.get("documents", [])
     if "document" in data:
         docs = [data["document"], *docs]
@@ -117,7 +129,7 @@ def _from_mapping(data: dict, path: Path) -> MetadataFile:
         own = item.pop("record", None)
         record = shared
         if own:
-            record = _validate(RecordMetadata, own, path, _("record of document {n}", n=n))
+            record = _record(own, path, _("record of document {n}", n=n), code)
         if record is None:
             raise _error(path, _("document {n} has no record (fileCode)", n=n))
         document = _validate(DocumentMetadata, item, path, _("document {n}", n=n))
@@ -127,7 +139,7 @@ def _from_mapping(data: dict, path: Path) -> MetadataFile:
     return MetadataFile(path, tuple(entries), shared)
 
 
-def _from_csv(text: str, path: Path) -> MetadataFile:
+def _from_csv(text: str, path: Path, code: str | None = None) -> MetadataFile:
     rows = list(csv.DictReader(text.splitlines()))
     if not rows:
         raise _error(path, _("the CSV file has no rows"))
@@ -153,13 +165,16 @@ def _from_csv(text: str, path: Path) -> MetadataFile:
             else:
                 raise _error(path, _("unknown column '{column}'", column=column))
         entries.append(MetadataEntry(
-            _validate(RecordMetadata, record, path, _("line {n}", n=n)),
+            _record(record, path, _("line {n}", n=n), code),
             _validate(DocumentMetadata, document, path, _("line {n}", n=n)), source))
     return MetadataFile(path, tuple(entries))
 
 
-def load_metadata(path: Path) -> MetadataFile:
-    """Parse a metadata file (by suffix: .toml, .json, .csv); InputError when invalid."""
+def load_metadata(path: Path, *, record_code: str | None = None) -> MetadataFile:
+    """Parse a metadata file (by suffix: .toml, .json, .csv); InputError when invalid.
+
+    ``record_code``: every record is that record (``fileCode`` may then be left out, and a
+    different one is an error), as for `trams archive add --record CODE`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -170,12 +185,12 @@ def load_metadata(path: Path) -> MetadataFile:
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
-            return _from_mapping(tomllib.loads(text), path)
+            return _from_mapping(tomllib.loads(text), path, record_code)
         if suffix == ".json":
-            return _from_mapping(json.loads(text), path)
+            return _from_mapping(json.loads(text), path, record_code)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise _error(path, str(exc)) from None
     if suffix == ".csv":
-        return _from_csv(text, path)
+        return _from_csv(text, path, record_code)
     raise InputError(_("unknown metadata file type '{suffix}'", suffix=suffix), path=path,
                      hint=_("Use a .toml, .json or .csv file."))

@@ -8,8 +8,13 @@ Pixel coordinates have their origin at the top-left of the (cleaned) page image.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+from trams.clock import iso_vn
+from trams.errors import TramsError
 from trams.metadata import DocumentMetadata, RecordMetadata
 
 
@@ -116,3 +121,114 @@ class RecognizedDocument:
     @property
     def text(self) -> str:
         return "\f".join(p.text for p in self.pages)
+
+
+@dataclass(frozen=True)
+class SignatureRecord:
+    """One signature of a document, as the run's summary, its log and the archive record
+    it: made by the signer for what it signed, or from the verification of a file signed
+    elsewhere (``trams archive add``)."""
+
+    field: str  # the signature field's name
+    signer: str  # the signer certificate's subject
+    role: str | None = None  # leader | agency | officer, when TRAMS signed in that role
+    signing_time: datetime | None = None  # claimed by the signer (CMS signingTime)
+    level: str | None = None  # PAdES baseline level
+    tsa_url: str | None = None  # the time-stamping server that answered
+    indication: str | None = None  # ETSI verdict, when verified
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "field": self.field, "signer": self.signer,
+                "signing_time": iso_vn(self.signing_time) if self.signing_time else None,
+                "level": self.level, "tsa_url": self.tsa_url, "indication": self.indication}
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """What OCR made of a document, page by page: the clerk's and the archive's view
+    (``NAME.quality.json``, the archived document's ``quality``)."""
+
+    document: str  # the source name
+    verdict: str  # ok | review | failed (the worst page decides)
+    pages: tuple[tuple[SourcePage, PageQuality], ...]
+    notes: tuple[str, ...] = ()
+    dropped_pages: tuple[SourcePage, ...] = ()
+    pdf: dict[str, Any] | None = None  # the PDF written (trams.pdf.assemble.PdfResult)
+
+    @classmethod
+    def of(cls, document: RecognizedDocument, pdf: dict[str, Any] | None = None
+           ) -> QualityReport:
+        return cls(document=document.source.name, verdict=document.verdict,
+                   pages=tuple((p.source, p.quality) for p in document.pages),
+                   notes=document.notes, dropped_pages=document.source.dropped_pages, pdf=pdf)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        values = [q.mean_confidence for _, q in self.pages]
+        return sum(values) / len(values) if values else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": QUALITY_SCHEMA_VERSION,
+            "pdf": self.pdf,
+            "document": self.document,
+            "verdict": self.verdict,
+            "notes": list(self.notes),
+            "dropped_pages": [{"file": str(p.path), "index": p.index}
+                              for p in self.dropped_pages],
+            "pages": [{"number": n, "file": str(source.path), "index": source.index,
+                       **quality.to_dict()} for n, (source, quality) in
+                      enumerate(self.pages, start=1)],
+        }
+
+
+QUALITY_SCHEMA_VERSION = 1
+
+
+class DocumentStatus(StrEnum):
+    """Where a document of a batch stands."""
+
+    PENDING = "pending"  # planned, not yet done
+    PLANNED = "planned"  # what a dry run would do
+    SKIPPED = "skipped"  # already archived (same content), or a duplicate in this batch
+    ARCHIVED = "archived"
+    FAILED = "failed"
+    NOT_STARTED = "not_started"  # planned, but the run stopped before reaching it
+
+
+@dataclass(frozen=True)
+class InputFailure:
+    """A file that discovery could not use (unreadable, not a scan); the others go on."""
+
+    path: Path
+    error: TramsError
+
+    @property
+    def message(self) -> str:
+        return self.error.one_line()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.error.to_dict(), "path": str(self.path)}
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What an inbox holds: documents, and the files that could not be used."""
+
+    documents: tuple[DocumentSource, ...]
+    failures: tuple[InputFailure, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentFailure:
+    """A document that could not be recognized; the rest of the batch went on."""
+
+    source: DocumentSource
+    error: TramsError
+
+    @property
+    def message(self) -> str:
+        return self.error.one_line()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.error.to_dict(), "document": self.source.name}

@@ -10,9 +10,11 @@ error naming it, so the archived name always equals the record code the clerk ty
 from __future__ import annotations
 
 import unicodedata
+from pathlib import PurePath
 
 from trams.errors import InputError
 from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
 
 MAX_NAME_BYTES = 200  # well under 255 (ext4, NTFS), leaving room for suffixes like ".pdf"
 _FORBIDDEN = set('/\\:*?"<>|')
@@ -59,21 +61,23 @@ def safe_filename(name: str, *, what: str = "file name") -> str:
     return name
 
 
-def document_stem(source_name: str, record=None, document=None) -> str:
+def record_stem(record: RecordMetadata, document: DocumentMetadata | None = None) -> str:
+    """The Circular 05/2025 file name stem of a document: the record's ``fileCode`` + "."
+    + the document's 7-digit sequence number (``DocumentMetadata.file_stem``), checked."""
+    doc = document or DocumentMetadata()
+    safe_filename(record.fileCode, what="fileCode")
+    return safe_filename(doc.file_stem(record), what="fileCode + sequence")
+
+
+def document_stem(source_name: str, record: RecordMetadata | None = None,
+                  document: DocumentMetadata | None = None) -> str:
     """File name stem (without ``.pdf``) of a digitized document, checked safe.
 
-    With metadata: the Circular 05/2025 name, record ``fileCode`` + "." + the 7-digit
-    sequence number (``DocumentMetadata.file_stem``). Without: the input's name without
-    its extension, folders joined with "_" (``a/b/scan.tif`` -> ``a_b_scan``).
+    With metadata: :func:`record_stem`. Without: the input's name without its extension,
+    folders joined with "_" (``a/b/scan.tif`` -> ``a_b_scan``).
     """
-    from pathlib import PurePath
-
     if record is not None:
-        from trams.metadata import DocumentMetadata
-
-        doc = document or DocumentMetadata()
-        safe_filename(record.fileCode, what="fileCode")
-        return safe_filename(doc.file_stem(record), what="fileCode + sequence")
+        return record_stem(record, document)
     path = PurePath(source_name)
     parts = [*path.parent.parts, path.stem] if path.suffix else list(path.parts)
     parts = [p for p in parts if p not in ("", ".")]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from trams.errors import ConfigError
+from trams.errors import ConfigError, ExitCode
 from trams.fs import atomic_copy, atomic_write_bytes, storage_error
 from trams.i18n import _
 
@@ -36,6 +36,10 @@ class InitResult:
     def to_dict(self) -> dict:
         return {"config": str(self.config), "created": [str(p) for p in self.created],
                 "backup": str(self.backup) if self.backup else None}
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
 
 
 def template_text() -> str:

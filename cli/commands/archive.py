@@ -1,95 +1,23 @@
 # ruff: noqa: B008 - typer declares options as argument defaults
-"""`trams archive add | check | stats`: thin commands over :mod:`trams.archive`.
+"""`trams archive add | check | stats`: parse -> :mod:`trams.app.archive` -> render.
 
-The signature verifier is wired here (trams.signing.verify), so the core archive never
-imports the signing package. Exit codes: add 0 all archived, 5 (PARTIAL) some refused,
-11 (VERIFY_FAILED) all refused; check 0 clean, 14 (ARCHIVE_INTEGRITY) problems found;
-13 (ARCHIVE_BUSY) another process writes to the archive.
+Exit codes: add 0 all archived, 5 (PARTIAL) some refused, 11 (VERIFY_FAILED) all refused;
+check 0 clean, 14 (ARCHIVE_INTEGRITY) problems found; 13 (ARCHIVE_BUSY) another process
+writes to the archive.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import sys
 from pathlib import Path
 
 import typer
 
-from trams.errors import ExitCode, InputError
 from trams.i18n import N_, _, get_language
 
-PASSED = "TOTAL_PASSED"
 STATUS = {"archived": N_("archived"), "unchanged": N_("unchanged (already archived)")}
 GROUPS = {"day": N_("day"), "month": N_("month"), "agency": N_("agency")}
-
-
-def _verifier(ctx: typer.Context, trust: list[Path]):  # noqa: ANN202
-    """A callable PDF path -> FileReport (trams.signing.verify), with the config's trust."""
-    from trams.cli.commands.common import config_from
-    from trams.signing.verify import VerifyContext, verify_file
-
-    cfg = config_from(ctx)
-    vctx = VerifyContext.build(
-        trust=[*cfg.trust.roots, *trust], intermediates=cfg.trust.intermediates,
-        policy="vn-dual" if cfg.agency.name else "any", agency_name=cfg.agency.name or None,
-        agency_org=cfg.agency.signer_organization)
-    return lambda path: verify_file(path, vctx)
-
-
-def _load_metadata(path: Path | None, record_code: str, count: int):  # noqa: ANN202
-    from pydantic import ValidationError
-
-    from trams.metadata import DocumentMetadata, RecordMetadata
-
-    data: dict = {}
-    if path is not None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(_("cannot read the metadata file ({reason})", reason=str(exc)),
-                             path=path, hint=_("Give a JSON file with 'record' and "
-                                               "'documents'.")) from None
-    record_fields = dict(data.get("record", {}))
-    if record_fields.get("fileCode", record_code) != record_code:
-        raise InputError(_("the metadata file is for record {other}, not {code}",
-                           other=record_fields["fileCode"], code=record_code), path=path)
-    docs = list(data.get("documents", []))
-    if len(docs) not in (0, count):
-        raise InputError(_("the metadata file describes {found} documents, {count} were given",
-                           found=len(docs), count=count), path=path)
-    try:
-        record = RecordMetadata.model_validate({**record_fields, "fileCode": record_code})
-        documents = [DocumentMetadata.model_validate(d) if d else None for d in docs]
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(_("invalid metadata '{key}': {reason}",
-                           key=".".join(map(str, err["loc"])), reason=err["msg"]),
-                         path=path) from None
-    return record, documents or [None] * count
-
-
-def _page_count(pdf: Path) -> int:
-    import pikepdf
-
-    try:
-        with pikepdf.open(pdf) as doc:
-            return len(doc.pages)
-    except (pikepdf.PdfError, OSError) as exc:
-        raise InputError(_("cannot read the file as a PDF ({reason})", reason=str(exc)),
-                         path=pdf) from None
-
-
-def _open(ctx: typer.Context, folder: Path | None, *, writer: bool):  # noqa: ANN202
-    from trams.cli.commands.common import config_from
-
-    from trams.archive import Archive
-
-    cfg = config_from(ctx)
-    return Archive.open(folder or cfg.archive.path, layout=cfg.archive.layout,
-                        agency_code=cfg.agency.code, organization=cfg.agency.name,
-                        writer=writer)
 
 
 def register(app: typer.Typer) -> None:
@@ -105,8 +33,8 @@ def register(app: typer.Typer) -> None:
         pdfs: list[Path] = typer.Argument(..., help=_("Signed PDF files.")),
         record: str = typer.Option(..., "--record", help=_("Record code (fileCode).")),
         metadata: Path | None = typer.Option(None, "--metadata", help=_(  # noqa: UP007
-            "JSON file with 'record' (record fields) and 'documents' (one object per PDF, "
-            "in order).")),
+            "TOML, JSON or CSV file with 'record' (record fields) and 'documents' (one entry "
+            "per PDF, in order), the format of `trams ocr --metadata`.")),
         archive_dir: Path | None = typer.Option(None, "--archive", help=_(  # noqa: UP007
             "Archive folder (default: [archive] path of trams.toml).")),
         force_unverified: bool = typer.Option(False, "--force-unverified", help=_(
@@ -115,47 +43,31 @@ def register(app: typer.Typer) -> None:
             "Trust anchor certificates: PEM/DER file or folder (repeatable).")),
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
+        from trams.app.archive import ArchiveAddOptions, archive_add
+        from trams.cli.commands.common import config_from
         from trams.cli.render import error_console, out_console, print_json
 
-        from trams.metadata import DocumentMetadata
-
-        rec, docs = _load_metadata(metadata, record, len(pdfs))
-        verify = _verifier(ctx, trust)
-        rows, refused = [], 0
+        report = archive_add(config_from(ctx), ArchiveAddOptions(
+            pdfs=tuple(pdfs), record=record, metadata=metadata, archive=archive_dir,
+            force_unverified=force_unverified, trust=tuple(trust)))
         err = error_console()
-        with _open(ctx, archive_dir, writer=True) as archive:
-            for pdf, doc in zip(pdfs, docs, strict=True):
-                report = verify(pdf)
-                if report.verdict != PASSED and not force_unverified:
-                    refused += 1
-                    rows.append({"file": str(pdf), "status": "refused",
-                                 "verdict": report.verdict})
-                    err.print(_("{file}: refused, signature verdict {verdict}. Check it with "
-                                "`trams verify`, or archive it anyway with --force-unverified.",
-                                file=pdf, verdict=report.verdict), markup=False, soft_wrap=True)
-                    continue
-                sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
-                if doc is None:
-                    seq = archive.find_sequence(rec, sha) or archive.next_sequence(rec)
-                    doc = DocumentMetadata(sequence=seq)
-                done = archive.add_document(
-                    rec, doc, pdf, source_hash=sha, page_count=_page_count(pdf),
-                    signatures=[s.to_dict() for s in report.signatures],
-                    verdict=report.verdict, quality={}, input_path=str(pdf))
-                rows.append({"file": str(pdf), "verdict": report.verdict, **done.to_dict()})
+        for row in report.files:
+            if row.status == "refused":
+                err.print(_("{file}: refused, signature verdict {verdict}. Check it with "
+                            "`trams verify`, or archive it anyway with --force-unverified.",
+                            file=row.file, verdict=row.verdict), markup=False, soft_wrap=True)
         if as_json:
-            print_json({"documents": rows}, kind="archive-add")
+            print_json(report.to_dict(), kind="archive-add")
         else:
             out = out_console()
-            for row in rows:
-                if row["status"] != "refused":
-                    label = STATUS[row["status"]]
+            for row in report.files:
+                if row.status != "refused":
+                    assert row.archived is not None
                     out.print(_("{status}: {file} -> {pdf} (version {version})",
-                                status=_(label), file=row["file"], pdf=row["pdf"],
-                                version=row["version"]), markup=False, soft_wrap=True)
-        code = ExitCode.OK if not refused else (
-            ExitCode.PARTIAL if refused < len(pdfs) else ExitCode.VERIFY_FAILED)
-        raise typer.Exit(int(code))
+                                status=_(STATUS[row.status]), file=row.file,
+                                pdf=row.archived["pdf"], version=row.archived["version"]),
+                              markup=False, soft_wrap=True)
+        raise typer.Exit(int(report.exit_code))
 
     @group.command("check", help=_("Check an archive: every file against its manifest, "
                                    "BagIt validity, the journal chain, files unknown to the "
@@ -170,14 +82,11 @@ def register(app: typer.Typer) -> None:
             "Trust anchor certificates: PEM/DER file or folder (repeatable).")),
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
+        from trams.app.archive import archive_check
+        from trams.cli.commands.common import config_from
         from trams.cli.render import out_console, print_json
 
-        verifier = None
-        if deep:
-            verify = _verifier(ctx, trust)
-            verifier = lambda path: verify(path).summary()  # noqa: E731
-        with _open(ctx, folder, writer=False) as archive:
-            report = archive.check(deep=deep, verifier=verifier)
+        report = archive_check(config_from(ctx), folder, deep=deep, trust=tuple(trust))
         if as_json:
             print_json(report.to_dict(), kind="archive-check")
         else:
@@ -194,7 +103,7 @@ def register(app: typer.Typer) -> None:
             verdict = _("Archive OK.") if report.ok else _(
                 "Archive has problems: restore the files named above from a backup copy.")
             out.print(f"{summary} {verdict}", markup=False, soft_wrap=True)
-        raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.ARCHIVE_INTEGRITY))
+        raise typer.Exit(int(report.exit_code))
 
     @group.command("stats", help=_("Documents, pages, signed, failed and OCR quality per "
                                    "day, month or agency."))
@@ -207,19 +116,17 @@ def register(app: typer.Typer) -> None:
         archive_dir: Path | None = typer.Option(None, "--archive", help=_(  # noqa: UP007
             "Archive folder (default: [archive] path of trams.toml).")),
     ) -> None:
+        from trams.app.archive import archive_stats
+        from trams.cli.commands.common import choice, config_from
         from trams.cli.render import out_console, print_json
 
-        from trams.archive import STATS_COLUMNS
-
-        if fmt not in ("text", "json", "csv"):
-            raise typer.BadParameter(_("--format must be one of {formats}",
-                                       formats="text, json, csv"))
-        with _open(ctx, archive_dir, writer=False) as archive:
-            rows = archive.stats(by=by)
+        choice(fmt, ("text", "json", "csv"), "--format")
+        report = archive_stats(config_from(ctx), by=by, folder=archive_dir)
+        rows = report.rows
         if fmt == "json":
-            print_json({"by": by, "rows": rows}, kind="archive-stats")
+            print_json(report.to_dict(), kind="archive-stats")
         elif fmt == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=STATS_COLUMNS, lineterminator="\n")
+            writer = csv.DictWriter(sys.stdout, fieldnames=report.columns, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         else:
@@ -231,9 +138,9 @@ def register(app: typer.Typer) -> None:
                        "pages": _("pages"), "signed": _("signed"), "failed": _("failed"),
                        "mean_confidence": _("mean OCR confidence"),
                        "needs_review": _("OCR review")}
-            for column in STATS_COLUMNS:
+            for column in report.columns:
                 table.add_column(headers[column], justify="left" if column == "period"
                                  else "right")
             for row in rows:
-                table.add_row(*("" if row[c] is None else str(row[c]) for c in STATS_COLUMNS))
+                table.add_row(*("" if row[c] is None else str(row[c]) for c in report.columns))
             out_console().print(table)

@@ -1,12 +1,32 @@
-"""Helpers shared by commands: the loaded config from the global options."""
+"""Helpers shared by commands: the loaded configuration from the global options, and the
+terminal prompter for secrets."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from trams.app.secrets import refuse_prompt
 
 from trams.config import TramsConfig, load_config
+from trams.i18n import _
 
 
 def config_from(ctx: typer.Context) -> TramsConfig:
     obj = ctx.find_root().obj or {}
     return load_config(obj.get("config_path"))
+
+
+def terminal_prompt(what: str) -> str:
+    """A hidden prompt on the terminal; refused when there is no terminal (cron)."""
+    if not sys.stdin.isatty():
+        return refuse_prompt(what)
+    return typer.prompt(_("Enter the {what}", what=what), hide_input=True, err=True)
+
+
+def choice(value: str | None, allowed, option: str) -> str | None:  # noqa: ANN001
+    """``value`` when it is one of ``allowed`` (or None); else a usage error (exit 2)."""
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(_("use one of: {values}", values=", ".join(allowed)),
+                                 param_hint=option)
+    return value

@@ -1,6 +1,6 @@
 """`trams coversheet -o SHEET.pdf --record CODE ...`: print a separator sheet with a QR code.
 
-Thin: options -> trams.scanning.write_coversheets -> one line on stdout.
+Parse -> :func:`trams.app.coversheet.coversheet` -> one line on stdout.
 """
 
 from __future__ import annotations
@@ -8,10 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from trams.cli.render import out_console, print_json
 
-from trams.errors import InputError
 from trams.i18n import _
 
 
@@ -35,27 +33,16 @@ def coversheet_command(
     as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
 ) -> int:
     """Write a cover sheet to put in front of a document before scanning."""
-    from trams.scanning import CoverSheet, write_coversheets
+    from trams.app.coversheet import CoversheetOptions, coversheet
 
-    from trams.metadata import DocumentMetadata, RecordMetadata
-
-    fields = {"sequence": sequence, "typeName": doc_type, "codeNumber": number,
-              "codeNotation": notation, "issuedDate": issued, "subject": subject,
-              "organName": organ}
-    try:
-        sheet = CoverSheet(
-            record=RecordMetadata(fileCode=record),
-            document=DocumentMetadata(**{k: v for k, v in fields.items() if v is not None}))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(_("invalid cover sheet field '{field}': {reason}",
-                           field=".".join(str(k) for k in err["loc"]), reason=err["msg"]),
-                         hint=_("Correct the option and run again.")) from None
-    written = write_coversheets([sheet], output)
+    report = coversheet(CoversheetOptions(
+        output=output, record=record, sequence=sequence, type_name=doc_type, number=number,
+        notation=notation, issued=issued, subject=subject, organ=organ))
     if as_json:
-        print_json({"path": str(written), "payload": sheet.payload()}, kind="coversheet")
+        print_json(report.to_dict(), kind="coversheet")
     else:
-        out_console().print(_("Cover sheet written: {path}", path=str(written)), markup=False)
+        out_console().print(_("Cover sheet written: {path}", path=str(report.path)),
+                            markup=False)
     return 0
 
 

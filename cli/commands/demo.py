@@ -19,12 +19,13 @@ def register(app: typer.Typer) -> None:
         jobs: int = typer.Option(0, "--jobs", "-j", help=_("OCR worker processes (0: all cores).")),
         as_json: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
     ) -> int:
+        from trams.app.demo import DemoOptions
+        from trams.app.demo import demo as run_demo
         from trams.cli.commands.run import sink_for
-        from trams.cli.demo_run import run_demo
         from trams.cli.render import error_console, out_console, print_json
         from trams.cli.run_render import print_summary
 
-        summary = run_demo(out, jobs=jobs or None,
+        summary = run_demo(DemoOptions(out=out, jobs=jobs or None),
                            sinks=[sink_for("text" if as_json else "auto", error_console())])
         if as_json:
             print_json(summary.to_dict(), kind="demo")

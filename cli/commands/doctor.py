@@ -1,9 +1,5 @@
 # ruff: noqa: B008 - typer declares options as argument defaults
-"""`trams doctor`: check the set-up trams.toml describes and say what to fix.
-
-The checks live in the libraries (trams.doctor: config and folders; trams.signing.doctor:
-trust roots, keys, certificates, TSA, OCSP/CRL); Tesseract is checked through
-trams.scanning. This module runs them in order and renders the list.
+"""`trams doctor`: parse -> :func:`trams.app.doctor.doctor` -> render the list of checks.
 
 Exit codes: 0 when no check FAILs (warnings allowed); otherwise the exit code of the first
 failing check in the order shown: 3 configuration (file, missing secret, inbox, trust roots),
@@ -14,61 +10,17 @@ unreachable, 15 archive not writable or disk (nearly) full.
 from __future__ import annotations
 
 import typer
+from trams.app.doctor import DoctorReport
+from trams.app.doctor import doctor as run_doctor
 
-from trams.doctor import Check, Status
+from trams.doctor import Status
 from trams.i18n import N_, _
 
 STATUS_TEXT = {Status.OK: N_("OK"), Status.WARN: N_("WARN"), Status.FAIL: N_("FAIL")}
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
 
-def _ocr_checks(config) -> list[Check]:  # noqa: ANN001 - TramsConfig
-    """Tesseract present and recent enough; the configured languages (and osd) installed."""
-    from trams.scanning import ScanOptions, check_engine, tesseract
-
-    from trams.errors import DependencyError
-
-    try:
-        version = tesseract.version()
-    except DependencyError as exc:
-        return [Check.from_error("tesseract", exc)]
-    checks = [Check.ok("tesseract", _("Tesseract {version}",
-                                      version=".".join(map(str, version))))]
-    options = ScanOptions.from_trams_config(config)
-    try:
-        check_engine(options)
-    except DependencyError as exc:
-        checks.append(Check.from_error("ocr.languages", exc))
-    else:
-        wanted = [lang for lang in options.languages.split("+") if lang]
-        if options.rotate_pages:
-            wanted.append("osd")
-        checks.append(Check.ok("ocr.languages", _("language data installed: {languages}",
-                                                  languages=", ".join(wanted))))
-    return checks
-
-
-def run_checks(config_path) -> list[Check]:  # noqa: ANN001 - Path | None
-    from trams.signing.doctor import check_signing
-
-    from trams.doctor import check_agency, check_config, check_folders
-    from trams.errors import TramsError
-
-    config_check, config = check_config(config_path)
-    checks = [config_check]
-    if config is None:
-        return checks  # nothing else can be checked without a valid configuration
-    checks.append(check_agency(config))
-    checks += _ocr_checks(config)
-    checks += check_folders(config)
-    try:
-        checks += check_signing(config)
-    except TramsError as exc:  # a service of the batch itself could not start
-        checks.append(Check.from_error("signing", exc))
-    return checks
-
-
-def render_text(checks: list[Check]) -> None:
+def render_text(report: DoctorReport) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -78,7 +30,7 @@ def render_text(checks: list[Check]) -> None:
     table.add_column(_("status"), no_wrap=True)
     table.add_column(_("check"), no_wrap=True)
     table.add_column(_("result and fix"), overflow="fold")
-    for check in checks:
+    for check in report.checks:
         text = check.message
         if check.hint and check.status is not Status.OK:
             text += "\n" + _("Fix: {hint}", hint=check.hint)
@@ -86,7 +38,7 @@ def render_text(checks: list[Check]) -> None:
                       Text(check.name), Text(text))
     out = out_console()
     out.print(table)
-    counts = {status: sum(1 for c in checks if c.status is status) for status in Status}
+    counts = report.counts()
     out.print(_("{ok} OK, {warn} warnings, {fail} failed", ok=counts[Status.OK],
                 warn=counts[Status.WARN], fail=counts[Status.FAIL]), markup=False)
 
@@ -103,16 +55,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
     ) -> None:
-        from trams.doctor import exit_code
-
         obj = ctx.find_root().obj or {}
-        checks = run_checks(obj.get("config_path"))
-        code = exit_code(checks)
+        report = run_doctor(obj.get("config_path"))
         if as_json:
             from trams.cli.render import print_json
 
-            print_json({"ok": code == 0, "exit_code": int(code),
-                        "checks": [c.to_dict() for c in checks]}, kind="doctor")
+            print_json(report.to_dict(), kind="doctor")
         else:
-            render_text(checks)
-        raise typer.Exit(int(code))
+            render_text(report)
+        raise typer.Exit(int(report.exit_code))

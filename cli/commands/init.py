@@ -29,10 +29,10 @@ def register(app: typer.Typer) -> None:
             "Replace an existing trams.toml (kept as trams.toml.bak).")),
         as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
     ) -> None:
-        from trams.scaffold import init_folder
+        from trams.app.init import init as init_site
 
-        result = init_folder(folder, agency_name=agency_name, agency_code=agency_code,
-                             force=force)
+        result = init_site(folder, agency_name=agency_name, agency_code=agency_code,
+                           force=force)
         if as_json:
             from trams.cli.render import print_json
 

@@ -1,8 +1,8 @@
 """`trams run [INBOX]`: the nightly batch, from the inbox to the signed archive.
 
-Thin: config + secrets -> trams.pipeline.run_batch with the scanning and signing stages
--> progress and summary. Secrets come from the environment variables or files named in
-trams.toml; only on a terminal, and only when none is configured, is a hidden prompt shown.
+Parse -> :func:`trams.app.run.run` -> progress and summary. Secrets come from the
+environment variables or files named in trams.toml; only on a terminal, and only when none
+is configured, is a hidden prompt shown.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from trams.cli.commands.common import config_from
+from trams.app.run import RunOptions, run
+from trams.cli.commands.common import config_from, terminal_prompt
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
@@ -46,22 +47,16 @@ def run_command(
         "--json", help=_("Print the summary as JSON on stdout."))] = False,
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
-    from trams.cli.stages import build_stages, profile_secrets
-
-    from trams.pipeline import run_batch
-
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
     config = config_from(ctx)
-    secrets = {} if dry_run else profile_secrets(config)
-    stages = build_stages(config, secrets=secrets, jobs=jobs)
-    err = error_console()
-    sink = sink_for(log_format, err)
+    sink = sink_for(log_format, error_console())
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        summary = run_batch(config, stages, inputs=[inbox] if inbox else None, dry_run=dry_run,
-                            move_done=move_done, sinks=[sink])
+        summary = run(config, RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs,
+                                         move_done=move_done),
+                      prompter=terminal_prompt, sinks=[sink])
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:

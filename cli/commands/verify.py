@@ -1,24 +1,25 @@
 # ruff: noqa: B008 - typer declares options as argument defaults
 """`trams verify PATH...`: verify signed PDFs, files and folders, and report.
 
-Exit codes: 0 every file passed; 11 (VERIFY_FAILED) a signature or a policy check failed;
-4 (INPUT) no failure, but a file could not be read or verified; 12 (VERIFY_INDETERMINATE)
-none failed or unreadable, some indeterminate; 2 usage error; 3 trust/config error;
-1 internal error.
+Parse -> :func:`trams.app.verify.verify_paths` -> render (streamed for text, jsonl, csv).
+Exit codes (:class:`trams.app.verify.VerifyReport`): 0 every file passed; 11 a signature
+or a policy check failed; 4 no failure, but a file could not be read; 12 none failed or
+unreadable, some indeterminate; 2 usage error; 3 trust/config error; 1 internal error.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from trams.errors import ExitCode, InputError
+from trams.clock import assume_vn
+from trams.errors import InputError
 from trams.i18n import _, get_language
+from trams.rules import POLICIES
 
-VN_TZ = timezone(timedelta(hours=7))
 FORMATS = ("text", "json", "jsonl", "csv", "html")
 
 
@@ -31,17 +32,7 @@ def _parse_at(value: str | None) -> datetime | None:
         raise typer.BadParameter(
             _("'{value}' is not an ISO 8601 date and time, e.g. 2026-11-25T14:03:07+07:00",
               value=value)) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
-
-
-def exit_code_for(counts: dict[str, int]) -> ExitCode:
-    if counts["failed"]:
-        return ExitCode.VERIFY_FAILED
-    if counts["errors"]:
-        return ExitCode.INPUT
-    if counts["indeterminate"]:
-        return ExitCode.VERIFY_INDETERMINATE
-    return ExitCode.OK
+    return assume_vn(moment)
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +54,8 @@ def register(app: typer.Typer) -> None:
             None, "--at", help=_("Validation time (ISO 8601; without offset: +07:00).")),
         policy: str | None = typer.Option(  # noqa: UP007
             None, "--policy", metavar="vn-dual|any|copy",
-            help=_("File policy (default: vn-dual when trams.toml names an agency, else any).")),
+            help=_("File policy (default: the policy of the signing profile of trams.toml "
+                   "when it names an agency, else any).")),
         fmt: str = typer.Option("text", "--format", metavar="|".join(FORMATS),
                                 help=_("Report format.")),
         out: Path | None = typer.Option(None, "--out",  # noqa: UP007
@@ -71,58 +63,45 @@ def register(app: typer.Typer) -> None:
         jobs: int | None = typer.Option(None, "--jobs", min=1,  # noqa: UP007
                                            help=_("Parallel worker processes.")),
     ) -> None:
-        from trams.cli.commands.common import config_from
-        from trams.signing.verify import VerifyContext, verify_paths
+        from trams.app.verify import REVOCATION_MODES, VerifyOptions, verify_paths
+        from trams.cli.commands.common import choice, config_from
 
-        if revocation not in ("hard", "soft", "off"):
-            raise typer.BadParameter(_("--revocation must be hard, soft or off"))
-        if fmt not in FORMATS:
-            raise typer.BadParameter(_("--format must be one of {formats}",
-                                       formats=", ".join(FORMATS)))
-        cfg = config_from(ctx)
-        agency_name = cfg.agency.name or None
-        chosen = policy or ("vn-dual" if agency_name else "any")
-        if chosen not in ("vn-dual", "any", "copy"):
-            raise typer.BadParameter(_("--policy must be vn-dual, any or copy"))
-        vctx = VerifyContext.build(
-            trust=[*cfg.trust.roots, *trust], intermediates=cfg.trust.intermediates,
-            revocation=revocation, offline=offline, at=_parse_at(at), policy=chosen,
-            agency_name=agency_name, agency_org=cfg.agency.signer_organization)
-        if not vctx.roots:
+        choice(revocation, REVOCATION_MODES, "--revocation")
+        choice(fmt, FORMATS, "--format")
+        choice(policy, POLICIES, "--policy")
+        report = verify_paths(config_from(ctx), VerifyOptions(
+            paths=tuple(paths), trust=tuple(trust), revocation=revocation, offline=offline,
+            at=_parse_at(at), policy=policy, jobs=jobs))
+        if not report.context.roots:
             from trams.cli.render import error_console
 
             error_console().print(_("Warning: no trust anchors given (--trust or [trust] in "
                                     "trams.toml): no signature can be trusted."),
                                   markup=False, style="yellow")
         lang = get_language()
-        workers = jobs or min(cfg.jobs, 8)
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
-            code = _run(verify_paths(paths, vctx, jobs=workers), fmt, lang, stream,
-                        to_terminal=out is None and stream.isatty())
+            _render(report, fmt, lang, stream, to_terminal=out is None and stream.isatty())
         except OSError as exc:
             raise InputError(_("cannot write the report ({reason})", reason=exc.strerror),
                              path=out) from exc
         finally:
             if out:
                 stream.close()
-        raise typer.Exit(int(code))
+        raise typer.Exit(int(report.exit_code))
 
 
-def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool) -> ExitCode:
+def _render(report, fmt: str, lang: str, stream, *, to_terminal: bool) -> None:  # noqa: ANN001
     from trams.cli import verify_render as vr
 
-    collected = []
     if fmt == "jsonl":
-        for r in reports:
+        for r in report:
             stream.write(vr.render_jsonl_line(r))
             stream.flush()
-            collected.append(r)
     elif fmt == "csv":
         writer = vr.csv_writer(stream)
-        for r in reports:
+        for r in report:
             writer.writerows(vr.csv_rows(r, lang))
-            collected.append(r)
     elif fmt == "text":
         from rich.console import Console
         from trams.cli.verify_text import print_report, print_summary
@@ -130,12 +109,10 @@ def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool) -> ExitCode
         console = Console(file=stream, highlight=False,
                           no_color=not to_terminal, force_terminal=None if to_terminal
                           else False, width=None if to_terminal else 160)
-        for r in reports:
+        for r in report:
             print_report(console, r, lang)
-            collected.append(r)
-        print_summary(console, vr.counts(collected), lang)
+        print_summary(console, report.counts(), lang)
     else:
-        collected = sorted(reports, key=lambda r: r.path)
+        collected = sorted(report.collect(), key=lambda r: r.path)
         stream.write(vr.render_json(collected) if fmt == "json"
                      else vr.render_html(collected, lang))
-    return exit_code_for(vr.counts(collected))

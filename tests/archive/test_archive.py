@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bagit
 import pytest
+from support.archive import SIGNATURES, quality
 
 from trams.archive import Archive, Layout
 from trams.archive.journal import Journal
@@ -23,8 +24,7 @@ def add(archive: Archive, pdf: Path, *, seq: int = 1, record: RecordMetadata = R
         source: str | None = None, sidecar: str | None = None):
     return archive.add_document(record, DocumentMetadata(sequence=seq), pdf,
                                 source_hash=source or pdf.name, page_count=2,
-                                signatures=[{"verdict": "TOTAL_PASSED"}],
-                                quality={"mean_confidence": 81.5, "verdict": "ok"},
+                                signatures=SIGNATURES, quality=quality(81.5),
                                 sidecar_text=sidecar)
 
 
@@ -50,7 +50,7 @@ def test_layout_files_and_bagit_cli(root: Path, pdfs) -> None:
                      "H42.2025.HS01.0000002.pdf", "record.json"]
     meta = json.loads(done.metadata.read_text())
     assert meta["sha256"] == done.sha256 and meta["pageCount"] == 2
-    assert meta["quality"]["mean_confidence"] == 81.5 and meta["signatures"]
+    assert meta["quality"]["pages"][0]["mean_confidence"] == 81.5 and meta["signatures"]
     assert meta["docCode"] == "H42.2025.HS01.0000001"
     assert json.loads((folder / "data" / "record.json").read_text())["record"]["title"] == \
         "Hồ sơ thử"

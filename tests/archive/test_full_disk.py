@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from support.archive import fake_pdf
 
-from trams.archive import Archive, faults
+from trams import faults
+from trams.archive import Archive
 from trams.errors import ExitCode, StorageError
 from trams.metadata import DocumentMetadata, RecordMetadata
 
@@ -28,7 +29,7 @@ def _fill(archive: Archive, tmp: Path, size: int = 60_000,
         try:
             archive.add_document(RECORD, DocumentMetadata(sequence=seq), pdf,
                                  source_hash=f"s{seq}", page_count=1, signatures=[],
-                                 quality={})
+                                 quality=None)
         except StorageError as exc:
             return seq, exc
     raise AssertionError("the disk never filled up")
@@ -93,12 +94,12 @@ def test_injected_disk_full_rolls_back(tmp_path: Path, monkeypatch, point: str) 
     with Archive.open(root, agency_code="H42") as a:
         first = fake_pdf(tmp_path / "a.pdf", "first")
         a.add_document(RECORD, DocumentMetadata(sequence=1), first, source_hash="a",
-                       page_count=1, signatures=[], quality={})
+                       page_count=1, signatures=[], quality=None)
         monkeypatch.setenv(faults.ENOSPC_ENV, point)
         with pytest.raises(StorageError) as err:
             a.add_document(RECORD, DocumentMetadata(sequence=2),
                            fake_pdf(tmp_path / "b.pdf", "second"), source_hash="b",
-                           page_count=1, signatures=[], quality={})
+                           page_count=1, signatures=[], quality=None)
         assert err.value.exit_code == ExitCode.STORAGE
         assert a.item("b")["status"] == "failed" and not a.is_done("b")
         monkeypatch.delenv(faults.ENOSPC_ENV)
@@ -106,5 +107,5 @@ def test_injected_disk_full_rolls_back(tmp_path: Path, monkeypatch, point: str) 
     assert not list((root / "H42" / "2025" / "H42.2025.HS09" / "data").glob("*0000002*"))
     with Archive.open(root, agency_code="H42") as a:  # space is back: the re-run works
         a.add_document(RECORD, DocumentMetadata(sequence=2), tmp_path / "b.pdf",
-                       source_hash="b", page_count=1, signatures=[], quality={})
+                       source_hash="b", page_count=1, signatures=[], quality=None)
     _assert_valid(root, 2)

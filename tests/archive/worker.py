@@ -16,6 +16,11 @@ from pathlib import Path
 from trams.archive import Archive
 from trams.errors import TramsError
 from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.models import PageQuality, QualityReport, SignatureRecord, SourcePage
+
+SIGNATURES = (SignatureRecord(field="Agency", signer="CN=UBND", indication="TOTAL_PASSED"),)
+QUALITY = QualityReport(document="scan.tif", verdict="ok", pages=(
+    (SourcePage(Path("scan.tif")), PageQuality(dpi=300, mean_confidence=80.0)),))
 
 
 def main(spec_path: str) -> int:
@@ -31,8 +36,7 @@ def main(spec_path: str) -> int:
                 archive.add_document(
                     record, DocumentMetadata(sequence=doc["sequence"]), pdf,
                     source_hash=source, page_count=1,
-                    signatures=[{"verdict": "TOTAL_PASSED"}],
-                    quality={"mean_confidence": 80.0, "verdict": "ok"},
+                    signatures=SIGNATURES, quality=QUALITY,
                     sidecar_text=doc.get("sidecar"))
     except TramsError as exc:
         print(exc.one_line(), file=sys.stderr)

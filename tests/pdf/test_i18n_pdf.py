@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [*sorted((ROOT / "trams" / "pdf").glob("*.py")), ROOT / "trams" / "naming.py",
-         ROOT / "trams" / "metadata_io.py", ROOT / "cli" / "commands" / "ocr.py"]
+         ROOT / "trams" / "metadata_io.py", ROOT / "app" / "ocr.py",
+         ROOT / "cli" / "commands" / "ocr.py"]
 
 
 def test_pdf_po_translates_every_message() -> None:

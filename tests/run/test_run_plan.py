@@ -11,7 +11,7 @@ from support.runs import SAMPLES
 
 from trams.config import ConfigError, MetadataConfig, TramsConfig, load_config
 from trams.metadata import DocumentMetadata, RecordMetadata
-from trams.models import DocumentSource, SourcePage
+from trams.models import Discovery, DocumentSource, SourcePage
 from trams.pipeline.plan import plan_documents, source_hash, template_name, unit_of
 
 TIF = SAMPLES / "01-quyet-dinh" / "page1.tif"
@@ -92,7 +92,7 @@ class _FakeRecognizer:
     def check(self) -> None: ...
 
     def discover(self, inputs):  # noqa: ANN001, ANN201
-        return self.documents, []
+        return Discovery(tuple(self.documents))
 
     def recognize(self, documents, workdir, on_page):  # noqa: ANN001, ANN201
         raise AssertionError("nothing should be recognized")
@@ -120,9 +120,9 @@ def test_an_entry_with_a_failed_document_goes_to_failed_even_if_another_is_done(
                               status="archived")
     stages = Stages(_FakeRecognizer([done, bad]), open_signer=None, verifier=None)
     summary = run_batch(config, stages, move_done=True)
-    assert [d["status"] for d in summary.documents] == ["skipped", "failed"]
-    assert summary.moved == [{"from": str(batch), "to": str(inbox / ".failed" / "batch.tif"),
-                              "as": "failed"}]
+    assert [d.status for d in summary.documents] == ["skipped", "failed"]
+    assert [m.to_dict() for m in summary.moved] == [
+        {"from": str(batch), "to": str(inbox / ".failed" / "batch.tif"), "as": "failed"}]
     reason = (inbox / ".failed" / "batch.tif.reason.txt").read_text("utf-8")
     assert "batch.tif#2" in reason and "batch.tif#1" in reason  # failed, and already archived
 

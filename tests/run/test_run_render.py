@@ -10,8 +10,10 @@ import re
 from rich.console import Console
 from trams.cli.run_render import JsonLinesSink, ProgressSink, TextSink, print_summary
 
+from trams.errors import InputError
 from trams.i18n import using_language
-from trams.pipeline import RunSummary
+from trams.models import DocumentStatus
+from trams.pipeline import DocumentOutcome, RunSummary
 
 EVENTS = [
     ("run_started", {"run_id": "r1", "inbox": "/in", "archive": "/ar", "dry_run": False}),
@@ -29,10 +31,10 @@ EVENTS = [
 def _summary() -> RunSummary:
     summary = RunSummary(run_id="r1", inbox="/in", archive="/ar", log_file="/ar/log.jsonl")
     summary.documents = [
-        {"name": "a", "status": "archived", "pages": 1, "path": "/ar/x/a.pdf"},
-        {"name": "c", "status": "skipped", "pages": 4},
-        {"name": "b", "status": "failed", "pages": 2, "exit_code": 4,
-         "line": "/in/b.tif: cannot read. Rescan it"}]
+        DocumentOutcome("a", DocumentStatus.ARCHIVED, 1, "h1", path="/ar/x/a.pdf"),
+        DocumentOutcome("c", DocumentStatus.SKIPPED, 4, "h3"),
+        DocumentOutcome("b", DocumentStatus.FAILED, 2, "h2",
+                        error=InputError("cannot read", path="/in/b.tif", hint="Rescan it"))]
     summary.timings.update(ocr_wait=3.0, sign=0.4)
     summary.wall_seconds = 3.9
     return summary

@@ -14,7 +14,8 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from support.pki import write_config
 from trams.cli.main import run
-from trams.signing.appearance import format_time
+
+from trams.clock import iso_vn as format_time
 
 DPI = 72  # one pixel per point
 

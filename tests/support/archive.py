@@ -14,6 +14,18 @@ import bagit
 from trams.archive import Archive
 from trams.archive.journal import Journal
 from trams.fs import TMP_PREFIX
+from trams.models import PageQuality, QualityReport, SignatureRecord, SourcePage
+
+# What a signed, OCRed document hands to the archive, for archive tests that do not sign.
+SIGNATURES = (SignatureRecord(field="Agency", signer="CN=UBND xã Trà My", role="agency",
+                              indication="TOTAL_PASSED"),)
+
+
+def quality(mean_confidence: float, verdict: str = "ok") -> QualityReport:
+    """A one-page quality report with this mean OCR confidence."""
+    page = (SourcePage(Path("scan.tif")), PageQuality(dpi=300, mean_confidence=mean_confidence))
+    return QualityReport(document="scan.tif", verdict=verdict, pages=(page,))
+
 
 WORKER = Path(__file__).resolve().parents[1] / "archive" / "worker.py"
 AGENCY = "H42"

@@ -7,7 +7,8 @@ Public API::
     with Archive.open(root, layout="{agency_code}/{year}/{file_code}/",
                       agency_code="H42", writer=True) as archive:
         done = archive.add_document(record, document, pdf, source_hash=..., page_count=3,
-                                    signatures=[...], quality={...}, sidecar_text=None)
+                                    signatures=[SignatureRecord, ...],
+                                    quality=QualityReport | None, sidecar_text=None)
         archive.is_done(source_hash); archive.record_status(source_hash, stage=..., status=...)
         report = archive.check(deep=False, verifier=None)   # CheckReport, report.ok
         rows = archive.stats(by="month")

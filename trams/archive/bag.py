@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from trams import __version__
-from trams.archive.faults import disk_full, fault
 from trams.archive.layout import PAYLOAD_DIR
+from trams.faults import disk_full, fault
 from trams.fs import TMP_PREFIX, fsync_dir
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"

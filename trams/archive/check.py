@@ -21,9 +21,11 @@ import bagit
 
 from trams.archive import bag
 from trams.archive.layout import PAYLOAD_DIR, STATE_DIR
-from trams.archive.records import ERROR, FAILED, INDETERMINATE, Verifier
+from trams.archive.records import Verifier
+from trams.errors import ExitCode
 from trams.fs import TMP_PREFIX
 from trams.i18n import N_, translate_to
+from trams.rules import ERROR, INDETERMINATE, TOTAL_FAILED
 
 if TYPE_CHECKING:
     from trams.archive.store import Archive
@@ -83,6 +85,10 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ok else ExitCode.ARCHIVE_INTEGRITY
 
     def to_dict(self) -> dict[str, Any]:
         return {"root": self.root, "ok": self.ok, "records": self.records,
@@ -190,7 +196,7 @@ def check(a: Archive, *, deep: bool = False, verifier: Verifier | None = None) -
             verdict = str(verifier(pdf).get("verdict"))
             checked += 1
             rel = f"{doc['folder']}/{PAYLOAD_DIR}/{doc['pdf']}"
-            if verdict in (FAILED, ERROR):
+            if verdict in (TOTAL_FAILED, ERROR):
                 problems.append(Problem("signature_failed", rel, params={"verdict": verdict}))
             elif verdict == INDETERMINATE:
                 problems.append(Problem("signature_indeterminate", rel, "warning"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from trams.archive.faults import disk_full, fault, hit, kill_now
+from trams.faults import disk_full, fault, hit, kill_now
 
 GENESIS = "0" * 64
 

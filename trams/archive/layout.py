@@ -32,7 +32,7 @@ from pathlib import Path
 
 from trams.errors import ArchiveError
 from trams.i18n import _
-from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.metadata import RecordMetadata
 from trams.naming import unsafe_reason
 
 DEFAULT_LAYOUT = "{agency_code}/{year}/{file_code}/"
@@ -118,9 +118,3 @@ def ensure_inside(root: Path, path: Path) -> None:
 def versioned(stem: str, version: int, suffix: str) -> str:
     """``stem.pdf`` for version 1, ``stem.v2.pdf`` for version 2, and so on."""
     return f"{stem}{suffix}" if version == 1 else f"{stem}.v{version}{suffix}"
-
-
-def document_stem(record: RecordMetadata, document: DocumentMetadata) -> str:
-    stem = document.file_stem(record)
-    check_component(stem, what="fileCode")
-    return stem

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trams import __version__
 from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.models import QualityReport, SignatureRecord
 
 # A verifier is injected by the caller (the CLI wires trams.signing.verify), so the core
 # never imports the signing package. It takes a PDF path and returns at least
 # {"verdict": "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE" | "ERROR", ...}, like
 # trams.signing.verify.FileReport.summary(); it must not raise for an invalid signature.
 Verifier = Callable[[Path], Mapping[str, Any]]
-PASSED, FAILED, INDETERMINATE, ERROR = "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "ERROR"
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def record_json(record: RecordMetadata, *, agency_code: str, version: int,
 
 def document_json(record: RecordMetadata, document: DocumentMetadata, *, version: int,
                   pdf_name: str, sha256: str, size: int, page_count: int,
-                  signatures: list[dict], verdict: str | None, quality: dict,
+                  signatures: Sequence[SignatureRecord], verdict: str | None,
+                  quality: QualityReport | None,
                   sidecar_name: str | None, source_hash: str, archived_at: str,
                   previous: str | None) -> bytes:
     return pretty({
@@ -83,19 +84,10 @@ def document_json(record: RecordMetadata, document: DocumentMetadata, *, version
         "pageCount": page_count,
         "fields": document.to_dict(),
         "signatureVerdict": verdict,
-        "signatures": signatures,
-        "quality": quality,
+        "signatures": [s.to_dict() for s in signatures],
+        "quality": quality.to_dict() if quality is not None else None,
         "sidecar": sidecar_name,
         "sourceSha256": source_hash,
         "archivedAt": archived_at,
         "software": f"trams {__version__}",
     })
-
-
-def mean_confidence(quality: Mapping[str, Any]) -> float | None:
-    value = quality.get("mean_confidence")
-    if isinstance(value, int | float):
-        return float(value)
-    pages = [p.get("mean_confidence") for p in quality.get("pages", []) if isinstance(p, dict)]
-    pages = [float(p) for p in pages if isinstance(p, int | float)]
-    return sum(pages) / len(pages) if pages else None

@@ -25,10 +25,12 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
-from trams.archive import bag
-from trams.archive.faults import disk_full, fault, hit, kill_now
+from trams.archive import bag, commit
+from trams.archive.check import CheckReport
+from trams.archive.check import check as check_archive
 from trams.archive.journal import Head, Journal
 from trams.archive.layout import (
     DEFAULT_LAYOUT,
@@ -36,22 +38,25 @@ from trams.archive.layout import (
     RECORD_JSON,
     STATE_DIR,
     Layout,
-    document_stem,
     versioned,
 )
 from trams.archive.records import (
     ArchivedDocument,
+    Verifier,
     content_key,
     document_json,
-    mean_confidence,
     record_json,
     record_key,
 )
 from trams.archive.state import State, now
+from trams.archive.stats import stats as archive_stats
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
+from trams.faults import disk_full, fault, hit, kill_now
 from trams.fs import fsync_dir, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.models import QualityReport, SignatureRecord
+from trams.naming import record_stem
 
 RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
 
@@ -154,9 +159,7 @@ class Archive:
         (self.meta / "reserve").unlink(missing_ok=True)
 
     def _recover(self) -> None:
-        from trams.archive.recovery import recover
-
-        recover(self)
+        commit.recover(self)
 
     def _need_writer(self) -> None:
         if not self.writer:
@@ -204,15 +207,16 @@ class Archive:
 
     # --- adding ------------------------------------------------------------------------------
     def add_document(self, record: RecordMetadata, document: DocumentMetadata, pdf_path: Path,
-                     *, source_hash: str, page_count: int, signatures: list[dict],
-                     quality: dict, verdict: str | None = None, sidecar_text: str | None = None,
+                     *, source_hash: str, page_count: int,
+                     signatures: Sequence[SignatureRecord], quality: QualityReport | None,
+                     verdict: str | None = None, sidecar_text: str | None = None,
                      input_path: str | None = None) -> ArchivedDocument:
         """Archive one signed PDF (crash-safe, idempotent). See the module docstring."""
         self._need_writer()
         pdf_path = Path(pdf_path)
         folder_rel = self.layout.relative_folder(record, agency_code=self.agency_code)
         folder = self.layout.record_folder(self.root, record, agency_code=self.agency_code)
-        stem = document_stem(record, document)
+        stem = record_stem(record, document)
         try:
             sha, size = bag.sha256_file(pdf_path)
         except OSError as exc:
@@ -266,8 +270,8 @@ class Archive:
             "sequence": document.sequence, "version": version, "sha256": sha,
             "content_key": key, "size": size, "page_count": page_count,
             "signed": int(bool(signatures)), "verdict": verdict,
-            "mean_confidence": mean_confidence(quality),
-            "quality_verdict": quality.get("verdict"), "pdf": pdf_name,
+            "mean_confidence": quality.mean_confidence if quality else None,
+            "quality_verdict": quality.verdict if quality else None, "pdf": pdf_name,
             "files": [{"name": n} for n in contents],
             "record": {"version": record_version, "key": rkey,
                        "organization": self.organization},
@@ -339,15 +343,11 @@ class Archive:
 
     def finish(self, row: dict, *, recovering: bool) -> None:
         """Steps 3-6 for a ``staged`` transaction; idempotent (also used by the recovery)."""
-        from trams.archive.recovery import finish
-
-        finish(self, row, recovering=recovering)
+        commit.finish(self, row, recovering=recovering)
 
     def abort(self, txid: str, *, error: str) -> None:
         """Roll back a transaction: remove what it linked and staged, mark the input failed."""
-        from trams.archive.recovery import abort
-
-        abort(self, txid, error=error)
+        commit.abort(self, txid, error=error)
 
     def _unchanged(self, old: dict, record: RecordMetadata, document: DocumentMetadata,
                    source_hash: str, input_path: str | None) -> ArchivedDocument:
@@ -381,15 +381,11 @@ class Archive:
                                 metadata=folder / PAYLOAD_DIR / json_name, sha256=row["sha256"])
 
     # --- checking and reporting ----------------------------------------------------------
-    def check(self, *, deep: bool = False, verifier=None):  # noqa: ANN001 - see records.Verifier
-        from trams.archive.check import check
-
-        return check(self, deep=deep, verifier=verifier)
+    def check(self, *, deep: bool = False, verifier: Verifier | None = None) -> CheckReport:
+        return check_archive(self, deep=deep, verifier=verifier)
 
     def stats(self, *, by: str = "month") -> list[dict]:
-        from trams.archive.stats import stats
-
-        return stats(self, by=by)
+        return archive_stats(self, by=by)
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -404,9 +400,3 @@ def _copy(src: Path, dst: Path) -> None:
         fout.flush()
         fault("stage.pdf_written")
         os.fsync(fout.fileno())
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a staging folder (its files are read-only, the folder is not)."""
-    shutil.rmtree(path, ignore_errors=True)
-

@@ -32,6 +32,7 @@ DESCENT = -200
 @cache
 def font_program() -> bytes:
     """A TrueType font with ``.notdef`` and one empty glyph (GID 1), advance 500/1000 em."""
+    # built once per process, on the first PDF written: fontTools' builder is imported then
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 

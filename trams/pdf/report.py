@@ -1,8 +1,9 @@
 """The JSON quality report written beside a PDF on request (``NAME.quality.json``).
 
-Schema (``schema_version`` 1): the PDF (path, pages, bytes, sha256, pdfa level), the
-document's source name, OCR verdict (ok/review/failed) and notes, dropped pages, and per
-page its source file and index with :meth:`trams.models.PageQuality.to_dict`.
+Schema (``schema_version`` 1, :meth:`trams.models.QualityReport.to_dict`): the PDF (path,
+pages, bytes, sha256, pdfa level), the document's source name, OCR verdict
+(ok/review/failed) and notes, dropped pages, and per page its source file and index with
+:meth:`trams.models.PageQuality.to_dict`.
 """
 
 from __future__ import annotations
@@ -11,27 +12,15 @@ import json
 from pathlib import Path
 
 from trams.fs import atomic_write_bytes
-from trams.models import RecognizedDocument
+from trams.models import QualityReport, RecognizedDocument
 from trams.pdf.assemble import PdfResult
 
-REPORT_SCHEMA_VERSION = 1
+
+def quality_report(document: RecognizedDocument, result: PdfResult) -> QualityReport:
+    return QualityReport.of(document, result.to_dict())
 
 
-def quality_report(document: RecognizedDocument, result: PdfResult) -> dict:
-    return {
-        "schema_version": REPORT_SCHEMA_VERSION,
-        "pdf": result.to_dict(),
-        "document": document.source.name,
-        "verdict": document.verdict,
-        "notes": list(document.notes),
-        "dropped_pages": [{"file": str(p.path), "index": p.index}
-                          for p in document.source.dropped_pages],
-        "pages": [{"number": n, "file": str(p.source.path), "index": p.source.index,
-                   **p.quality.to_dict()} for n, p in enumerate(document.pages, start=1)],
-    }
-
-
-def write_report(document: RecognizedDocument, result: PdfResult, dest: Path) -> Path:
-    data = json.dumps(quality_report(document, result), ensure_ascii=False, indent=2)
+def write_report(report: QualityReport, dest: Path) -> Path:
+    data = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     atomic_write_bytes(dest, data.encode("utf-8") + b"\n")
     return dest

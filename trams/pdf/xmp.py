@@ -24,17 +24,17 @@ values.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from xml.sax.saxutils import escape
 
 from trams import __version__
+from trams.clock import now_vn
 from trams.metadata import DocumentMetadata, RecordMetadata
 
 NS_RECORD = "https://trams.vn/ns/tt05-2025/record/1.0/"
 NS_DOCUMENT = "https://trams.vn/ns/tt05-2025/document/1.0/"
 PREFIX_RECORD = "tt05rec"
 PREFIX_DOCUMENT = "tt05doc"
-VIETNAM = timezone(timedelta(hours=7))
 PRODUCER = f"TRAMS {__version__} (pikepdf)"
 
 _NS = {
@@ -226,4 +226,4 @@ def read_metadata(xmp: bytes) -> tuple[RecordMetadata | None, DocumentMetadata |
 
 def now() -> datetime:
     """The current time in Vietnam's offset, to the second (PDF and XMP dates match)."""
-    return datetime.now(VIETNAM).replace(microsecond=0)
+    return now_vn()

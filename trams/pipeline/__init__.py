@@ -8,23 +8,15 @@ Public API::
                         inputs=None, dry_run=False, move_done=None, sinks=[callback])
     summary.exit_code, summary.to_dict()
 
-The stages are the scanning and signing capabilities (``trams.scanning.stage``,
-``trams.signing.stage``); this package composes them with trams.pdf and trams.archive and
+The stages are the scanning and signing capabilities, wired by ``trams.app.stages``;
+this package composes them with trams.pdf and trams.archive and
 owns the run's bookkeeping: content hashes, metadata, inbox moves, events and the summary.
 See :mod:`trams.pipeline.engine` for the order of work and the failure rules.
 """
 
-from trams.pipeline.engine import (
-           DOCUMENT_ERRORS,
-           Recognizer,
-           Signer,
-           Stages,
-           Verdict,
-           Verifier,
-           run_batch,
-)
-from trams.pipeline.events import JsonLog, RunSummary
+from trams.pipeline.engine import Recognizer, Signed, Signer, Stages, Verdict, Verifier, run_batch
+from trams.pipeline.events import DocumentOutcome, JsonLog, MovedInput, RunSummary
 from trams.pipeline.plan import source_hash
 
-__all__ = ["DOCUMENT_ERRORS", "JsonLog", "Recognizer", "RunSummary", "Signer", "Stages",
-           "Verdict", "Verifier", "run_batch", "source_hash"]
+__all__ = ["DocumentOutcome", "JsonLog", "MovedInput", "Recognizer", "RunSummary", "Signed",
+           "Signer", "Stages", "Verdict", "Verifier", "run_batch", "source_hash"]

@@ -36,30 +36,26 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trams.archive import Archive
-from trams.archive.faults import fault
 from trams.archive.layout import STATE_DIR
 from trams.config import TramsConfig
-from trams.errors import (
-    ArchiveError,
-    InputError,
-    OcrError,
-    SigningError,
-    SigningPolicyError,
-    TramsError,
-)
+from trams.errors import InputError, SigningError, TramsError
+from trams.faults import fault
 from trams.i18n import _
 from trams.metadata_io import load_metadata
-from trams.models import DocumentSource, RecognizedDocument
+from trams.models import (
+    Discovery,
+    DocumentFailure,
+    DocumentSource,
+    DocumentStatus,
+    RecognizedDocument,
+    SignatureRecord,
+)
 from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import quality_report
 from trams.pipeline import inbox as inbox_moves
-from trams.pipeline.events import JsonLog, RunSummary, Sink, error_dict
+from trams.pipeline.events import DocumentOutcome, JsonLog, MovedInput, RunSummary, Sink
 from trams.pipeline.plan import PlannedDocument, plan_documents, unit_of
 
-# Crash-test points (TRAMS_FAULT=point[@N], see trams.archive.faults), in run order.
-RUN_POINTS = ("run.pdfa_written", "run.signed", "run.verified", "run.archived", "run.moved")
-# A document's own problems: that document fails, the run goes on.
-DOCUMENT_ERRORS = (InputError, OcrError, SigningPolicyError, SigningError, ArchiveError)
 LOG_DIR = "logs"
 WORK_DIR = "work"
 
@@ -80,18 +76,27 @@ class Recognizer(Protocol):
 
     def check(self) -> None: ...
 
-    def discover(self, inputs: Sequence[Path]
-                 ) -> tuple[list[DocumentSource], list[tuple[Path, TramsError]]]: ...
+    def discover(self, inputs: Sequence[Path]) -> Discovery: ...
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | tuple[DocumentSource, TramsError]]: ...
+                  ) -> Iterator[RecognizedDocument | DocumentFailure]: ...
+
+
+class Signed(Protocol):
+    """A signed document: its signatures, and any warning about the signers."""
+
+    signatures: Sequence[SignatureRecord]
+    warnings: Sequence[str]
 
 
 class Signer(Protocol):
-    """Keys opened once for the run (``trams.signing.stage``)."""
+    """Keys opened once for the run (``trams.app.stages``). ``warnings``: certificate
+    problems found when the keys were opened and accepted by configuration."""
 
-    def sign(self, src: Path, dst: Path) -> list[dict[str, Any]]: ...
+    warnings: Sequence[str]
+
+    def sign(self, src: Path, dst: Path) -> Signed: ...
 
 
 class Verifier(Protocol):
@@ -150,8 +155,8 @@ class _Run:
                 self.summary.interrupted = True
                 self.emit("run_interrupted", message=_("stopped; run again to finish"))
             except TramsError as exc:
-                self.summary.aborted = error_dict(exc)
-                self.emit("run_aborted", **error_dict(exc))
+                self.summary.aborted = exc
+                self.emit("run_aborted", **exc.to_dict())
             finally:
                 self.summary.wall_seconds = time.monotonic() - started
                 self.emit("run_finished", **self.summary.to_dict())
@@ -188,44 +193,51 @@ class _Run:
         meta_file = load_metadata(self.config.metadata.file) if self.config.metadata.file \
             else None
         with self.timed("discover"):
-            documents, failures = self.stages.recognizer.discover(self.inputs)
+            found = self.stages.recognizer.discover(self.inputs)
             grouping = self.stages.recognizer.grouping
-            self.planned = plan_documents(documents, inbox=self.inbox, grouping=grouping,
+            self.planned = plan_documents(found.documents, inbox=self.inbox, grouping=grouping,
                                           config=self.config, meta_file=meta_file)
-        for path, error in failures:
-            unit = _unit_for_failure(path, self.inbox, grouping)
-            self.input_failures.setdefault(unit, []).append((path.name, error))
-            entry = {**error_dict(error), "path": str(path)}
-            self.summary.input_failures.append(entry)
-            self.emit("input_failed", **entry)
+        for failure in found.failures:
+            unit = _unit_for_failure(failure.path, self.inbox, grouping)
+            self.input_failures.setdefault(unit, []).append((failure.path.name, failure.error))
+            self.summary.input_failures.append(failure)
+            self.emit("input_failed", **failure.to_dict())
         for item in self.planned:
             for unit in item.units:
                 self.unit_docs.setdefault(unit, []).append(item)
-            if item.status == "pending" and self.archive is not None \
+            if item.status is DocumentStatus.PENDING and self.archive is not None \
                     and self.archive.is_done(item.hash):
-                item.status = "skipped"
+                item.status = DocumentStatus.SKIPPED
         for item in self.planned:
-            if item.status == "skipped":
-                self._record(item, "skipped")
-            elif item.status == "failed":
+            if item.status is DocumentStatus.SKIPPED:
+                self._record(item, DocumentOutcome(**self._basics(item),
+                                                   status=DocumentStatus.SKIPPED,
+                                                   duplicate_of=item.duplicate_of))
+            elif item.status is DocumentStatus.FAILED:
                 self._fail(item, item.error)
             elif self.dry_run:
-                self._record(item, "planned", stem=item.stem,
-                             record=item.record.fileCode if item.record else None)
-        pending = [p for p in self.planned if p.status in ("pending", "planned")]
+                self._record(item, DocumentOutcome(
+                    **self._basics(item), status=DocumentStatus.PLANNED, stem=item.stem,
+                    record=item.record.fileCode if item.record else None))
+        pending = [p for p in self.planned
+                   if p.status in (DocumentStatus.PENDING, DocumentStatus.PLANNED)]
         self.emit("planned", documents=len(pending), pages=sum(p.pages for p in pending),
-                  skipped=sum(p.status == "skipped" for p in self.planned),
-                  failed=sum(p.status == "failed" for p in self.planned) + len(failures))
+                  skipped=sum(p.status is DocumentStatus.SKIPPED for p in self.planned),
+                  failed=sum(p.status is DocumentStatus.FAILED for p in self.planned)
+                  + len(found.failures))
         if not self.dry_run:
             for unit in list(self.input_failures):
                 self._settle(unit)
 
     def _process(self, stack: ExitStack) -> None:
-        pending = [p for p in self.planned if p.status == "pending"]
+        pending = [p for p in self.planned if p.status is DocumentStatus.PENDING]
         if not pending:
             return
         self.stages.recognizer.check()
         signer = stack.enter_context(self.stages.open_signer())
+        for warning in signer.warnings:
+            self.summary.warnings.append(warning)
+            self.emit("warning", message=warning)
         work = self.config.archive.path / STATE_DIR / WORK_DIR / self.run_id
         results = self.stages.recognizer.recognize(
             [p.source for p in pending], work / "pages",
@@ -240,13 +252,15 @@ class _Run:
             if isinstance(result, RecognizedDocument):
                 try:
                     self._finish(item, result, signer, work)
-                except DOCUMENT_ERRORS as exc:
+                except TramsError as exc:
+                    if not exc.per_document:
+                        raise
                     self._fail(item, exc)
                 finally:
                     for page in result.pages:
                         Path(page.image.path).unlink(missing_ok=True)
             else:
-                self._fail(item, result[1])
+                self._fail(item, result.error)
 
     def _finish(self, item: PlannedDocument, result: RecognizedDocument, signer: Signer,
                 work: Path) -> None:
@@ -260,7 +274,7 @@ class _Run:
         signed = work / "signed" / f"{item.stem}.pdf"
         try:
             with self.timed("sign"):
-                signatures = signer.sign(pdf.path, signed)
+                signing = signer.sign(pdf.path, signed)
             fault("run.signed")
             with self.timed("verify"):
                 verdict = self.stages.verifier.verify(signed)
@@ -275,7 +289,7 @@ class _Run:
             with self.timed("archive"):
                 archived = self.archive.add_document(
                     item.record, document, signed, source_hash=item.hash,
-                    page_count=len(result.pages), signatures=signatures,
+                    page_count=len(result.pages), signatures=signing.signatures,
                     quality=quality_report(result, pdf), verdict=result.verdict,
                     sidecar_text=result.text if self.config.pdfa.sidecar else None,
                     input_path=str(item.source.pages[0].path))
@@ -283,20 +297,24 @@ class _Run:
         finally:
             pdf.path.unlink(missing_ok=True)
             signed.unlink(missing_ok=True)
-        self._record(item, "archived", path=str(archived.pdf), archive_status=archived.status,
-                     ocr_verdict=result.verdict, verification=verdict.verdict,
-                     signatures=[s.get("role") for s in signatures])
+        for warning in signing.warnings:
+            self.emit("warning", document=item.name, message=warning)
+        self._record(item, DocumentOutcome(
+            **self._basics(item), status=DocumentStatus.ARCHIVED, path=str(archived.pdf),
+            archive_status=archived.status, ocr_verdict=result.verdict,
+            verification=verdict.verdict, signatures=tuple(signing.signatures),
+            warnings=tuple(signing.warnings)))
 
     # --- outcomes -----------------------------------------------------------------------
-    def _record(self, item: PlannedDocument, status: str, **extra: Any) -> None:
+    @staticmethod
+    def _basics(item: PlannedDocument) -> dict[str, Any]:
+        return {"name": item.name, "pages": item.pages, "source_hash": item.hash}
+
+    def _record(self, item: PlannedDocument, outcome: DocumentOutcome) -> None:
         """Report a document's outcome, then settle the inbox entries it came from."""
-        item.status = status
-        entry = {"name": item.name, "status": status, "pages": item.pages,
-                 "source_hash": item.hash, **extra}
-        if item.duplicate_of:
-            entry["duplicate_of"] = item.duplicate_of
-        self.summary.documents.append(entry)
-        self.emit(f"document_{status}", **entry)
+        item.status = outcome.status
+        self.summary.documents.append(outcome)
+        self.emit(f"document_{outcome.status}", **outcome.to_dict())
         for unit in item.units:
             self._settle(unit)
 
@@ -308,7 +326,8 @@ class _Run:
                                        error=error.one_line(),
                                        input_path=str(item.source.pages[0].path)
                                        if item.source.pages else None)
-        self._record(item, "failed", **error_dict(error))
+        self._record(item, DocumentOutcome(**self._basics(item), status=DocumentStatus.FAILED,
+                                           error=error, duplicate_of=item.duplicate_of))
 
     def _settle(self, unit: Path) -> None:
         """Move an inbox entry once every document made from it is settled (an entry moved
@@ -316,13 +335,15 @@ class _Run:
         if self.dry_run or not unit.exists():
             return
         docs = self.unit_docs.get(unit, [])
-        if any(d.status == "pending" for d in docs):
+        if any(d.status is DocumentStatus.PENDING for d in docs):
             return
         failures = [*self.input_failures.get(unit, []),
-                    *((d.name, d.error) for d in docs if d.status == "failed" and d.error)]
+                    *((d.name, d.error) for d in docs
+                      if d.status is DocumentStatus.FAILED and d.error)]
         with self.timed("move"):
             if failures and self.move_failed:
-                archived = [d.name for d in docs if d.status in ("archived", "skipped")]
+                archived = [d.name for d in docs
+                            if d.status in (DocumentStatus.ARCHIVED, DocumentStatus.SKIPPED)]
                 text = inbox_moves.reason_text(unit, failures, inbox=self.inbox,
                                                archived=archived)
                 target = inbox_moves.move_failed(unit, self.inbox, text)
@@ -333,7 +354,7 @@ class _Run:
             else:
                 return
         fault("run.moved")
-        self.summary.moved.append({"from": str(unit), "to": str(target), "as": where})
+        self.summary.moved.append(MovedInput(str(unit), str(target), where))
         self.emit("input_moved", source=str(unit), target=str(target), to=where)
 
 

@@ -5,9 +5,11 @@ file in the archive (``.trams/logs/run-<id>.jsonl``, always written), and whatev
 CLI shows (a progress bar on a terminal, JSON lines on stderr for cron). Events carry no
 secret: key sources are named by role, never by PIN or passphrase.
 
-Event names: ``run_started``, ``planned`` (documents, pages, skipped), ``document_skipped``,
-``page_done``, ``document_archived``, ``document_failed``, ``input_moved``,
-``run_aborted``, ``run_interrupted``, ``run_finished`` (the summary).
+Event names: ``run_started``, ``warning`` (a certificate problem accepted by
+``on_certificate_problem = "warn"``), ``planned`` (documents, pages, skipped),
+``document_skipped``, ``page_done``, ``document_archived``, ``document_failed``,
+``input_failed``, ``input_moved``, ``run_aborted``, ``run_interrupted``, ``run_finished``
+(the summary).
 """
 
 from __future__ import annotations
@@ -21,15 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from trams.errors import ExitCode, TramsError
+from trams.models import DocumentStatus, InputFailure, SignatureRecord
 
 Sink = Callable[[str, dict[str, Any]], None]
 STAGES = ("discover", "ocr_wait", "pdfa", "sign", "verify", "archive", "move")
-
-
-def error_dict(error: TramsError) -> dict[str, Any]:
-    return {"error": type(error).__name__, "exit_code": int(error.exit_code),
-            "message": error.message, "path": str(error.path) if error.path else None,
-            "hint": error.hint, "line": error.one_line()}
 
 
 def event_line(event: str, data: dict[str, Any]) -> str:
@@ -57,48 +54,107 @@ class JsonLog:
             self._fh.close()
 
 
+@dataclass(frozen=True)
+class DocumentOutcome:
+    """What became of one document of the run (one per planned document)."""
+
+    name: str  # the source name (file or folder)
+    status: DocumentStatus
+    pages: int
+    source_hash: str
+    path: str | None = None  # archived: the PDF in the archive
+    archive_status: str | None = None  # archived: "archived" (new) or "unchanged"
+    ocr_verdict: str | None = None  # ok | review
+    verification: str | None = None  # ETSI indication of the signed file
+    signatures: tuple[SignatureRecord, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: TramsError | None = None  # failed: why
+    duplicate_of: str | None = None  # skipped: an earlier document of this run, same hash
+    stem: str | None = None  # planned (dry run): the archive name
+    record: str | None = None  # planned (dry run): the record code
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "status": str(self.status),
+                                "pages": self.pages, "source_hash": self.source_hash}
+        if self.status is DocumentStatus.ARCHIVED:
+            data.update(path=self.path, archive_status=self.archive_status,
+                        ocr_verdict=self.ocr_verdict, verification=self.verification,
+                        signatures=[s.role for s in self.signatures],
+                        signers=[s.to_dict() for s in self.signatures],
+                        warnings=list(self.warnings))
+        if self.status is DocumentStatus.PLANNED:
+            data.update(stem=self.stem, record=self.record)
+        if self.error is not None:
+            data.update(self.error.to_dict())
+        if self.duplicate_of:
+            data["duplicate_of"] = self.duplicate_of
+        return data
+
+
+@dataclass(frozen=True)
+class MovedInput:
+    """An inbox entry moved after its documents were settled."""
+
+    source: str
+    target: str
+    to: str  # "done" | "failed"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.source, "to": self.target, "as": self.to}
+
+
 @dataclass
 class RunSummary:
+    """The run's report: what became of each document and input, and the exit code."""
+
     run_id: str
     inbox: str
     archive: str
     dry_run: bool = False
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    input_failures: list[dict[str, Any]] = field(default_factory=list)
-    moved: list[dict[str, str]] = field(default_factory=list)
+    documents: list[DocumentOutcome] = field(default_factory=list)
+    input_failures: list[InputFailure] = field(default_factory=list)
+    moved: list[MovedInput] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     wall_seconds: float = 0.0
     log_file: str | None = None
-    aborted: dict[str, Any] | None = None
+    aborted: TramsError | None = None
     interrupted: bool = False
 
-    def count(self, status: str) -> int:
-        return sum(1 for d in self.documents if d["status"] == status)
+    def count(self, status: DocumentStatus) -> int:
+        return sum(1 for d in self.documents if d.status is status)
 
-    def pages(self, status: str) -> int:
-        return sum(d.get("pages", 0) for d in self.documents if d["status"] == status)
+    def pages(self, status: DocumentStatus) -> int:
+        return sum(d.pages for d in self.documents if d.status is status)
 
     @property
-    def failed(self) -> int:
-        return self.count("failed") + len(self.input_failures)
+    def failures(self) -> list[TramsError]:
+        return [*(d.error for d in self.documents if d.error is not None),
+                *(f.error for f in self.input_failures)]
 
     @property
     def exit_code(self) -> ExitCode:
         if self.interrupted:
             return ExitCode.INTERRUPTED
         if self.aborted is not None:
-            return ExitCode(self.aborted["exit_code"])
-        return ExitCode.PARTIAL if self.failed else ExitCode.OK
+            return self.aborted.exit_code
+        # A document that fails is set aside (inbox/.failed with its reason) and the run goes
+        # on: whatever the document's reason, the run itself ends PARTIAL (5), so that a
+        # script can tell "look at .failed" from a run that could not work (3, 4, 6-9, 15).
+        return ExitCode.PARTIAL if self.failures else ExitCode.OK
 
     def totals(self) -> dict[str, Any]:
-        return {status: {"documents": self.count(status), "pages": self.pages(status)}
-                for status in ("archived", "skipped", "failed", "planned")}
+        return {str(status): {"documents": self.count(status), "pages": self.pages(status)}
+                for status in (DocumentStatus.ARCHIVED, DocumentStatus.SKIPPED,
+                               DocumentStatus.FAILED, DocumentStatus.PLANNED)}
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "inbox": self.inbox, "archive": self.archive,
                 "dry_run": self.dry_run, "exit_code": int(self.exit_code),
-                "totals": self.totals(), "documents": self.documents,
-                "input_failures": self.input_failures, "moved": self.moved,
+                "totals": self.totals(), "documents": [d.to_dict() for d in self.documents],
+                "input_failures": [f.to_dict() for f in self.input_failures],
+                "moved": [m.to_dict() for m in self.moved], "warnings": self.warnings,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "wall_seconds": round(self.wall_seconds, 2), "log_file": self.log_file,
-                "aborted": self.aborted, "interrupted": self.interrupted}
+                "aborted": self.aborted.to_dict() if self.aborted else None,
+                "interrupted": self.interrupted}

@@ -20,7 +20,7 @@ from trams.fs import input_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import MetadataFile
-from trams.models import DocumentSource, SourcePage
+from trams.models import DocumentSource, DocumentStatus, SourcePage
 from trams.naming import document_stem
 
 _CHUNK = 1 << 20
@@ -71,7 +71,7 @@ class PlannedDocument:
     record: RecordMetadata | None = None
     document: DocumentMetadata | None = None
     stem: str = ""
-    status: str = "pending"  # pending | skipped | archived | failed | planned (dry run)
+    status: DocumentStatus = DocumentStatus.PENDING
     error: TramsError | None = None
     duplicate_of: str | None = None  # an earlier document of this run with the same hash
 
@@ -143,14 +143,14 @@ def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping
                                                       used, today=today)
             item.stem = document_stem(source.name, item.record, item.document)
         except TramsError as exc:
-            item.status, item.error = "failed", exc
+            item.status, item.error = DocumentStatus.FAILED, exc
             continue
         if item.hash in hashes:
-            item.status, item.duplicate_of = "skipped", hashes[item.hash]
+            item.status, item.duplicate_of = DocumentStatus.SKIPPED, hashes[item.hash]
             continue
         hashes[item.hash] = source.name
         if item.stem in names:
-            item.status, item.error = "failed", InputError(
+            item.status, item.error = DocumentStatus.FAILED, InputError(
                 _("documents {first} and {second} would both be archived as {name}",
                   first=names[item.stem], second=source.name, name=item.stem),
                 hint=_("Give each document its own record code or sequence number in the "

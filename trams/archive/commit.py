@@ -1,22 +1,30 @@
-"""Finishing, rolling back and recovering archive transactions (see :mod:`.store`)."""
+"""The archive's commit protocol after the commit point (see :mod:`.store`): finishing a
+staged transaction (the normal path and the roll-forward after a crash are the same
+idempotent steps), rolling back one that did not reach it, and the recovery at open."""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trams.archive import bag
-from trams.archive.faults import fault
 from trams.archive.layout import PAYLOAD_DIR
 from trams.archive.state import _doc
 from trams.errors import ArchiveError, TramsError
+from trams.faults import fault
 from trams.fs import TMP_PREFIX, fsync_dir, storage_error
 from trams.i18n import _
 
 if TYPE_CHECKING:
     from trams.archive.store import Archive
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a staging folder (its files are read-only, the folder is not)."""
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _mkdirs(root: Path, folder: Path) -> None:
@@ -110,8 +118,6 @@ def finish(a: Archive, row: dict, *, recovering: bool) -> None:
 
     a.commit_with_reserve(commit)  # the document is in its bag and the journal: keep it
     fault("state.done")
-    from trams.archive.store import remove_tree
-
     remove_tree(staging)
     fault("staging.removed")
 
@@ -121,8 +127,6 @@ def abort(a: Archive, txid: str, *, error: str) -> None:
     if not rows:
         return
     row = _doc(rows[0])
-    from trams.archive.store import remove_tree
-
     folder = a.root / row["folder"]
     data = folder / PAYLOAD_DIR
     staging = a.staging(txid)
@@ -202,8 +206,6 @@ def recover(a: Archive) -> None:
         a.recovered.append({"action": action, "txid": row["txid"], "doc_code": row["doc_code"],
                             "folder": str(folder)})
     staging = a.meta / "staging"
-    from trams.archive.store import remove_tree
-
     for leftover in staging.iterdir() if staging.exists() else ():
         remove_tree(leftover)  # no pending transaction owns it any more
         a.recovered.append({"action": "staging_removed", "txid": leftover.name})

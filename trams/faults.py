@@ -7,6 +7,8 @@ that the archive recovered. Unset (production), :func:`fault` is a dictionary lo
 
 :data:`POINTS` lists every point placed in the archive code, so tests can iterate over them
 and a point cannot silently disappear from the code (a test checks each one is reached).
+The run (``trams.pipeline``) has points of its own (``run.signed``, ...), killed at by the
+run's crash tests.
 """
 
 from __future__ import annotations
@@ -79,13 +81,6 @@ def fault(point: str) -> None:
     """Kill the process (SIGKILL) if ``TRAMS_FAULT`` names this point (and occurrence)."""
     if hit(point):
         kill_now()
-
-
-def reset() -> None:
-    """Forget the environment reading (tests that change TRAMS_FAULT in-process)."""
-    global _spec
-    _spec = False
-    _counts.clear()
 
 
 def disk_full(point: str) -> None:

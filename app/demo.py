@@ -1,19 +1,23 @@
 """`trams demo`: `trams run` on the bundled scans, with the demo PKI on 127.0.0.1.
 
-The same pipeline as `trams run` (trams.pipeline with the scanning and signing stages);
-only the configuration is made here: the samples as a read-only inbox (nothing is moved),
-the demo keys, TSA and trust root, and an archive under ``OUT/archive``.
+The same pipeline as `trams run`; only the configuration is made here: the sample scans as
+a read-only inbox (nothing is moved), the demo keys, TSA and trust root, and an archive
+under ``OUT/archive``. The samples come from the installed package (``trams.samples``), so
+the demo runs from a wheel in an empty folder as well as from a source checkout.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from trams.cli.stages import build_stages, profile_secrets
-from trams.signing.demo_pki import DEMO_PASSPHRASE, serve_demo_pki
+from trams.app.secrets import profile_secrets
+from trams.app.stages import build_stages
+from trams.signing.demo_pki import DEMO_PASSPHRASE, DemoPki, serve_demo_pki
 
+from trams import samples
 from trams.config import (
     AgencyConfig,
     ArchiveConfig,
@@ -28,15 +32,21 @@ from trams.config import (
 from trams.pipeline import RunSummary, run_batch
 from trams.pipeline.events import Sink
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "samples"
 AGENCY = "UBND xã Trà My"
 AGENCY_CODE = "H42.01"
 SECRET_ENV = "TRAMS_DEMO_PASSPHRASE"  # demo-only passphrase, passed like a real secret
 
 
-def demo_config(out: Path, pki, *, scans: Path, jobs: int | None = None) -> TramsConfig:
-    images = SAMPLES / "images"
+@dataclass(frozen=True)
+class DemoOptions:
+    out: Path = Path("trams-demo")  # the demo PKI's material and the archive
+    jobs: int | None = None  # OCR worker processes (default: all cores)
+    scans: Path | None = None  # default: the bundled sample scans
+
+
+def demo_config(out: Path, pki: DemoPki, *, scans: Path, jobs: int | None = None
+                ) -> TramsConfig:
+    images = samples.folder() / "images"
     leader = KeySourceConfig(kind="pkcs12", path=pki.p12("leader"), secret_env=SECRET_ENV,
                              image=images / "leader-signature.png", title="CHỦ TỊCH")
     agency = KeySourceConfig(kind="pkcs12", path=pki.p12("agency"), secret_env=SECRET_ENV,
@@ -55,11 +65,12 @@ def demo_config(out: Path, pki, *, scans: Path, jobs: int | None = None) -> Tram
     )
 
 
-def run_demo(out: Path, *, scans: Path | None = None, jobs: int | None = None,
-             sinks: Sequence[Sink] = ()) -> RunSummary:
-    out = out.resolve()
+def demo(options: DemoOptions = DemoOptions(), *, sinks: Sequence[Sink] = ()) -> RunSummary:
+    """The whole chain on the sample scans; safe to run again (archived ones are skipped)."""
+    out = options.out.resolve()
     os.environ[SECRET_ENV] = DEMO_PASSPHRASE
+    scans = (options.scans or samples.folder() / "scans").resolve()
     with serve_demo_pki(out / "pki") as pki:
-        config = demo_config(out, pki, scans=(scans or SAMPLES / "scans").resolve(), jobs=jobs)
+        config = demo_config(out, pki, scans=scans, jobs=options.jobs)
         stages = build_stages(config, secrets=profile_secrets(config))
         return run_batch(config, stages, sinks=sinks)

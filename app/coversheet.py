@@ -1,0 +1,55 @@
+"""`trams coversheet`: a separator sheet with a QR code carrying record/document fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from trams.scanning import CoverSheet, write_coversheets
+
+from trams.errors import ExitCode, InputError
+from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
+
+
+@dataclass(frozen=True)
+class CoversheetOptions:
+    output: Path
+    record: str  # the record code (mã hồ sơ)
+    sequence: int = 1
+    type_name: str | None = None  # document type code, 01-32 (Circular 05/2025)
+    number: str | None = None
+    notation: str | None = None
+    issued: str | None = None  # DD/MM/YYYY
+    subject: str | None = None
+    organ: str | None = None
+
+
+@dataclass(frozen=True)
+class CoversheetReport:
+    path: Path
+    payload: str
+    exit_code: ExitCode = ExitCode.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "payload": self.payload}
+
+
+def coversheet(options: CoversheetOptions) -> CoversheetReport:
+    """Write a cover sheet to put in front of a document before scanning."""
+    fields = {"sequence": options.sequence, "typeName": options.type_name,
+              "codeNumber": options.number, "codeNotation": options.notation,
+              "issuedDate": options.issued, "subject": options.subject,
+              "organName": options.organ}
+    try:
+        sheet = CoverSheet(
+            record=RecordMetadata(fileCode=options.record),
+            document=DocumentMetadata(**{k: v for k, v in fields.items() if v is not None}))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(_("invalid cover sheet field '{field}': {reason}",
+                           field=".".join(str(k) for k in err["loc"]), reason=err["msg"]),
+                         hint=_("Correct the option and run again.")) from None
+    return CoversheetReport(write_coversheets([sheet], options.output), sheet.payload())

@@ -1,0 +1,206 @@
+"""`trams ocr`: scans -> recognized documents -> PDF/A files (no signing, no archive).
+
+The same recognition as `trams run` (:class:`trams.scanning.stage.ScanningRecognizer`, with
+its OCR quality gate and wording) and the same naming rule; each PDF (and its sidecar text
+and quality report) is written atomically.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trams.scanning.stage import ScanningRecognizer
+
+from trams.config import TramsConfig
+from trams.errors import ExitCode, InputError, TramsError, batch_exit_code
+from trams.i18n import _
+from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.metadata_io import load_metadata
+from trams.models import DocumentFailure, DocumentSource, InputFailure, QualityReport
+from trams.naming import document_stem
+from trams.pdf.assemble import LEVELS, write_pdfa
+from trams.pdf.report import write_report
+from trams.pipeline.events import Sink
+
+GROUPINGS = ("file", "folder", "coversheet")
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """`trams ocr`'s options; None keeps the value of trams.toml."""
+
+    inputs: tuple[Path, ...]
+    output: Path  # the folder for the PDF/A files
+    languages: str | None = None
+    jobs: int | None = None
+    pdfa: str | None = None  # 1b | 2b | 2u
+    jpeg_quality: int | None = None
+    lossless: bool = False
+    metadata: Path | None = None  # TOML, JSON or CSV file of record/document fields
+    grouping: str | None = None
+    deskew: bool | None = None
+    dpi: float | None = None  # resolution of scans whose files do not say
+    accept_low_dpi: bool = False
+    keep_original: bool = False
+    drop_blank: bool = False
+    sidecar: bool = False  # also NAME.txt
+    report: bool = False  # also NAME.quality.json
+
+
+@dataclass(frozen=True)
+class OcrDocument:
+    """One PDF/A file written."""
+
+    name: str  # the source name
+    pdf: dict[str, Any]  # trams.pdf.assemble.PdfResult.to_dict()
+    verdict: str  # ok | review
+    notes: tuple[str, ...] = ()
+    sidecar: Path | None = None
+    report: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"document": self.name, "pdf": self.pdf,
+                                "verdict": self.verdict, "notes": list(self.notes)}
+        if self.sidecar:
+            data["sidecar"] = str(self.sidecar)
+        if self.report:
+            data["report"] = str(self.report)
+        return data
+
+
+@dataclass
+class OcrReport:
+    output: Path
+    documents: list[OcrDocument] = field(default_factory=list)
+    failures: list[InputFailure | DocumentFailure] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return batch_exit_code(len(self.documents), [f.error for f in self.failures])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"documents": [d.to_dict() for d in self.documents],
+                "failures": [f.to_dict() for f in self.failures],
+                "exit_code": int(self.exit_code)}
+
+
+@dataclass(frozen=True)
+class _Target:
+    source: DocumentSource
+    record: RecordMetadata | None
+    document: DocumentMetadata | None
+    dest: Path
+
+
+def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink] = ()
+              ) -> OcrReport:
+    """Recognize the inputs and write one PDF/A per document into ``options.output``.
+
+    Events (``sinks``): ``input_failed``, ``document_failed``, ``document_written``.
+    """
+    level = options.pdfa or config.pdfa.level
+    if level not in LEVELS:
+        raise InputError(_("unknown PDF/A level '{level}'", level=level),
+                         hint=_("Use one of: {levels}.", levels=", ".join(LEVELS)))
+    grouping = options.grouping or config.inbox.grouping
+    if grouping not in GROUPINGS:
+        raise InputError(_("unknown grouping '{grouping}'", grouping=grouping),
+                         hint=_("Use file, folder or coversheet."))
+
+    def emit(event: str, data: dict[str, Any]) -> None:
+        for sink in sinks:
+            sink(event, data)
+
+    recognizer = ScanningRecognizer.from_config(
+        config, jobs=options.jobs, grouping=grouping, languages=options.languages,
+        deskew=options.deskew, jpeg_quality=options.jpeg_quality,
+        lossless=True if options.lossless else None, default_dpi=options.dpi,
+        accept_low_dpi=True if options.accept_low_dpi else None,
+        keep_original_pixels=True if options.keep_original else None,
+        drop_blank_pages=True if options.drop_blank else None)
+    meta = load_metadata(options.metadata) if options.metadata else None
+    report = OcrReport(options.output)
+    found = recognizer.discover(list(options.inputs))
+    for failure in found.failures:
+        report.failures.append(failure)
+        emit("input_failed", failure.to_dict())
+    # Names first: a bad record code is reported before any page is recognized.
+    targets = []
+    for target in _plan(found.documents, meta, options.output):
+        if isinstance(target, DocumentFailure):
+            report.failures.append(target)
+            emit("document_failed", target.to_dict())
+        else:
+            targets.append(target)
+    options.output.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="trams-ocr-"))
+    try:
+        results = recognizer.recognize([t.source for t in targets], workdir)
+        for target, result in zip(targets, results, strict=True):
+            if isinstance(result, DocumentFailure):
+                report.failures.append(result)
+                emit("document_failed", result.to_dict())
+                continue
+            try:
+                written = _write(result, target, level, options, workdir)
+            except TramsError as exc:
+                if not exc.per_document:
+                    raise
+                failure = DocumentFailure(result.source, exc)
+                report.failures.append(failure)
+                emit("document_failed", failure.to_dict())
+            else:
+                report.documents.append(written)
+                emit("document_written", written.to_dict())
+            finally:
+                for page in result.pages:
+                    page.image.path.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def _plan(sources: Sequence[DocumentSource], meta, output: Path  # noqa: ANN001
+          ) -> list[_Target | DocumentFailure]:
+    """Metadata and a checked, unique output name for every document, before any OCR."""
+    used: set[int] = set()
+    names: set[str] = set()
+    planned: list[_Target | DocumentFailure] = []
+    for position, source in enumerate(sources):
+        record, doc = source.record, source.document
+        if meta is not None:
+            match = meta.for_document(source.name, position, used)
+            if match is not None:
+                record, doc = match
+        try:
+            stem = document_stem(source.name, record, doc)
+            if stem in names:
+                raise InputError(
+                    _("two documents would both be named {name}.pdf", name=stem),
+                    path=output / f"{stem}.pdf",
+                    hint=_("Give each document its own sequence number in the metadata."))
+        except TramsError as exc:
+            planned.append(DocumentFailure(source, exc))
+            continue
+        names.add(stem)
+        planned.append(_Target(source, record, doc, output / f"{stem}.pdf"))
+    return planned
+
+
+def _write(document, target: _Target, level: str, options: OcrOptions,  # noqa: ANN001
+           workdir: Path) -> OcrDocument:
+    stem, output = target.dest.stem, target.dest.parent
+    sidecar = output / f"{stem}.txt" if options.sidecar else None
+    result = write_pdfa(document, target.record, target.document, target.dest, level=level,
+                        sidecar=sidecar, workdir=workdir)
+    report = None
+    if options.report:
+        report = write_report(QualityReport.of(document, result.to_dict()),
+                              output / f"{stem}.quality.json")
+    return OcrDocument(document.source.name, result.to_dict(), document.verdict,
+                       document.notes, sidecar, report)

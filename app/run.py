@@ -1,0 +1,35 @@
+"""`trams run`: the nightly batch, from the inbox to the signed archive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trams.app.secrets import SecretPrompter, profile_secrets, refuse_prompt
+from trams.app.stages import build_stages
+
+from trams.config import TramsConfig
+from trams.pipeline import RunSummary, run_batch
+from trams.pipeline.events import Sink
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line may override for one run (None: trams.toml decides)."""
+
+    inbox: Path | None = None  # default: [inbox] path
+    dry_run: bool = False  # plan and report; open no key, write nothing
+    jobs: int | None = None  # OCR worker processes
+    move_done: bool | None = None  # default: [inbox] move_done
+
+
+def run(config: TramsConfig, options: RunOptions = RunOptions(), *,
+        prompter: SecretPrompter = refuse_prompt, sinks: Sequence[Sink] = ()) -> RunSummary:
+    """OCR, PDF/A, signatures, verification and the archive for every new document of the
+    inbox; resumable. Never raises for one document; ``summary.exit_code`` says how it
+    went. ``sinks`` receive the run's events (progress bars, JSON lines)."""
+    secrets = {} if options.dry_run else profile_secrets(config, prompter)
+    stages = build_stages(config, secrets=secrets, jobs=options.jobs)
+    return run_batch(config, stages, inputs=[options.inbox] if options.inbox else None,
+                     dry_run=options.dry_run, move_done=options.move_done, sinks=sinks)
