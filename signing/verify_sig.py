@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import x509
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
@@ -35,6 +35,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 from trams.signing.verify_changes import later_updates, page_changes
+from trams.signing.verify_mdp import DIFF_POLICY
 from trams.signing.verify_model import (
     INDETERMINATE,
     TOTAL_FAILED,
@@ -181,7 +182,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     ts_vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
     status = await async_validate_pdf_signature(
         embedded_sig, signer_validation_context=vc, ts_validation_context=ts_vc,
-        diff_policy=DEFAULT_DIFF_POLICY)
+        diff_policy=DIFF_POLICY)
     cert = embedded_sig.signer_cert
     ts = _ts_info(status.timestamp_validity)
     signed_rev = embedded_sig.signed_revision
