@@ -130,9 +130,9 @@ def run_trams(file: Path, anchor: Path | None) -> Outcome:
     if report.verdict == "ERROR":
         return Outcome("error", seconds, [report.error.text("en") if report.error else "?"])
     found = [(s.field_name, s.indication, s.sub_indication) for s in report.signatures]
-    found += [(d.field_name, getattr(d, "indication", "TOTAL_PASSED" if d.timestamp.trusted else "INDETERMINATE"), getattr(d, "sub_indication", None)) for d in report.doc_timestamps]
+    found += [(d.field_name, d.indication, d.sub_indication) for d in report.doc_timestamps]
     details = [f"{name}: {ind}" + (f"/{sub}" if sub else "") for name, ind, sub in found]
-    details += [f"warning: {w.text('en')}" for w in getattr(report, "warnings", ())]
+    details += [f"warning: {w.text('en')}" for w in report.warnings]
     return Outcome(worst([_TRAMS_INDIC[ind] for _n, ind, _s in found]), seconds, details)
 
 

@@ -32,7 +32,6 @@ from asn1crypto import x509
 from trams.signing.verify_model import (
     ERROR,
     TOTAL_FAILED,
-    DocTimestampReport,
     FileReport,
     Note,
     worst,
@@ -177,17 +176,32 @@ def _embedded_revinfo(reader, sigs):
     return crls, ocsps, certs
 
 
-async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+def open_reader(data: bytes):
+    """pyHanko's reader, lenient; an encrypted file is opened with the empty user password
+    (signed PDFs are often encrypted only to set permissions)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_timestamp
-    from trams.signing.verify_sig import _ts_info, analyse
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader.encrypted:
+        reader.decrypt("")
+    reader.root  # noqa: B018 - a file without a usable catalog fails here
+    return reader
+
+
+async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+    from trams.signing.verify_collect import collect
+    from trams.signing.verify_sig import (
+        analyse,
+        analyse_timestamp,
+        failed_signature,
+        failed_timestamp,
+    )
 
     setup = _setup_for(ctx)
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    embedded = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    reader = open_reader(data)
+    embedded, broken = collect(reader)
     revisions = reader.xrefs.total_revisions
-    sig_fields = {s.signed_revision: (s.field_name, s.sig_object_type == "/DocTimeStamp")
-                  for s in embedded}
+    sig_fields = {s.signed_revision: (s.field_name, s.is_timestamp) for s in embedded}
     crls, ocsps, certs = _embedded_revinfo(reader, embedded)
     backend = fetchers = None
     if not setup.offline and setup.at is None and setup.revocation != "off":
@@ -195,35 +209,65 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
 
         backend = AIOHttpFetcherBackend()
         fetchers = backend.get_fetchers()
+    ts_times = {}
+    signatures, doc_ts = [], []
     try:
-        signatures, doc_ts = [], []
+        # latest first for timestamps: an older one may need the next one's time
+        for sig in sorted((s for s in embedded if s.is_timestamp),
+                          key=lambda s: -s.signed_revision):
+            later = [t for r, t in ts_times.items() if r > sig.signed_revision]
+            try:
+                report = await analyse_timestamp(
+                    sig, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=fetchers, later_ts_time=min(later) if later else None)
+            except Exception as exc:  # noqa: BLE001 - one bad timestamp is one finding
+                log.debug("document timestamp %s", sig.field_name, exc_info=True)
+                report = failed_timestamp(sig.field_name, _reason(exc), sig.signed_revision)
+            if report.passed and report.timestamp is not None:
+                ts_times[sig.signed_revision] = report.timestamp.time
+            doc_ts.append(report)
+        doc_ts.reverse()
         index = 0
-        for sig in embedded:
-            if sig.sig_object_type == "/DocTimeStamp":
-                vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
-                status = await async_validate_pdf_timestamp(sig, validation_context=vc)
-                doc_ts.append(DocTimestampReport(sig.field_name, sig.signed_revision + 1,
-                                                 _ts_info(status)))
-                continue
+        for sig in (s for s in embedded if not s.is_timestamp):
             index += 1
             doc_ts_after = any(r > sig.signed_revision and is_ts
                                for r, (_n, is_ts) in sig_fields.items())
-            signatures.append(await analyse(
-                sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
-                fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
-                doc_ts_after=doc_ts_after))
+            try:
+                signatures.append(await analyse(
+                    sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
+                    doc_ts_after=doc_ts_after))
+            except Exception as exc:  # noqa: BLE001 - one bad signature hides no other
+                log.debug("signature %s", sig.field_name, exc_info=True)
+                signatures.append(failed_signature(sig.field_name, index, _reason(exc),
+                                                   sig.signed_revision, revisions))
     finally:
         if backend is not None:
             await backend.close()
-    sigs = tuple(signatures)
+    for bad in broken:
+        if bad.is_timestamp:
+            doc_ts.append(failed_timestamp(bad.field_name, bad.reason, bad.revision))
+        else:
+            index += 1
+            signatures.append(failed_signature(bad.field_name, index, bad.reason,
+                                               bad.revision, revisions))
+    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts))
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def _file_report(path, data, digest, ctx, sigs, doc_ts, warnings=()) -> FileReport:
     policy = check(ctx.policy, sigs, agency_name=ctx.agency_name, agency_org=ctx.agency_org)
-    verdict = worst([s.indication for s in sigs])
+    verdict = worst([s.indication for s in sigs] + [d.indication for d in doc_ts])
     # a policy that fails only because a signature is indeterminate leaves the file
     # indeterminate; a missing, misplaced or changed-after signature is a failure
     if any(f.msgid != F_NOT_PASSED for f in policy.findings):
         verdict = TOTAL_FAILED
     return FileReport(path, len(data), digest, verdict, signatures=sigs,
-                      doc_timestamps=tuple(doc_ts), policy=policy,
+                      doc_timestamps=doc_ts, policy=policy, warnings=tuple(warnings),
                       validation_time=ctx.at or datetime.now(UTC))
 
 

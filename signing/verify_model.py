@@ -152,12 +152,25 @@ class SignatureReport:
 @dataclass(frozen=True)
 class DocTimestampReport:
     field_name: str
-    revision: int
-    timestamp: TimestampInfo
+    revision: int | None
+    timestamp: TimestampInfo | None  # None when the token could not be read at all
+    indication: str = TOTAL_PASSED
+    sub_indication: str | None = None
+    warnings: tuple[Note, ...] = ()
+    problems: tuple[Note, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.indication == TOTAL_PASSED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field_name": self.field_name, "revision": self.revision,
-                **self.timestamp.to_dict()}
+        ts = self.timestamp.to_dict() if self.timestamp else {
+            "time": None, "authority": None, "trusted": False, "intact": False,
+            "problem": self.sub_indication}
+        return {"field_name": self.field_name, "revision": self.revision, **ts,
+                "indication": self.indication, "sub_indication": self.sub_indication,
+                "warnings": [n.to_dict() for n in self.warnings],
+                "problems": [n.to_dict() for n in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,7 @@ class FileReport:
     error: Note | None = None
     validation_time: datetime | None = None
     seconds: float = 0.0
+    warnings: tuple[Note, ...] = ()  # about the file (e.g. structure damage repaired)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +210,7 @@ class FileReport:
             "doc_timestamps": [d.to_dict() for d in self.doc_timestamps],
             "policy": self.policy.to_dict() if self.policy else None,
             "error": self.error.to_dict() if self.error else None,
+            "warnings": [n.to_dict() for n in self.warnings],
             "seconds": round(self.seconds, 4),
         }
 

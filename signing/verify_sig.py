@@ -34,13 +34,16 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
+from trams.signing.algorithms import dated_warnings
 from trams.signing.verify_changes import later_updates, page_changes
+from trams.signing.verify_collect import P_NOT_DER
 from trams.signing.verify_mdp import DIFF_POLICY
 from trams.signing.verify_model import (
     INDETERMINATE,
     TOTAL_FAILED,
     TOTAL_PASSED,
     CertInfo,
+    DocTimestampReport,
     Note,
     Revocation,
     SignatureReport,
@@ -73,6 +76,11 @@ P_REVOKED = N_("the signer's certificate was revoked on {date}")
 P_TRUST = N_("no trusted certificate path ({reason})")
 P_TS = N_("the signature timestamp cannot be used ({reason})")
 P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
+P_FORMAT = N_("the signature cannot be read ({reason})")
+P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
+P_TS_CRYPTO = N_("the timestamp's signature value does not match the authority's key")
+W_TS_VIA_LATER = N_("authority certificate no longer valid now; valid at the time of the "
+                    "later document timestamp {time}")
 
 
 @dataclass(frozen=True)
@@ -218,8 +226,20 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     problems: list[Note] = []
     indication, sub = TOTAL_PASSED, None
     via_ts = False
+    found_problems = [Note.of(m, **p) for m, p in getattr(embedded_sig, "problems", ())]
+    warnings += [Note.of(m, **p) for m, p in getattr(embedded_sig, "notes", ())]
+    best_time = ts.time if ts is not None and ts.trusted else \
+        embedded_sig.self_reported_timestamp
+    warnings += [Note.of(m, **p) for m, p in dated_warnings(
+        embedded_sig.md_algorithm, _key(cert), best_time)]
 
-    if not status.intact:
+    if found_problems and found_problems[0].msgid == P_NOT_DER:
+        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
+        problems += found_problems
+    elif found_problems:
+        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+        problems += found_problems
+    elif not status.intact:
         indication, sub = TOTAL_FAILED, "HASH_FAILURE"
         problems.append(Note.of(P_HASH))
     elif not status.valid:
@@ -295,6 +315,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         algo_name = sig_algo.signature_algo
     except (ValueError, KeyError):
         algo_name = sig_algo["algorithm"].native
+    algo_name = getattr(embedded_sig, "algorithm_name", None) or algo_name
     return SignatureReport(
         field_name=embedded_sig.field_name, index=index, signer=cert_info(cert),
         claimed_signing_time=embedded_sig.self_reported_timestamp, timestamp=ts,
@@ -336,3 +357,63 @@ def _signer_ok(status, embedded_sig, setup: TrustSetup, crls, ocsps) -> bool:
             embedded_sig.signer_cert, crls, ocsps):
         return False  # no proof the certificate was not revoked at that time
     return bool(status.intact and status.valid and status.trusted and not status.revoked)
+
+
+def failed_signature(field: str, index: int, reason: str, revision: int | None,
+                     revisions: int) -> SignatureReport:
+    """The report of a signature that could not be read: TOTAL_FAILED / FORMAT_FAILURE."""
+    return SignatureReport(
+        field_name=field, index=index, signer=None, claimed_signing_time=None,
+        timestamp=None, digest_algorithm=None, signature_algorithm=None, key=None,
+        intact=False, crypto_valid=False, coverage="partial",
+        revision=(revision + 1) if revision is not None else 0, revisions=revisions,
+        changes_after="none", changes=(), docmdp=None, trust_anchor=None, trust_path=(),
+        revocation=Revocation("not_checked", None), level="", indication=TOTAL_FAILED,
+        sub_indication="FORMAT_FAILURE", passed_via_timestamp=False, warnings=(),
+        problems=(Note.of(P_FORMAT, reason=reason),))
+
+
+def failed_timestamp(field: str, reason: str, revision: int | None) -> DocTimestampReport:
+    return DocTimestampReport(field, (revision + 1) if revision is not None else None, None,
+                              TOTAL_FAILED, "FORMAT_FAILURE",
+                              problems=(Note.of(P_FORMAT, reason=reason),))
+
+
+async def analyse_timestamp(sig, *, setup: TrustSetup, crls, ocsps, certs, fetchers,
+                            later_ts_time: datetime | None) -> DocTimestampReport:
+    """A document timestamp's ETSI verdict; an authority certificate that expired since
+    is accepted as of the next document timestamp's time (the archive chain, B-LTA)."""
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+
+    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    status = await async_validate_pdf_timestamp(sig, validation_context=vc, skip_diff=True)
+    info = _ts_info(status)
+    warnings = [Note.of(m, **p) for m, p in getattr(sig, "notes", ())]
+    revision = sig.signed_revision + 1
+    if not status.intact:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "HASH_FAILURE", tuple(warnings), (Note.of(P_TS_HASH),))
+    if not status.valid:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "SIG_CRYPTO_FAILURE", tuple(warnings),
+                                  (Note.of(P_TS_CRYPTO),))
+    if _COVERAGE.get(status.coverage) is None:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "FORMAT_FAILURE", tuple(warnings), (Note.of(P_PARTIAL),))
+    if info.trusted:
+        return DocTimestampReport(sig.field_name, revision, info, warnings=tuple(warnings))
+    if later_ts_time is not None:
+        past_vc = setup.context(moment=later_ts_time, crls=crls, ocsps=ocsps, certs=certs,
+                                online=False)
+        try:
+            past = await async_validate_pdf_timestamp(sig, validation_context=past_vc,
+                                                      skip_diff=True)
+        except Exception:  # noqa: BLE001 - no past validation: stays indeterminate
+            past = None
+        if past is not None and past.trusted and past.valid and past.intact:
+            warnings.append(Note.of(W_TS_VIA_LATER, time=later_ts_time.isoformat()))
+            return DocTimestampReport(sig.field_name, revision, _ts_info(past),
+                                      warnings=tuple(warnings))
+    sub = info.problem or "NO_CERTIFICATE_CHAIN_FOUND"
+    return DocTimestampReport(sig.field_name, revision, info, INDETERMINATE, sub,
+                              tuple(warnings), (Note.of(P_TRUST, reason=sub),))
