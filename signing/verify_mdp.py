@@ -107,7 +107,11 @@ class SubtreeRule(WhitelistRule):
 
 class LenientDSSRule(WhitelistRule):
     """pyHanko's DSS rule, and where it objects (a VRI entry replaced or removed, old
-    responses dropped), the DSS-subtree rule: PAdES allows validation data to be replaced."""
+    responses dropped), the DSS-subtree rule: PAdES allows validation data to be replaced.
+
+    A DSS object may reuse an object number that the signed revision left undefined but
+    named in a trailer entry (Adobe's ``/AdditionalStreams``); those trailer paths, which
+    pointed at nothing, are cleared too."""
 
     def __init__(self):
         self._strict = DSSCompareRule()
@@ -119,6 +123,49 @@ class LenientDSSRule(WhitelistRule):
         except SuspiciousModification:
             found = list(self._subtree.apply(old, new))
         yield from found
+        for update in found:
+            yield from _undefined_trailer_usages(old, update.updated_ref)
+
+
+def _undefined_trailer_usages(old: HistoricalResolver, ref) -> Iterable[ReferenceUpdate]:
+    from pyhanko.sign.diff_analysis.rules_api import AbsoluteContext
+
+    if not old.is_ref_unassignable(ref) and not isinstance(old(ref), generic.NullObject):
+        return  # the signed revision defined it: its usages stay to be justified
+    old._load_reverse_xref_cache()
+    for path in old._get_usages_of_ref(ref):
+        parts = list(path.path) if hasattr(path, "path") else list(path)
+        if parts and parts[0] not in ("/Root", "/Info", "/Encrypt"):
+            yield ReferenceUpdate(ref, context_checked=AbsoluteContext(path, old))
+
+
+class ProducerMarkRule(WhitelistRule):
+    """An object rewritten only to add or change a producer's private marker key (iText's
+    ``/ITXT`` on the page tree root): nothing shown changes (DSS skips these too)."""
+
+    MARKERS = frozenset({"/ITXT"})
+
+    def apply(self, old, new):
+        from pyhanko.sign.diff_analysis.policies import _is_id
+
+        for ref in new.explicit_refs_in_revision():
+            if old.is_ref_unassignable(ref):
+                continue
+            before, after = old(ref), new(ref)
+            if not (isinstance(before, generic.DictionaryObject)
+                    and isinstance(after, generic.DictionaryObject)
+                    and not isinstance(after, generic.StreamObject)):
+                continue
+            keys = set(after) - self.MARKERS
+            if keys != set(before) - self.MARKERS or set(after) == set(before) and \
+                    all(before.raw_get(k) == after.raw_get(k) for k in after):
+                continue
+            try:
+                same = all(_is_id(before.raw_get(k), after.raw_get(k)) for k in keys)
+            except NotImplementedError:
+                same = False
+            if same:
+                yield ReferenceUpdate(ref)
 
 
 class FreedObjectsRule(WhitelistRule):
@@ -261,6 +308,7 @@ def _policy(*, annotations: bool) -> StandardDiffPolicy:
         LenientDSSRule().as_qualified(ModificationLevel.LTA_UPDATES),
         MetadataUpdateRule().as_qualified(ModificationLevel.LTA_UPDATES),
         FreedObjectsRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        ProducerMarkRule().as_qualified(ModificationLevel.LTA_UPDATES),
         SubtreeRule("/StructTreeRoot").as_qualified(ModificationLevel.FORM_FILLING),
     ]
     if annotations:
@@ -278,6 +326,11 @@ PADES_DIFF_POLICY = _policy(annotations=False)
 ANNOTATIONS_DIFF_POLICY = _policy(annotations=True)
 
 
+class UnanalysedChanges(SuspiciousModification):
+    """The later revisions could not be read well enough to judge them (a dangling
+    reference, a malformed form tree): neither allowed nor proven disallowed."""
+
+
 class PadesDiffPolicy(DiffPolicy):
     """The policy for one signature: with annotations where its DocMDP (certification or
     field lock) is P=3, without them otherwise (P=1 and P=2 are judged from the level)."""
@@ -286,7 +339,14 @@ class PadesDiffPolicy(DiffPolicy):
         return _pick(doc_mdp).apply(old, new, field_mdp_spec, doc_mdp)
 
     def review_file(self, reader, base_revision, field_mdp_spec=None, doc_mdp=None):
-        return _pick(doc_mdp).review_file(reader, base_revision, field_mdp_spec, doc_mdp)
+        try:
+            return _pick(doc_mdp).review_file(reader, base_revision, field_mdp_spec,
+                                              doc_mdp)
+        except SuspiciousModification as exc:
+            return exc
+        except Exception as exc:  # noqa: BLE001 - unreadable structure is not a verdict
+            text = " ".join(str(exc).split())[:160]
+            return UnanalysedChanges(f"{type(exc).__name__}: {text}")
 
 
 def _pick(doc_mdp) -> StandardDiffPolicy:

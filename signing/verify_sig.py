@@ -37,7 +37,7 @@ from pyhanko_certvalidator.policy_decl import (
 from trams.signing.algorithms import dated_warnings
 from trams.signing.verify_changes import later_updates, page_changes
 from trams.signing.verify_collect import P_NOT_DER
-from trams.signing.verify_mdp import DIFF_POLICY
+from trams.signing.verify_mdp import DIFF_POLICY, UnanalysedChanges
 from trams.signing.verify_model import (
     INDETERMINATE,
     TOTAL_FAILED,
@@ -76,6 +76,7 @@ P_REVOKED = N_("the signer's certificate was revoked on {date}")
 P_TRUST = N_("no trusted certificate path ({reason})")
 P_TS = N_("the signature timestamp cannot be used ({reason})")
 P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
+P_UNANALYSED = N_("the changes after signing could not be analysed ({reason})")
 P_FORMAT = N_("the signature cannot be read ({reason})")
 P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
 P_TS_CRYPTO = N_("the timestamp's signature value does not match the authority's key")
@@ -198,8 +199,11 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     # --- what changed after it
     mod = status.modification_level
     docmdp = embedded_sig.docmdp_level
-    disallowed = (mod == ModificationLevel.OTHER or status.docmdp_ok is False
-                  or (docmdp is not None and mod is not None and mod.value > docmdp.value))
+    unanalysed = status.diff_result if isinstance(status.diff_result,
+                                                  UnanalysedChanges) else None
+    disallowed = unanalysed is None and (
+        mod == ModificationLevel.OTHER or status.docmdp_ok is False
+        or (docmdp is not None and mod is not None and mod.value > docmdp.value))
     changes: list[Note] = later_updates(reader, signed_rev, sig_fields,
                                         form_filled=mod == ModificationLevel.FORM_FILLING and
                                         not _only_sig_fields(status, sig_fields))
@@ -211,6 +215,8 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
                              detail=" ".join(detail.split())[:160])]
         changes = [*changes, *named]
     changes_after = "disallowed" if disallowed else ("allowed" if changes else "none")
+    if unanalysed is not None:
+        changes_after = "unknown"
     coverage = _COVERAGE.get(status.coverage, "partial")
 
     # --- PAdES level
@@ -251,6 +257,9 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     elif disallowed:
         indication, sub = TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
         problems.append(Note.of(P_CHANGES))
+    elif unanalysed is not None:
+        indication, sub = INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
+        problems.append(Note.of(P_UNANALYSED, reason=str(unanalysed)))
     elif not status.trusted or status.revoked or (ts is not None and not ts.trusted):
         past = None
         if ts is not None and ts.intact and (doc_ts_after or ts.trusted) and \
