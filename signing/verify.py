@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
 E_NOT_FOUND = N_("file or folder not found")
 E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
+E_ENCRYPTED = N_("the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt "
+                 "--password=...) and verify the copy")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
     digest = hashlib.sha256(data).hexdigest()
     try:
         report = _LOOP.run_until_complete(_verify_bytes(str(path), data, digest, ctx))
+    except EncryptedPdf:
+        report = FileReport(str(path), len(data), digest, ERROR, error=Note.of(E_ENCRYPTED))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop an archive run
         log.debug("verification of %s failed", path, exc_info=True)
         from pyhanko.pdf_utils.misc import PdfError
@@ -176,16 +180,68 @@ def _embedded_revinfo(reader, sigs):
     return crls, ocsps, certs
 
 
+class EncryptedPdf(Exception):  # noqa: N818 - a condition of the file, reported as such
+    """The file is encrypted with a user password TRAMS does not have."""
+
+
 def open_reader(data: bytes):
     """pyHanko's reader, lenient; an encrypted file is opened with the empty user password
     (signed PDFs are often encrypted only to set permissions)."""
+    from pyhanko.pdf_utils.crypt import AuthStatus
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
-    if reader.encrypted:
-        reader.decrypt("")
+    if reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED:
+        raise EncryptedPdf
     reader.root  # noqa: B018 - a file without a usable catalog fails here
     return reader
+
+
+async def _verify_repaired(path: str, data: bytes, digest: str, ctx: VerifyContext,
+                           cause: Exception) -> FileReport:
+    """pyHanko could not parse the file: locate the signatures in a qpdf-repaired copy and
+    verify each over the original bytes (signing/verify_repair.py)."""
+    from trams.signing.verify_repair import W_REPAIRED, locate, signed_data_of
+    from trams.signing.verify_sig import (
+        analyse_raw,
+        analyse_raw_timestamp,
+        failed_signature,
+        failed_timestamp,
+    )
+
+    try:
+        raws = locate(data)
+    except Exception:  # noqa: BLE001 - qpdf cannot open it either: unreadable
+        raise cause from None
+    setup = _setup_for(ctx)
+    crls, ocsps, certs = [], [], []
+    for raw in raws:  # revocation data archived inside the CMS (Adobe attribute)
+        try:
+            signed_data = signed_data_of(raw)
+            certs += [c.chosen for c in signed_data["certificates"]]
+        except Exception:  # noqa: BLE001 - reported with the signature below
+            continue
+    signatures, doc_ts, index = [], [], 0
+    for raw in raws:
+        try:
+            if raw.is_timestamp:
+                doc_ts.append(await analyse_raw_timestamp(
+                    raw, data, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=None))
+                continue
+            index += 1
+            signatures.append(await analyse_raw(
+                raw, data, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                fetchers=None))
+        except Exception as exc:  # noqa: BLE001 - one bad signature hides no other
+            if raw.is_timestamp:
+                doc_ts.append(failed_timestamp(raw.field_name, _reason(exc), None))
+            else:
+                signatures.append(failed_signature(raw.field_name, index, _reason(exc),
+                                                   None, 0))
+    warning = Note.of(W_REPAIRED, reason=_reason(cause))
+    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts),
+                        warnings=(warning,))
 
 
 async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
@@ -198,8 +254,14 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
     )
 
     setup = _setup_for(ctx)
-    reader = open_reader(data)
-    embedded, broken = collect(reader)
+    try:
+        reader = open_reader(data)
+        embedded, broken = collect(reader)
+    except EncryptedPdf:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyHanko cannot parse it: try a repair
+        log.debug("pyHanko cannot read %s", path, exc_info=True)
+        return await _verify_repaired(path, data, digest, ctx, exc)
     revisions = reader.xrefs.total_revisions
     sig_fields = {s.signed_revision: (s.field_name, s.is_timestamp) for s in embedded}
     crls, ocsps, certs = _embedded_revinfo(reader, embedded)
