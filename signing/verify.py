@@ -80,17 +80,8 @@ class VerifyContext:
 
 
 def _expand_cert_paths(paths: Iterable[Path]) -> list[Path]:
-    """Folders recursively (trust.load_certificates reads one level)."""
-    from trams.signing.trust import CERT_SUFFIXES
-
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file()
-                          and f.suffix.lower() in CERT_SUFFIXES)
-        else:
-            out.append(p)
-    return out
+    """Paths as given (trust.load_certificates reads folders recursively)."""
+    return [Path(p) for p in paths]
 
 
 _SETUPS: dict[VerifyContext, object] = {}
@@ -294,11 +285,13 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
             index += 1
             doc_ts_after = any(r > sig.signed_revision and is_ts
                                for r, (_n, is_ts) in sig_fields.items())
+            later_ts = sorted((r, t) for r, t in ts_times.items() if r > sig.signed_revision)
+            poe = (sig_fields[later_ts[0][0]][0], later_ts[0][1]) if later_ts else None
             try:
                 signatures.append(await analyse(
                     sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
                     fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
-                    doc_ts_after=doc_ts_after))
+                    doc_ts_after=doc_ts_after, doc_ts_poe=poe))
             except Exception as exc:  # noqa: BLE001 - one bad signature hides no other
                 log.debug("signature %s", sig.field_name, exc_info=True)
                 signatures.append(failed_signature(sig.field_name, index, _reason(exc),

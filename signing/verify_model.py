@@ -97,6 +97,21 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class ProofOfExistence:
+    """What proves the signature existed at ``time`` (its best signature time)."""
+
+    kind: str  # signature_timestamp | document_timestamp | none (validation time only)
+    time: datetime | None
+    field_name: str | None = None  # the document timestamp's field
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "time": _iso(self.time), "field_name": self.field_name}
+
+
+NO_POE = ProofOfExistence("none", None)
+
+
+@dataclass(frozen=True)
 class SignatureReport:
     field_name: str
     index: int  # 1-based, in signing order
@@ -123,6 +138,7 @@ class SignatureReport:
     passed_via_timestamp: bool
     warnings: tuple[Note, ...]
     problems: tuple[Note, ...]  # why the indication is not TOTAL_PASSED
+    poe: ProofOfExistence = NO_POE
 
     @property
     def passed(self) -> bool:
@@ -144,6 +160,7 @@ class SignatureReport:
             "revocation": self.revocation.to_dict(), "level": self.level,
             "indication": self.indication, "sub_indication": self.sub_indication,
             "passed_via_timestamp": self.passed_via_timestamp,
+            "proof_of_existence": self.poe.to_dict(),
             "warnings": [n.to_dict() for n in self.warnings],
             "problems": [n.to_dict() for n in self.problems],
         }
@@ -239,5 +256,6 @@ CHANGE_NAMES = (
 )
 
 __all__ = ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "ERROR", "Note", "CertInfo",
+           "ProofOfExistence", "NO_POE",
            "TimestampInfo", "Revocation", "SignatureReport", "DocTimestampReport",
            "PolicyResult", "FileReport", "worst"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asn1crypto import cms, x509
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -31,6 +31,7 @@ from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_s
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
+    FreshnessReqType,
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
@@ -40,11 +41,13 @@ from trams.signing.verify_collect import P_NOT_DER
 from trams.signing.verify_mdp import DIFF_POLICY, UnanalysedChanges
 from trams.signing.verify_model import (
     INDETERMINATE,
+    NO_POE,
     TOTAL_FAILED,
     TOTAL_PASSED,
     CertInfo,
     DocTimestampReport,
     Note,
+    ProofOfExistence,
     Revocation,
     SignatureReport,
     TimestampInfo,
@@ -60,6 +63,7 @@ _RULES = {
     "off": RevocationCheckingRule.NO_CHECK,
 }
 _DOCMDP = {1: "no_changes", 2: "fill_forms", 3: "annotate"}
+NO_FRESHNESS_LIMIT = timedelta(days=365 * 100)
 _COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
              SignatureCoverageLevel.ENTIRE_REVISION: "revision"}
 
@@ -76,6 +80,8 @@ P_REVOKED = N_("the signer's certificate was revoked on {date}")
 P_TRUST = N_("no trusted certificate path ({reason})")
 P_TS = N_("the signature timestamp cannot be used ({reason})")
 P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
+P_REVINFO_BEFORE_POE = N_("the embedded revocation data was issued before the signature was "
+                          "made ({time}); it cannot show the status then")
 P_UNANALYSED = N_("the changes after signing could not be analysed ({reason})")
 P_FORMAT = N_("the signature cannot be read ({reason})")
 P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
@@ -104,7 +110,10 @@ class TrustSetup:
             moment=moment or self.at, allow_fetching=fetch, crls=list(crls),
             ocsps=list(ocsps), revinfo_policy=CertRevTrustPolicy(
                 RevocationCheckingPolicy(ee_certificate_rule=rule,
-                                         intermediate_ca_cert_rule=rule)),
+                                         intermediate_ca_cert_rule=rule),
+                # the long-term rule (module docstring): no freshness window
+                freshness=NO_FRESHNESS_LIMIT,
+                freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
             fetchers=fetchers if fetch else None,
         )
 
@@ -141,19 +150,25 @@ def _ts_info(ts_status) -> TimestampInfo | None:
     )
 
 
-def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps) -> bool:
-    """True when embedded CRLs or OCSP responses speak about ``cert``."""
+def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps,
+                            issued_after: datetime | None = None) -> bool:
+    """True when embedded CRLs or OCSP responses speak about ``cert`` (and, with
+    ``issued_after``, were issued at or after that time: they prove its status then)."""
     for resp in ocsps:
         try:
-            for single in resp["response_bytes"]["response"].parsed["tbs_response_data"][
-                    "responses"]:
-                if single["cert_id"]["serial_number"].native == cert.serial_number:
+            data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
+            for single in data["responses"]:
+                if single["cert_id"]["serial_number"].native == cert.serial_number and (
+                        issued_after is None
+                        or data["produced_at"].native >= issued_after):
                     return True
         except (KeyError, TypeError, ValueError):
             continue
     for crl in crls:
         try:
-            if crl.issuer == cert.issuer:
+            tbs = crl["tbs_cert_list"]
+            if tbs["issuer"] == cert.issuer and (
+                    issued_after is None or tbs["this_update"].native >= issued_after):
                 return True
         except (KeyError, TypeError, ValueError):
             continue
@@ -184,7 +199,8 @@ def _revocation(setup: TrustSetup, status, cert, crls, ocsps, fetchers) -> Revoc
 
 async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, certs,
                   fetchers, sig_fields: dict[int, tuple[str, bool]], revisions: int,
-                  doc_ts_after: bool) -> SignatureReport:
+                  doc_ts_after: bool,
+                  doc_ts_poe: tuple[str, datetime] | None = None) -> SignatureReport:
     """Validate one (non-timestamp) signature and give its ETSI verdict."""
     reader = embedded_sig.reader
     vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
@@ -310,6 +326,20 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     elif revocation.status == "not_checked":
         warnings.append(Note.of(W_REVOCATION_OFF))
 
+    poe = NO_POE
+    if ts is not None and ts.trusted:
+        poe = ProofOfExistence("signature_timestamp", ts.time)
+    elif doc_ts_poe is not None:
+        poe = ProofOfExistence("document_timestamp", doc_ts_poe[1], doc_ts_poe[0])
+    signed_at = min(t for t in (poe.time, embedded_sig.self_reported_timestamp)
+                    if t is not None) if poe.time else None
+    if indication == TOTAL_PASSED and setup.revocation == "hard" and not via_ts and \
+            revocation.source == "embedded" and signed_at is not None and \
+            not embedded_revinfo_covers(cert, crls, ocsps, issued_after=signed_at):
+        # hard: the embedded status must be issued after the signature was made
+        indication, sub = INDETERMINATE, "TRY_LATER"
+        problems.append(Note.of(P_REVINFO_BEFORE_POE, time=signed_at.isoformat()))
+
     path = status.validation_path
     trust_path: tuple[str, ...] = ()
     anchor = None
@@ -335,7 +365,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         docmdp=_DOCMDP.get(docmdp.value) if docmdp is not None else None,
         trust_anchor=anchor, trust_path=trust_path, revocation=revocation, level=level,
         indication=indication, sub_indication=sub, passed_via_timestamp=via_ts,
-        warnings=tuple(warnings), problems=tuple(problems),
+        warnings=tuple(warnings), problems=tuple(problems), poe=poe,
     )
 
 
