@@ -236,6 +236,7 @@ async def _verify_repaired(path: str, data: bytes, digest: str, ctx: VerifyConte
 
 
 async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+    from trams.signing.verify_changes import appended_data
     from trams.signing.verify_collect import collect
     from trams.signing.verify_sig import (
         analyse,
@@ -299,6 +300,8 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
     finally:
         if backend is not None:
             await backend.close()
+    if signatures and appended_data(reader, data):
+        signatures = [_appended_after(s) for s in signatures]
     for bad in broken:
         if bad.is_timestamp:
             doc_ts.append(failed_timestamp(bad.field_name, bad.reason, bad.revision))
@@ -307,6 +310,23 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
             signatures.append(failed_signature(bad.field_name, index, bad.reason,
                                                bad.revision, revisions))
     return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts))
+
+
+def _appended_after(sig):
+    """Objects appended without an xref after a signature that does not cover them."""
+    from dataclasses import replace
+
+    from trams.signing.verify_changes import APPENDED
+    from trams.signing.verify_sig import P_CHANGES
+
+    if sig.coverage == "whole_file":
+        return sig
+    problems = sig.problems if sig.indication == TOTAL_FAILED else (
+        *sig.problems, Note.of(P_CHANGES))
+    return replace(sig, changes_after="disallowed", changes=(*sig.changes, Note.of(APPENDED)),
+                   indication=TOTAL_FAILED, sub_indication=sig.sub_indication
+                   if sig.indication == TOTAL_FAILED else "SIG_CONSTRAINTS_FAILURE",
+                   problems=problems)
 
 
 def _reason(exc: Exception) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from asn1crypto import cms, core, x509
 from pyhanko.pdf_utils import generic
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, extract_contents
-from trams.signing.algorithms import prepare
+from trams.signing.algorithms import dated_warnings, prepare
 
 from trams.i18n import N_
 
@@ -140,6 +140,7 @@ class Pkcs7Sha1Signature(TramsSignature):
         super()._init(reader, sig_field, fq_name)
         self.sig_object = _with_subfilter(self.sig_object, "/adbe.pkcs7.detached")
         self.notes.append((W_LEGACY, {"subfilter": "adbe.pkcs7.sha1"}))
+        self.notes += dated_warnings("sha1", None, None)  # the byte range's digest
 
     def _signed_data(self) -> cms.SignedData:
         # pyHanko wants PDF signatures detached: the encapsulated SHA-1 digest is taken

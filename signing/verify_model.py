@@ -247,12 +247,14 @@ CHANGE_NAMES = (
     N_("document timestamp '{field}'"),
     N_("validation data added (DSS)"),
     N_("form fields filled"),
+    N_("annotations added, changed or removed"),
     N_("page {page} added"),
     N_("page {page} removed"),
     N_("content of page {page} changed"),
     N_("annotation added on page {page} ({kind})"),
     N_("annotation removed or changed on page {page}"),
     N_("other change not allowed after signing: {detail}"),
+    N_("data appended after the last revision, outside any cross-reference section"),
 )
 
 __all__ = ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "ERROR", "Note", "CertInfo",

@@ -222,7 +222,8 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         or (docmdp is not None and mod is not None and mod.value > docmdp.value))
     changes: list[Note] = later_updates(reader, signed_rev, sig_fields,
                                         form_filled=mod == ModificationLevel.FORM_FILLING and
-                                        not _only_sig_fields(status, sig_fields))
+                                        not _only_sig_fields(status, sig_fields),
+                                        annotated=mod == ModificationLevel.ANNOTATIONS)
     if disallowed:
         named = page_changes(reader, signed_rev)
         if not named:
