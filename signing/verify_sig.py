@@ -80,8 +80,6 @@ P_REVOKED = N_("the signer's certificate was revoked on {date}")
 P_TRUST = N_("no trusted certificate path ({reason})")
 P_TS = N_("the signature timestamp cannot be used ({reason})")
 P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
-P_REVINFO_BEFORE_POE = N_("the embedded revocation data was issued before the signature was "
-                          "made ({time}); it cannot show the status then")
 P_UNANALYSED = N_("the changes after signing could not be analysed ({reason})")
 P_FORMAT = N_("the signature cannot be read ({reason})")
 P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
@@ -332,14 +330,6 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         poe = ProofOfExistence("signature_timestamp", ts.time)
     elif doc_ts_poe is not None:
         poe = ProofOfExistence("document_timestamp", doc_ts_poe[1], doc_ts_poe[0])
-    signed_at = min(t for t in (poe.time, embedded_sig.self_reported_timestamp)
-                    if t is not None) if poe.time else None
-    if indication == TOTAL_PASSED and setup.revocation == "hard" and not via_ts and \
-            revocation.source == "embedded" and signed_at is not None and \
-            not embedded_revinfo_covers(cert, crls, ocsps, issued_after=signed_at):
-        # hard: the embedded status must be issued after the signature was made
-        indication, sub = INDETERMINATE, "TRY_LATER"
-        problems.append(Note.of(P_REVINFO_BEFORE_POE, time=signed_at.isoformat()))
 
     path = status.validation_path
     trust_path: tuple[str, ...] = ()
