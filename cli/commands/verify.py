@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from trams.cli.commands.common import config_from
         from trams.signing.verify import VerifyContext, verify_paths
+        from trams.signing.verify_report import run_info
 
         if revocation not in ("hard", "soft", "off"):
             raise typer.BadParameter(_("--revocation must be hard, soft or off"))
@@ -99,7 +100,8 @@ def register(app: typer.Typer) -> None:
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             code = _run(verify_paths(paths, vctx, jobs=workers), fmt, lang, stream,
-                        to_terminal=out is None and stream.isatty())
+                        to_terminal=out is None and stream.isatty(),
+                        header=lambda done: run_info(vctx, paths, done))
         except OSError as exc:
             raise InputError(_("cannot write the report ({reason})", reason=exc.strerror),
                              path=out) from exc
@@ -109,7 +111,8 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(int(code))
 
 
-def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool) -> ExitCode:
+def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool,
+         header=None) -> ExitCode:
     from trams.cli import verify_render as vr
 
     collected = []
@@ -137,5 +140,6 @@ def _run(reports, fmt: str, lang: str, stream, *, to_terminal: bool) -> ExitCode
     else:
         collected = sorted(reports, key=lambda r: r.path)
         stream.write(vr.render_json(collected) if fmt == "json"
-                     else vr.render_html(collected, lang))
+                     else vr.render_html(collected, lang,
+                                         header(collected) if header else None))
     return exit_code_for(vr.counts(collected))

@@ -69,8 +69,10 @@ def test_html_in_vietnamese_and_english(pki, docs, tmp_path, capsys):
                                                            str(en)])]) == 11
     text_vi, text_en = vi.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
     assert "Báo cáo kiểm tra chữ ký số" in text_vi and 'lang="vi"' in text_vi
-    assert "bị thu hồi ngày 2026-01-01" in text_vi
-    assert "Signature verification report" in text_en and "revoked on 2026-01-01" in text_en
+    # times in the report's language, in Vietnam time
+    assert "bị thu hồi ngày 01/01/2026 07:00:00 (UTC+07:00)" in text_vi
+    assert "Signature verification report" in text_en
+    assert "revoked on 1 January 2026, 07:00:00 (UTC+07:00)" in text_en
     assert "<script" not in text_vi and "http" not in text_vi.split("<body>")[0]
     capsys.readouterr()
 
