@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
 E_NOT_FOUND = N_("file or folder not found")
 E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
+W_DSS = N_("the validation data (DSS) cannot be read ({reason}); it was not used")
 E_ENCRYPTED = N_("the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt "
                  "--password=...) and verify the copy")
 
@@ -144,8 +145,9 @@ def _with_time(report: FileReport, seconds: float) -> FileReport:
     return replace(report, seconds=seconds)
 
 
-def _embedded_revinfo(reader, sigs):
-    """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes."""
+def _embedded_revinfo(reader, sigs, warnings: list | None = None):
+    """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes.
+    A DSS that cannot be read is a file warning (``warnings``), not a verdict."""
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.errors import NoDSSFoundError
 
@@ -158,6 +160,10 @@ def _embedded_revinfo(reader, sigs):
         certs += list(dss.load_certs())
     except NoDSSFoundError:
         pass
+    except Exception as exc:  # noqa: BLE001 - damaged validation data hides no signature
+        log.debug("DSS unreadable", exc_info=True)
+        if warnings is not None:
+            warnings.append(Note.of(W_DSS, reason=_reason(exc)))
     for sig in sigs:
         try:
             attrs = sig.signer_info["signed_attrs"]
@@ -256,7 +262,8 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
         return await _verify_repaired(path, data, digest, ctx, exc)
     revisions = reader.xrefs.total_revisions
     sig_fields = {s.signed_revision: (s.field_name, s.is_timestamp) for s in embedded}
-    crls, ocsps, certs = _embedded_revinfo(reader, embedded)
+    file_warnings: list[Note] = []
+    crls, ocsps, certs = _embedded_revinfo(reader, embedded, file_warnings)
     backend = fetchers = None
     if not setup.offline and setup.at is None and setup.revocation != "off":
         from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
@@ -309,7 +316,8 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
             index += 1
             signatures.append(failed_signature(bad.field_name, index, bad.reason,
                                                bad.revision, revisions))
-    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts))
+    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts),
+                        warnings=file_warnings)
 
 
 def _appended_after(sig):
