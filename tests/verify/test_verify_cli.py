@@ -82,3 +82,14 @@ def test_text_output(pki, docs, capsys):
     out = capsys.readouterr().out
     assert "TOTAL_PASSED" in out and "Nguyễn Văn Hùng" in out
     assert "\x1b[" not in out  # no colour when not on a terminal
+
+
+def test_text_output_names_file_warnings(pki, tmp_path, capsys):
+    import sigmaker as sm
+
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(sm.cms_signature(pki, "leader", damaged=True))
+    assert run(["verify", "--trust", str(pki.root_pem), "--policy", "any", "--offline",
+                str(damaged)]) == 0
+    out = capsys.readouterr().out
+    assert "the file's structure is damaged" in out and "TOTAL_PASSED" in out
