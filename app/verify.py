@@ -25,6 +25,7 @@ from trams.signing.verify_model import (
     SignatureReport,
     TimestampInfo,
 )
+from trams.signing.verify_report import RunInfo, run_info
 
 from trams.config import TramsConfig
 from trams.errors import ExitCode
@@ -80,6 +81,7 @@ class VerifyReport:
     """
 
     context: VerifyContext
+    paths: tuple[Path, ...] = ()
     _stream: Iterator[FileReport] | None = None
     reports: list[FileReport] = field(default_factory=list)
 
@@ -101,6 +103,11 @@ class VerifyReport:
     def counts(self) -> dict[str, int]:
         return count_verdicts(self.reports)
 
+    def header(self) -> RunInfo:
+        """What an auditor's report says of this run: what was checked, when, against
+        which anchors, with which revocation mode, time and policy (and archive labels)."""
+        return run_info(self.context, self.paths, self.reports)
+
     @property
     def exit_code(self) -> ExitCode:
         counts = self.counts()
@@ -119,10 +126,10 @@ def verify_paths(config: TramsConfig, options: VerifyOptions) -> VerifyReport:
                              revocation=options.revocation, offline=options.offline,
                              at=options.at)
     jobs = options.jobs or min(config.jobs, 8)
-    return VerifyReport(context, _verify_paths(options.paths, context, jobs=jobs))
+    return VerifyReport(context, options.paths, _verify_paths(options.paths, context, jobs=jobs))
 
 
 __all__ = ["POLICIES", "REVOCATION_MODES", "CertInfo", "DocTimestampReport", "FileReport",
-           "Note", "PolicyResult", "Revocation", "SignatureReport", "TimestampInfo",
+           "Note", "PolicyResult", "Revocation", "RunInfo", "SignatureReport", "TimestampInfo",
            "VerifyContext", "VerifyOptions", "VerifyReport", "count_verdicts",
            "default_policy", "verify_context", "verify_file", "verify_paths"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 from trams.app.verify import FileReport
-from trams.cli.verify_render import VERDICT, coverage_text, revocation_text, t
+from trams.cli.verify_render import (
+    VERDICT,
+    coverage_text,
+    revocation_text,
+    t,
+    verdict_words,
+)
 
 from trams.i18n import translate_to
 
@@ -20,6 +26,8 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
     if report.error:
         console.print(f"  {report.error.text(lang)}", markup=False)
         return
+    for note in report.warnings:
+        console.print(f"  {note.text(lang)}", markup=False)
     if report.policy:
         state = t(lang, "passed_policy" if report.policy.passed else "failed_policy")
         console.print(f"  {t(lang, 'policy')}: {report.policy.name}: {state}", markup=False)
@@ -47,6 +55,12 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
     for s in report.signatures:
         for note in (*s.problems, *s.warnings):
             console.print(f"  {s.field_name}: {note.text(lang)}", markup=False)
+    for d in report.doc_timestamps:
+        if not d.passed:
+            words = verdict_words(d.indication, d.sub_indication, lang)
+            console.print(f"  {d.field_name}: {words}", markup=False)
+            for note in d.problems:
+                console.print(f"    - {note.text(lang)}", markup=False)
 
 
 def _esc(text: str) -> str:

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   qpdf poppler-utils softhsm2 opensc openssl
+  chromium  # headless browser: tests of the HTML verification report
   fonts-liberation2 fonts-dejavu-core
   python3 python3-venv python3-dev
 )

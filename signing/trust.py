@@ -1,8 +1,10 @@
 """Trust anchors and pyHanko validation contexts, shared by signing and verification.
 
-Trust roots come from ``[trust]`` in trams.toml: PEM or DER files, or folders of them
-(every ``.pem``, ``.crt``, ``.cer`` and ``.der`` file inside). The national root and the
-Government Cipher Committee's specialised CA are configured the same way (domain.md).
+Trust roots come from ``[trust]`` in trams.toml and ``--trust``: certificates as CAs ship
+them, PEM or DER, one per file or PEM bundles, PKCS#7 certificate bundles (``.p7b`` /
+``.p7c``, PEM or DER), or folders of such files (searched recursively: ``.pem``, ``.crt``,
+``.cer``, ``.der``, ``.p7b``, ``.p7c``). The national root and the Government Cipher
+Committee's specialised CA are configured the same way (domain.md).
 """
 
 from __future__ import annotations
@@ -18,19 +20,41 @@ from pyhanko_certvalidator.fetchers.api import FetcherBackend
 from trams.errors import ConfigError
 from trams.i18n import _
 
-CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".p7b", ".p7c")
 
 
 def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:
-    """Every certificate in the given files and folders (PEM bundles or DER files)."""
+    """Every certificate in the given files and folders (recursively), each once."""
     certs: list[x509.Certificate] = []
+    seen: set[bytes] = set()
     for path in paths:
         path = Path(path)
-        files = (sorted(p for p in path.iterdir() if p.suffix.lower() in CERT_SUFFIXES)
+        files = (sorted(p for p in path.rglob("*") if p.is_file()
+                        and p.suffix.lower() in CERT_SUFFIXES)
                  if path.is_dir() else [path])
         for file in files:
-            certs.extend(_read_certificate_file(file))
+            for cert in _read_certificate_file(file):
+                if cert.sha256 not in seen:
+                    seen.add(cert.sha256)
+                    certs.append(cert)
     return certs
+
+
+def _from_der(der: bytes) -> list[x509.Certificate]:
+    """A DER certificate, or the certificates of a DER PKCS#7 (CMS SignedData) bundle."""
+    from asn1crypto import cms
+
+    if der[:1] == b"\x30":
+        try:
+            info = cms.ContentInfo.load(der)
+            if info["content_type"].native == "signed_data":
+                return [c.chosen for c in info["content"]["certificates"]
+                        if c.name == "certificate"]
+        except ValueError:
+            pass
+    cert = x509.Certificate.load(der)
+    cert.native  # noqa: B018 - force parsing now, not at first use
+    return [cert]
 
 
 def _read_certificate_file(file: Path) -> list[x509.Certificate]:
@@ -43,14 +67,22 @@ def _read_certificate_file(file: Path) -> list[x509.Certificate]:
         ) from None
     try:
         if pem.detect(data):
-            return [x509.Certificate.load(der) for kind, _h, der in pem.unarmor(data, True)
-                    if kind == "CERTIFICATE"]
-        cert = x509.Certificate.load(data)
-        cert.native  # noqa: B018 - force parsing now, not at first use
-        return [cert]
+            certs = []
+            for kind, _h, der in pem.unarmor(data, True):
+                if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                    certs.append(x509.Certificate.load(der))
+                elif kind in ("PKCS7", "CMS", "CERTIFICATE CHAIN"):
+                    certs += _from_der(der)
+            if not certs:
+                raise ValueError("no certificate in the PEM file")
+            return certs
+        certs = _from_der(data)
+        if not certs:
+            raise ValueError("no certificate in the bundle")
+        return certs
     except ValueError:
         raise ConfigError(
-            _("not a certificate in PEM or DER form"), path=file,
+            _("not a certificate or PKCS#7 certificate bundle (PEM or DER)"), path=file,
             hint=_("Check the paths under [trust] in trams.toml."),
         ) from None
 

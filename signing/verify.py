@@ -32,7 +32,6 @@ from asn1crypto import x509
 from trams.signing.verify_model import (
     ERROR,
     TOTAL_FAILED,
-    DocTimestampReport,
     FileReport,
     Note,
     worst,
@@ -46,6 +45,9 @@ log = logging.getLogger(__name__)
 E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
 E_NOT_FOUND = N_("file or folder not found")
 E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
+W_DSS = N_("the validation data (DSS) cannot be read ({reason}); it was not used")
+E_ENCRYPTED = N_("the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt "
+                 "--password=...) and verify the copy")
 
 
 @dataclass(frozen=True)
@@ -79,17 +81,8 @@ class VerifyContext:
 
 
 def _expand_cert_paths(paths: Iterable[Path]) -> list[Path]:
-    """Folders recursively (trust.load_certificates reads one level)."""
-    from trams.signing.trust import CERT_SUFFIXES
-
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file()
-                          and f.suffix.lower() in CERT_SUFFIXES)
-        else:
-            out.append(p)
-    return out
+    """Paths as given (trust.load_certificates reads folders recursively)."""
+    return [Path(p) for p in paths]
 
 
 _SETUPS: dict[VerifyContext, object] = {}
@@ -134,6 +127,8 @@ def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
     digest = hashlib.sha256(data).hexdigest()
     try:
         report = _LOOP.run_until_complete(_verify_bytes(str(path), data, digest, ctx))
+    except EncryptedPdf:
+        report = FileReport(str(path), len(data), digest, ERROR, error=Note.of(E_ENCRYPTED))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop an archive run
         log.debug("verification of %s failed", path, exc_info=True)
         from pyhanko.pdf_utils.misc import PdfError
@@ -150,8 +145,9 @@ def _with_time(report: FileReport, seconds: float) -> FileReport:
     return replace(report, seconds=seconds)
 
 
-def _embedded_revinfo(reader, sigs):
-    """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes."""
+def _embedded_revinfo(reader, sigs, warnings: list | None = None):
+    """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes.
+    A DSS that cannot be read is a file warning (``warnings``), not a verdict."""
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.errors import NoDSSFoundError
 
@@ -164,6 +160,10 @@ def _embedded_revinfo(reader, sigs):
         certs += list(dss.load_certs())
     except NoDSSFoundError:
         pass
+    except Exception as exc:  # noqa: BLE001 - damaged validation data hides no signature
+        log.debug("DSS unreadable", exc_info=True)
+        if warnings is not None:
+            warnings.append(Note.of(W_DSS, reason=_reason(exc)))
     for sig in sigs:
         try:
             attrs = sig.signer_info["signed_attrs"]
@@ -177,53 +177,180 @@ def _embedded_revinfo(reader, sigs):
     return crls, ocsps, certs
 
 
-async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+class EncryptedPdf(Exception):  # noqa: N818 - a condition of the file, reported as such
+    """The file is encrypted with a user password TRAMS does not have."""
+
+
+def open_reader(data: bytes):
+    """pyHanko's reader, lenient; an encrypted file is opened with the empty user password
+    (signed PDFs are often encrypted only to set permissions)."""
+    from pyhanko.pdf_utils.crypt import AuthStatus
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_timestamp
-    from trams.signing.verify_sig import _ts_info, analyse
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED:
+        raise EncryptedPdf
+    reader.root  # noqa: B018 - a file without a usable catalog fails here
+    return reader
+
+
+async def _verify_repaired(path: str, data: bytes, digest: str, ctx: VerifyContext,
+                           cause: Exception) -> FileReport:
+    """pyHanko could not parse the file: locate the signatures in a qpdf-repaired copy and
+    verify each over the original bytes (signing/verify_repair.py)."""
+    from trams.signing.verify_repair import W_REPAIRED, locate, signed_data_of
+    from trams.signing.verify_sig import (
+        analyse_raw,
+        analyse_raw_timestamp,
+        failed_signature,
+        failed_timestamp,
+    )
+
+    try:
+        raws = locate(data)
+    except Exception:  # noqa: BLE001 - qpdf cannot open it either: unreadable
+        raise cause from None
+    setup = _setup_for(ctx)
+    crls, ocsps, certs = [], [], []
+    for raw in raws:  # revocation data archived inside the CMS (Adobe attribute)
+        try:
+            signed_data = signed_data_of(raw)
+            certs += [c.chosen for c in signed_data["certificates"]]
+        except Exception:  # noqa: BLE001 - reported with the signature below
+            continue
+    signatures, doc_ts, index = [], [], 0
+    for raw in raws:
+        try:
+            if raw.is_timestamp:
+                doc_ts.append(await analyse_raw_timestamp(
+                    raw, data, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=None))
+                continue
+            index += 1
+            signatures.append(await analyse_raw(
+                raw, data, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                fetchers=None))
+        except Exception as exc:  # noqa: BLE001 - one bad signature hides no other
+            if raw.is_timestamp:
+                doc_ts.append(failed_timestamp(raw.field_name, _reason(exc), None))
+            else:
+                signatures.append(failed_signature(raw.field_name, index, _reason(exc),
+                                                   None, 0))
+    warning = Note.of(W_REPAIRED, reason=_reason(cause))
+    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts),
+                        warnings=(warning,))
+
+
+async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
+    from trams.signing.verify_changes import appended_data
+    from trams.signing.verify_collect import collect
+    from trams.signing.verify_sig import (
+        analyse,
+        analyse_timestamp,
+        failed_signature,
+        failed_timestamp,
+    )
 
     setup = _setup_for(ctx)
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    embedded = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    try:
+        reader = open_reader(data)
+        embedded, broken = collect(reader)
+    except EncryptedPdf:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyHanko cannot parse it: try a repair
+        log.debug("pyHanko cannot read %s", path, exc_info=True)
+        return await _verify_repaired(path, data, digest, ctx, exc)
     revisions = reader.xrefs.total_revisions
-    sig_fields = {s.signed_revision: (s.field_name, s.sig_object_type == "/DocTimeStamp")
-                  for s in embedded}
-    crls, ocsps, certs = _embedded_revinfo(reader, embedded)
+    sig_fields = {s.signed_revision: (s.field_name, s.is_timestamp) for s in embedded}
+    file_warnings: list[Note] = []
+    crls, ocsps, certs = _embedded_revinfo(reader, embedded, file_warnings)
     backend = fetchers = None
     if not setup.offline and setup.at is None and setup.revocation != "off":
         from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
         backend = AIOHttpFetcherBackend()
         fetchers = backend.get_fetchers()
+    ts_times = {}
+    signatures, doc_ts = [], []
     try:
-        signatures, doc_ts = [], []
+        # latest first for timestamps: an older one may need the next one's time
+        for sig in sorted((s for s in embedded if s.is_timestamp),
+                          key=lambda s: -s.signed_revision):
+            later = [t for r, t in ts_times.items() if r > sig.signed_revision]
+            try:
+                report = await analyse_timestamp(
+                    sig, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=fetchers, later_ts_time=min(later) if later else None)
+            except Exception as exc:  # noqa: BLE001 - one bad timestamp is one finding
+                log.debug("document timestamp %s", sig.field_name, exc_info=True)
+                report = failed_timestamp(sig.field_name, _reason(exc), sig.signed_revision)
+            if report.passed and report.timestamp is not None:
+                ts_times[sig.signed_revision] = report.timestamp.time
+            doc_ts.append(report)
+        doc_ts.reverse()
         index = 0
-        for sig in embedded:
-            if sig.sig_object_type == "/DocTimeStamp":
-                vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
-                status = await async_validate_pdf_timestamp(sig, validation_context=vc)
-                doc_ts.append(DocTimestampReport(sig.field_name, sig.signed_revision + 1,
-                                                 _ts_info(status)))
-                continue
+        for sig in (s for s in embedded if not s.is_timestamp):
             index += 1
             doc_ts_after = any(r > sig.signed_revision and is_ts
                                for r, (_n, is_ts) in sig_fields.items())
-            signatures.append(await analyse(
-                sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
-                fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
-                doc_ts_after=doc_ts_after))
+            later_ts = sorted((r, t) for r, t in ts_times.items() if r > sig.signed_revision)
+            poe = (sig_fields[later_ts[0][0]][0], later_ts[0][1]) if later_ts else None
+            try:
+                signatures.append(await analyse(
+                    sig, index=index, setup=setup, crls=crls, ocsps=ocsps, certs=certs,
+                    fetchers=fetchers, sig_fields=sig_fields, revisions=revisions,
+                    doc_ts_after=doc_ts_after, doc_ts_poe=poe))
+            except Exception as exc:  # noqa: BLE001 - one bad signature hides no other
+                log.debug("signature %s", sig.field_name, exc_info=True)
+                signatures.append(failed_signature(sig.field_name, index, _reason(exc),
+                                                   sig.signed_revision, revisions))
     finally:
         if backend is not None:
             await backend.close()
-    sigs = tuple(signatures)
+    if signatures and appended_data(reader, data):
+        signatures = [_appended_after(s) for s in signatures]
+    for bad in broken:
+        if bad.is_timestamp:
+            doc_ts.append(failed_timestamp(bad.field_name, bad.reason, bad.revision))
+        else:
+            index += 1
+            signatures.append(failed_signature(bad.field_name, index, bad.reason,
+                                               bad.revision, revisions))
+    return _file_report(path, data, digest, ctx, tuple(signatures), tuple(doc_ts),
+                        warnings=file_warnings)
+
+
+def _appended_after(sig):
+    """Objects appended without an xref after a signature that does not cover them."""
+    from dataclasses import replace
+
+    from trams.signing.verify_changes import APPENDED
+    from trams.signing.verify_sig import P_CHANGES
+
+    if sig.coverage == "whole_file":
+        return sig
+    problems = sig.problems if sig.indication == TOTAL_FAILED else (
+        *sig.problems, Note.of(P_CHANGES))
+    return replace(sig, changes_after="disallowed", changes=(*sig.changes, Note.of(APPENDED)),
+                   indication=TOTAL_FAILED, sub_indication=sig.sub_indication
+                   if sig.indication == TOTAL_FAILED else "SIG_CONSTRAINTS_FAILURE",
+                   problems=problems)
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def _file_report(path, data, digest, ctx, sigs, doc_ts, warnings=()) -> FileReport:
     policy = check(ctx.policy, sigs, agency_name=ctx.agency_name, agency_org=ctx.agency_org)
-    verdict = worst([s.indication for s in sigs])
+    verdict = worst([s.indication for s in sigs] + [d.indication for d in doc_ts])
     # a policy that fails only because a signature is indeterminate leaves the file
     # indeterminate; a missing, misplaced or changed-after signature is a failure
     if any(f.msgid != F_NOT_PASSED for f in policy.findings):
         verdict = TOTAL_FAILED
     return FileReport(path, len(data), digest, verdict, signatures=sigs,
-                      doc_timestamps=tuple(doc_ts), policy=policy,
+                      doc_timestamps=doc_ts, policy=policy, warnings=tuple(warnings),
                       validation_time=ctx.at or datetime.now(UTC))
 
 

@@ -44,18 +44,48 @@ def _content_digest(page) -> str:
         stream = _resolve(stream)
         if isinstance(stream, generic.StreamObject):
             h.update(stream.data)
-    resources = page.get("/Resources")
-    if resources is not None:
-        # XObjects and fonts may be swapped to change what a page shows
-        h.update(repr(sorted(_resolve(resources).keys())).encode())
-        xobjects = _resolve(resources).get("/XObject")
-        if xobjects is not None:
-            for name, ref in sorted(_resolve(xobjects).items()):
-                xo = _resolve(ref)
-                h.update(name.encode())
-                if isinstance(xo, generic.StreamObject):
-                    h.update(hashlib.sha256(xo.encoded_data).digest())
+    _hash_resources(h, page.get("/Resources"), 0)
     return h.hexdigest()
+
+
+def _hash_resources(h, resources, depth: int) -> None:
+    """XObjects and fonts may be swapped or redefined to change what a page shows (the
+    shadow attacks' "replace" class): their content goes into the page's digest."""
+    resources = _resolve(resources) if resources is not None else None
+    if not isinstance(resources, generic.DictionaryObject) or depth > 8:
+        return
+    h.update(repr(sorted(resources.keys())).encode())
+    fonts = _resolve(resources.get("/Font")) if "/Font" in resources else None
+    if isinstance(fonts, generic.DictionaryObject):
+        for name, ref in sorted(fonts.items()):
+            h.update(name.encode() + repr(_resolve(ref)).encode())
+    xobjects = _resolve(resources.get("/XObject")) if "/XObject" in resources else None
+    if isinstance(xobjects, generic.DictionaryObject):
+        for name, ref in sorted(xobjects.items()):
+            xo = _resolve(ref)
+            h.update(name.encode())
+            if isinstance(xo, generic.StreamObject):
+                h.update(hashlib.sha256(xo.encoded_data).digest())
+                _hash_resources(h, xo.get("/Resources"), depth + 1)
+
+
+APPENDED = "data appended after the last revision, outside any cross-reference section"
+
+
+def appended_data(reader, data: bytes) -> bool:
+    """True when PDF objects follow the last revision's %%EOF without an xref section
+    (an incremental saving attack: lenient viewers rebuild the xref and show them)."""
+    try:
+        xrefs = reader.xrefs
+        end = xrefs.get_xref_container_info(xrefs.total_revisions - 1).end_location
+    except Exception:  # noqa: BLE001 - no reliable end: nothing to say
+        return False
+    eof = data.find(b"%%EOF", end)
+    if eof < 0:
+        return False
+    tail = data[eof + 5:]
+    return any(token in tail for token in (b" obj", b"endobj", b"stream", b"xref",
+                                           b"trailer"))
 
 
 def _annotations(page) -> list[tuple[str, str]]:
@@ -101,7 +131,7 @@ def page_changes(reader, signed_revision: int) -> list[Note]:
 
 
 def later_updates(reader, signed_revision: int, sig_fields: dict[int, tuple[str, bool]],
-                  form_filled: bool) -> list[Note]:
+                  form_filled: bool, annotated: bool = False) -> list[Note]:
     """Allowed kinds of later revisions: signatures, doc timestamps, DSS, form filling.
 
     ``sig_fields`` maps a 0-based revision to (field name, is a document timestamp).
@@ -121,4 +151,6 @@ def later_updates(reader, signed_revision: int, sig_fields: dict[int, tuple[str,
         pass
     if form_filled:
         notes.append(Note.of("form fields filled"))
+    if annotated:
+        notes.append(Note.of("annotations added, changed or removed"))
     return notes

@@ -85,6 +85,21 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class ProofOfExistence:
+    """What proves the signature existed at ``time`` (its best signature time)."""
+
+    kind: str  # signature_timestamp | document_timestamp | none (validation time only)
+    time: datetime | None
+    field_name: str | None = None  # the document timestamp's field
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "time": _iso(self.time), "field_name": self.field_name}
+
+
+NO_POE = ProofOfExistence("none", None)
+
+
+@dataclass(frozen=True)
 class SignatureReport:
     field_name: str
     index: int  # 1-based, in signing order
@@ -111,6 +126,7 @@ class SignatureReport:
     passed_via_timestamp: bool
     warnings: tuple[Note, ...]
     problems: tuple[Note, ...]  # why the indication is not TOTAL_PASSED
+    poe: ProofOfExistence = NO_POE
 
     @property
     def passed(self) -> bool:
@@ -132,6 +148,7 @@ class SignatureReport:
             "revocation": self.revocation.to_dict(), "level": self.level,
             "indication": self.indication, "sub_indication": self.sub_indication,
             "passed_via_timestamp": self.passed_via_timestamp,
+            "proof_of_existence": self.poe.to_dict(),
             "warnings": [n.to_dict() for n in self.warnings],
             "problems": [n.to_dict() for n in self.problems],
         }
@@ -140,12 +157,25 @@ class SignatureReport:
 @dataclass(frozen=True)
 class DocTimestampReport:
     field_name: str
-    revision: int
-    timestamp: TimestampInfo
+    revision: int | None
+    timestamp: TimestampInfo | None  # None when the token could not be read at all
+    indication: str = TOTAL_PASSED
+    sub_indication: str | None = None
+    warnings: tuple[Note, ...] = ()
+    problems: tuple[Note, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.indication == TOTAL_PASSED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field_name": self.field_name, "revision": self.revision,
-                **self.timestamp.to_dict()}
+        ts = self.timestamp.to_dict() if self.timestamp else {
+            "time": None, "authority": None, "trusted": False, "intact": False,
+            "problem": self.sub_indication}
+        return {"field_name": self.field_name, "revision": self.revision, **ts,
+                "indication": self.indication, "sub_indication": self.sub_indication,
+                "warnings": [n.to_dict() for n in self.warnings],
+                "problems": [n.to_dict() for n in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -174,6 +204,7 @@ class FileReport:
     error: Note | None = None
     validation_time: datetime | None = None
     seconds: float = 0.0
+    warnings: tuple[Note, ...] = ()  # about the file (e.g. structure damage repaired)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +215,7 @@ class FileReport:
             "doc_timestamps": [d.to_dict() for d in self.doc_timestamps],
             "policy": self.policy.to_dict() if self.policy else None,
             "error": self.error.to_dict() if self.error else None,
+            "warnings": [n.to_dict() for n in self.warnings],
             "seconds": round(self.seconds, 4),
         }
 
@@ -203,14 +235,17 @@ CHANGE_NAMES = (
     N_("document timestamp '{field}'"),
     N_("validation data added (DSS)"),
     N_("form fields filled"),
+    N_("annotations added, changed or removed"),
     N_("page {page} added"),
     N_("page {page} removed"),
     N_("content of page {page} changed"),
     N_("annotation added on page {page} ({kind})"),
     N_("annotation removed or changed on page {page}"),
     N_("other change not allowed after signing: {detail}"),
+    N_("data appended after the last revision, outside any cross-reference section"),
 )
 
 __all__ = ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "ERROR", "Note", "CertInfo",
+           "ProofOfExistence", "NO_POE",
            "TimestampInfo", "Revocation", "SignatureReport", "DocTimestampReport",
            "PolicyResult", "FileReport", "worst"]

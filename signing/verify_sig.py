@@ -23,24 +23,31 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from asn1crypto import x509
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
+from asn1crypto import cms, x509
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
+    FreshnessReqType,
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
+from trams.signing.algorithms import dated_warnings
 from trams.signing.verify_changes import later_updates, page_changes
+from trams.signing.verify_collect import P_NOT_DER
+from trams.signing.verify_mdp import DIFF_POLICY, UnanalysedChanges
 from trams.signing.verify_model import (
     INDETERMINATE,
+    NO_POE,
     TOTAL_FAILED,
     TOTAL_PASSED,
     CertInfo,
+    DocTimestampReport,
     Note,
+    ProofOfExistence,
     Revocation,
     SignatureReport,
     TimestampInfo,
@@ -56,6 +63,7 @@ _RULES = {
     "off": RevocationCheckingRule.NO_CHECK,
 }
 _DOCMDP = {1: "no_changes", 2: "fill_forms", 3: "annotate"}
+NO_FRESHNESS_LIMIT = timedelta(days=365 * 100)
 _COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
              SignatureCoverageLevel.ENTIRE_REVISION: "revision"}
 
@@ -72,6 +80,12 @@ P_REVOKED = N_("the signer's certificate was revoked on {date}")
 P_TRUST = N_("no trusted certificate path ({reason})")
 P_TS = N_("the signature timestamp cannot be used ({reason})")
 P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
+P_UNANALYSED = N_("the changes after signing could not be analysed ({reason})")
+P_FORMAT = N_("the signature cannot be read ({reason})")
+P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
+P_TS_CRYPTO = N_("the timestamp's signature value does not match the authority's key")
+W_TS_VIA_LATER = N_("authority certificate no longer valid now; valid at the time of the "
+                    "later document timestamp {time}")
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,10 @@ class TrustSetup:
             moment=moment or self.at, allow_fetching=fetch, crls=list(crls),
             ocsps=list(ocsps), revinfo_policy=CertRevTrustPolicy(
                 RevocationCheckingPolicy(ee_certificate_rule=rule,
-                                         intermediate_ca_cert_rule=rule)),
+                                         intermediate_ca_cert_rule=rule),
+                # the long-term rule (module docstring): no freshness window
+                freshness=NO_FRESHNESS_LIMIT,
+                freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
             fetchers=fetchers if fetch else None,
         )
 
@@ -131,19 +148,25 @@ def _ts_info(ts_status) -> TimestampInfo | None:
     )
 
 
-def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps) -> bool:
-    """True when embedded CRLs or OCSP responses speak about ``cert``."""
+def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps,
+                            issued_after: datetime | None = None) -> bool:
+    """True when embedded CRLs or OCSP responses speak about ``cert`` (and, with
+    ``issued_after``, were issued at or after that time: they prove its status then)."""
     for resp in ocsps:
         try:
-            for single in resp["response_bytes"]["response"].parsed["tbs_response_data"][
-                    "responses"]:
-                if single["cert_id"]["serial_number"].native == cert.serial_number:
+            data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
+            for single in data["responses"]:
+                if single["cert_id"]["serial_number"].native == cert.serial_number and (
+                        issued_after is None
+                        or data["produced_at"].native >= issued_after):
                     return True
         except (KeyError, TypeError, ValueError):
             continue
     for crl in crls:
         try:
-            if crl.issuer == cert.issuer:
+            tbs = crl["tbs_cert_list"]
+            if tbs["issuer"] == cert.issuer and (
+                    issued_after is None or tbs["this_update"].native >= issued_after):
                 return True
         except (KeyError, TypeError, ValueError):
             continue
@@ -174,14 +197,15 @@ def _revocation(setup: TrustSetup, status, cert, crls, ocsps, fetchers) -> Revoc
 
 async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, certs,
                   fetchers, sig_fields: dict[int, tuple[str, bool]], revisions: int,
-                  doc_ts_after: bool) -> SignatureReport:
+                  doc_ts_after: bool,
+                  doc_ts_poe: tuple[str, datetime] | None = None) -> SignatureReport:
     """Validate one (non-timestamp) signature and give its ETSI verdict."""
     reader = embedded_sig.reader
     vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
     ts_vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
     status = await async_validate_pdf_signature(
         embedded_sig, signer_validation_context=vc, ts_validation_context=ts_vc,
-        diff_policy=DEFAULT_DIFF_POLICY)
+        diff_policy=DIFF_POLICY)
     cert = embedded_sig.signer_cert
     ts = _ts_info(status.timestamp_validity)
     signed_rev = embedded_sig.signed_revision
@@ -189,11 +213,15 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     # --- what changed after it
     mod = status.modification_level
     docmdp = embedded_sig.docmdp_level
-    disallowed = (mod == ModificationLevel.OTHER or status.docmdp_ok is False
-                  or (docmdp is not None and mod is not None and mod.value > docmdp.value))
+    unanalysed = status.diff_result if isinstance(status.diff_result,
+                                                  UnanalysedChanges) else None
+    disallowed = unanalysed is None and (
+        mod == ModificationLevel.OTHER or status.docmdp_ok is False
+        or (docmdp is not None and mod is not None and mod.value > docmdp.value))
     changes: list[Note] = later_updates(reader, signed_rev, sig_fields,
                                         form_filled=mod == ModificationLevel.FORM_FILLING and
-                                        not _only_sig_fields(status, sig_fields))
+                                        not _only_sig_fields(status, sig_fields),
+                                        annotated=mod == ModificationLevel.ANNOTATIONS)
     if disallowed:
         named = page_changes(reader, signed_rev)
         if not named:
@@ -202,6 +230,8 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
                              detail=" ".join(detail.split())[:160])]
         changes = [*changes, *named]
     changes_after = "disallowed" if disallowed else ("allowed" if changes else "none")
+    if unanalysed is not None:
+        changes_after = "unknown"
     coverage = _COVERAGE.get(status.coverage, "partial")
 
     # --- PAdES level
@@ -217,8 +247,20 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     problems: list[Note] = []
     indication, sub = TOTAL_PASSED, None
     via_ts = False
+    found_problems = [Note.of(m, **p) for m, p in getattr(embedded_sig, "problems", ())]
+    warnings += [Note.of(m, **p) for m, p in getattr(embedded_sig, "notes", ())]
+    best_time = ts.time if ts is not None and ts.trusted else \
+        embedded_sig.self_reported_timestamp
+    warnings += [Note.of(m, **p) for m, p in dated_warnings(
+        embedded_sig.md_algorithm, _key(cert), best_time)]
 
-    if not status.intact:
+    if found_problems and found_problems[0].msgid == P_NOT_DER:
+        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
+        problems += found_problems
+    elif found_problems:
+        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+        problems += found_problems
+    elif not status.intact:
         indication, sub = TOTAL_FAILED, "HASH_FAILURE"
         problems.append(Note.of(P_HASH))
     elif not status.valid:
@@ -230,6 +272,9 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     elif disallowed:
         indication, sub = TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
         problems.append(Note.of(P_CHANGES))
+    elif unanalysed is not None:
+        indication, sub = INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
+        problems.append(Note.of(P_UNANALYSED, reason=str(unanalysed)))
     elif not status.trusted or status.revoked or (ts is not None and not ts.trusted):
         past = None
         if ts is not None and ts.intact and (doc_ts_after or ts.trusted) and \
@@ -280,6 +325,12 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     elif revocation.status == "not_checked":
         warnings.append(Note.of(W_REVOCATION_OFF))
 
+    poe = NO_POE
+    if ts is not None and ts.trusted:
+        poe = ProofOfExistence("signature_timestamp", ts.time)
+    elif doc_ts_poe is not None:
+        poe = ProofOfExistence("document_timestamp", doc_ts_poe[1], doc_ts_poe[0])
+
     path = status.validation_path
     trust_path: tuple[str, ...] = ()
     anchor = None
@@ -294,6 +345,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         algo_name = sig_algo.signature_algo
     except (ValueError, KeyError):
         algo_name = sig_algo["algorithm"].native
+    algo_name = getattr(embedded_sig, "algorithm_name", None) or algo_name
     return SignatureReport(
         field_name=embedded_sig.field_name, index=index, signer=cert_info(cert),
         claimed_signing_time=embedded_sig.self_reported_timestamp, timestamp=ts,
@@ -304,7 +356,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         docmdp=_DOCMDP.get(docmdp.value) if docmdp is not None else None,
         trust_anchor=anchor, trust_path=trust_path, revocation=revocation, level=level,
         indication=indication, sub_indication=sub, passed_via_timestamp=via_ts,
-        warnings=tuple(warnings), problems=tuple(problems),
+        warnings=tuple(warnings), problems=tuple(problems), poe=poe,
     )
 
 
@@ -335,3 +387,173 @@ def _signer_ok(status, embedded_sig, setup: TrustSetup, crls, ocsps) -> bool:
             embedded_sig.signer_cert, crls, ocsps):
         return False  # no proof the certificate was not revoked at that time
     return bool(status.intact and status.valid and status.trusted and not status.revoked)
+
+
+def failed_signature(field: str, index: int, reason: str, revision: int | None,
+                     revisions: int) -> SignatureReport:
+    """The report of a signature that could not be read: TOTAL_FAILED / FORMAT_FAILURE."""
+    return SignatureReport(
+        field_name=field, index=index, signer=None, claimed_signing_time=None,
+        timestamp=None, digest_algorithm=None, signature_algorithm=None, key=None,
+        intact=False, crypto_valid=False, coverage="partial",
+        revision=(revision + 1) if revision is not None else 0, revisions=revisions,
+        changes_after="none", changes=(), docmdp=None, trust_anchor=None, trust_path=(),
+        revocation=Revocation("not_checked", None), level="", indication=TOTAL_FAILED,
+        sub_indication="FORMAT_FAILURE", passed_via_timestamp=False, warnings=(),
+        problems=(Note.of(P_FORMAT, reason=reason),))
+
+
+def failed_timestamp(field: str, reason: str, revision: int | None) -> DocTimestampReport:
+    return DocTimestampReport(field, (revision + 1) if revision is not None else None, None,
+                              TOTAL_FAILED, "FORMAT_FAILURE",
+                              problems=(Note.of(P_FORMAT, reason=reason),))
+
+
+async def analyse_timestamp(sig, *, setup: TrustSetup, crls, ocsps, certs, fetchers,
+                            later_ts_time: datetime | None) -> DocTimestampReport:
+    """A document timestamp's ETSI verdict; an authority certificate that expired since
+    is accepted as of the next document timestamp's time (the archive chain, B-LTA)."""
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+
+    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    status = await async_validate_pdf_timestamp(sig, validation_context=vc, skip_diff=True)
+    info = _ts_info(status)
+    warnings = [Note.of(m, **p) for m, p in getattr(sig, "notes", ())]
+    revision = sig.signed_revision + 1
+    if not status.intact:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "HASH_FAILURE", tuple(warnings), (Note.of(P_TS_HASH),))
+    if not status.valid:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "SIG_CRYPTO_FAILURE", tuple(warnings),
+                                  (Note.of(P_TS_CRYPTO),))
+    if _COVERAGE.get(status.coverage) is None:
+        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
+                                  "FORMAT_FAILURE", tuple(warnings), (Note.of(P_PARTIAL),))
+    if info.trusted:
+        return DocTimestampReport(sig.field_name, revision, info, warnings=tuple(warnings))
+    if later_ts_time is not None:
+        past_vc = setup.context(moment=later_ts_time, crls=crls, ocsps=ocsps, certs=certs,
+                                online=False)
+        try:
+            past = await async_validate_pdf_timestamp(sig, validation_context=past_vc,
+                                                      skip_diff=True)
+        except Exception:  # noqa: BLE001 - no past validation: stays indeterminate
+            past = None
+        if past is not None and past.trusted and past.valid and past.intact:
+            warnings.append(Note.of(W_TS_VIA_LATER, time=later_ts_time.isoformat()))
+            return DocTimestampReport(sig.field_name, revision, _ts_info(past),
+                                      warnings=tuple(warnings))
+    sub = info.problem or "NO_CERTIFICATE_CHAIN_FOUND"
+    return DocTimestampReport(sig.field_name, revision, info, INDETERMINATE, sub,
+                              tuple(warnings), (Note.of(P_TRUST, reason=sub),))
+
+
+async def analyse_raw(raw, data: bytes, *, index: int, setup: TrustSetup, crls, ocsps,
+                      certs, fetchers) -> SignatureReport:
+    """A signature located in a repaired copy (verify_repair), validated by pyHanko over
+    the original bytes. No revision history: see verify_repair's docstring."""
+    import hashlib
+
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from trams.signing.algorithms import prepare
+    from trams.signing.verify_repair import (
+        P_LATER_UNKNOWN,
+        covers_whole_file,
+        signed_bytes,
+        signed_data_of,
+    )
+
+    signed_data = signed_data_of(raw)
+    prepared = prepare(signed_data["signer_infos"][0])
+    if prepared.signer_info is not signed_data["signer_infos"][0]:
+        signed_data = signed_data.copy()
+        signed_data["signer_infos"] = cms.SignerInfos([prepared.signer_info])
+    content = signed_bytes(data, raw.byte_range)
+    if raw.subfilter == "/adbe.pkcs7.sha1":
+        content = hashlib.sha1(content, usedforsecurity=False).digest()
+        signed_data = signed_data.copy()
+        signed_data["encap_content_info"] = {"content_type": "data"}
+    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    status = await async_validate_detached_cms(content, signed_data,
+                                               signer_validation_context=vc,
+                                               ts_validation_context=vc)
+    cert = status.signing_cert
+    ts = _ts_info(status.timestamp_validity)
+    whole = covers_whole_file(data, raw)
+    revocation = _revocation(setup, status, cert, crls, ocsps, fetchers)
+    warnings = [Note.of(m, **p) for m, p in prepared.warnings]
+    problems: list[Note] = [Note.of(m, **p) for m, p in prepared.problems]
+    indication, sub = TOTAL_PASSED, None
+    if problems:
+        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+    elif not status.intact:
+        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
+        problems.append(Note.of(P_HASH))
+    elif not status.valid:
+        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+        problems.append(Note.of(P_CRYPTO))
+    elif status.revoked:
+        indication, sub = TOTAL_FAILED, "REVOKED"
+        problems.append(Note.of(P_REVOKED, date=revocation.revoked_at.isoformat()
+                                if revocation.revoked_at else "?"))
+    elif not status.trusted:
+        reason = status.trust_problem_indic.name if status.trust_problem_indic else \
+            "NO_CERTIFICATE_CHAIN_FOUND"
+        indication, sub = INDETERMINATE, reason
+        problems.append(Note.of(P_TRUST, reason=reason))
+    elif not whole:
+        indication, sub = INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
+        problems.append(Note.of(P_LATER_UNKNOWN))
+    if ts is None:
+        warnings.append(Note.of(W_NO_TIMESTAMP))
+    if revocation.status == "unknown":
+        warnings.append(Note.of(W_REVOCATION_UNKNOWN))
+    info = signed_data["signer_infos"][0]
+    anchor, trust_path = None, ()
+    if status.validation_path is not None:
+        try:
+            trust_path = tuple(c.subject.human_friendly
+                               for c in status.validation_path.iter_certs(True))
+            anchor = status.validation_path.trust_anchor.authority.name.human_friendly
+        except Exception:  # noqa: BLE001 - description only
+            pass
+    return SignatureReport(
+        field_name=raw.field_name, index=index, signer=cert_info(cert),
+        claimed_signing_time=status.signer_reported_dt, timestamp=ts,
+        digest_algorithm=info["digest_algorithm"]["algorithm"].native,
+        signature_algorithm=prepared.name or info["signature_algorithm"]["algorithm"].native,
+        key=_key(cert), intact=bool(status.intact), crypto_valid=bool(status.valid),
+        coverage="whole_file" if whole else "partial", revision=0, revisions=0,
+        changes_after="none" if whole else "unknown", changes=(), docmdp=None,
+        trust_anchor=anchor, trust_path=trust_path, revocation=revocation,
+        level="B-T" if ts else "B-B", indication=indication, sub_indication=sub,
+        passed_via_timestamp=False, warnings=tuple(warnings), problems=tuple(problems))
+
+
+async def analyse_raw_timestamp(raw, data: bytes, *, setup: TrustSetup, crls, ocsps,
+                                certs, fetchers) -> DocTimestampReport:
+    import hashlib
+
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+    from trams.signing.verify_repair import signed_bytes, signed_data_of
+
+    content = signed_bytes(data, raw.byte_range)
+    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
+    kwargs = await validate_tst_signed_data(
+        signed_data_of(raw), vc, lambda md: hashlib.new(md, content).digest())
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
+
+    status = TimestampSignatureStatus(**kwargs)
+    info = _ts_info(status)
+    if not status.intact:
+        return DocTimestampReport(raw.field_name, None, info, TOTAL_FAILED, "HASH_FAILURE",
+                                  problems=(Note.of(P_TS_HASH),))
+    if not status.valid:
+        return DocTimestampReport(raw.field_name, None, info, TOTAL_FAILED,
+                                  "SIG_CRYPTO_FAILURE", problems=(Note.of(P_TS_CRYPTO),))
+    if not info.trusted:
+        sub = info.problem or "NO_CERTIFICATE_CHAIN_FOUND"
+        return DocTimestampReport(raw.field_name, None, info, INDETERMINATE, sub,
+                                  problems=(Note.of(P_TRUST, reason=sub),))
+    return DocTimestampReport(raw.field_name, None, info)

@@ -115,4 +115,4 @@ def _render(report, fmt: str, lang: str, stream, *, to_terminal: bool) -> None: 
     else:
         collected = sorted(report.collect(), key=lambda r: r.path)
         stream.write(vr.render_json(collected) if fmt == "json"
-                     else vr.render_html(collected, lang))
+                     else vr.render_html(collected, lang, report.header()))

@@ -69,8 +69,10 @@ def test_html_in_vietnamese_and_english(pki, docs, tmp_path, capsys):
                                                            str(en)])]) == 11
     text_vi, text_en = vi.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
     assert "Báo cáo kiểm tra chữ ký số" in text_vi and 'lang="vi"' in text_vi
-    assert "bị thu hồi ngày 2026-01-01" in text_vi
-    assert "Signature verification report" in text_en and "revoked on 2026-01-01" in text_en
+    # times in the report's language, in Vietnam time
+    assert "bị thu hồi ngày 01/01/2026 07:00:00 (UTC+07:00)" in text_vi
+    assert "Signature verification report" in text_en
+    assert "revoked on 1 January 2026, 07:00:00 (UTC+07:00)" in text_en
     assert "<script" not in text_vi and "http" not in text_vi.split("<body>")[0]
     capsys.readouterr()
 
@@ -80,3 +82,14 @@ def test_text_output(pki, docs, capsys):
     out = capsys.readouterr().out
     assert "TOTAL_PASSED" in out and "Nguyễn Văn Hùng" in out
     assert "\x1b[" not in out  # no colour when not on a terminal
+
+
+def test_text_output_names_file_warnings(pki, tmp_path, capsys):
+    from support import sigmaker as sm
+
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(sm.cms_signature(pki, "leader", damaged=True))
+    assert run(["verify", "--trust", str(pki.root_pem), "--policy", "any", "--offline",
+                str(damaged)]) == 0
+    out = capsys.readouterr().out
+    assert "the file's structure is damaged" in out and "TOTAL_PASSED" in out
