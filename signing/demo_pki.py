@@ -25,6 +25,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from trams import samples
+from trams.errors import ConfigError
+from trams.i18n import _
 
 ARCH = "trams-demo"
 SIGNERS = ("leader", "leader-ec", "agency", "officer", "revoked", "expired", "nosign",
@@ -92,9 +94,12 @@ def _pem(kind: str, der: bytes) -> bytes:
 
 
 @contextmanager
-def serve_demo_pki(folder: Path, *, pki_dir: Path | None = None) -> Iterator[DemoPki]:
-    """Serve the demo PKI on 127.0.0.1 (a free port) and write its material to ``folder``.
-    ``pki_dir``: the certomancer configuration and keys (default: the bundled samples)."""
+def serve_demo_pki(folder: Path, *, pki_dir: Path | None = None, port: int = 0
+                   ) -> Iterator[DemoPki]:
+    """Serve the demo PKI on 127.0.0.1 and write its material to ``folder``.
+
+    ``port``: 0 for a free one. ``pki_dir``: the certomancer configuration and keys
+    (default: the bundled samples). A port in use is a ConfigError naming it."""
     pki_dir = pki_dir or samples.folder() / "pki"
     # certomancer and werkzeug are imported only when the demo PKI is served: the other
     # commands do not pay for them at start-up.
@@ -106,8 +111,14 @@ def serve_demo_pki(folder: Path, *, pki_dir: Path | None = None) -> Iterator[Dem
         def log(self, *args, **kwargs) -> None:  # no request lines on the user's stderr
             return None
 
-    server = make_server("127.0.0.1", 0, app=lambda env, start: [], threaded=True,
-                         request_handler=_QuietHandler)
+    try:
+        server = make_server("127.0.0.1", port, app=lambda env, start: [], threaded=True,
+                             request_handler=_QuietHandler)
+    except OSError as exc:
+        raise ConfigError(_("cannot serve the demo PKI on 127.0.0.1:{port} ({reason})",
+                            port=port, reason=exc.strerror),
+                          hint=_("Another program uses that port: choose another with "
+                                 "--port.")) from None
     url = f"http://127.0.0.1:{server.server_port}"
     config = CertomancerConfig.from_file(
         str(pki_dir / "certomancer.yml"), key_search_dir=str(pki_dir), external_url_prefix=url
