@@ -96,6 +96,9 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help=_("Archive signed documents as BagIt records; check and count."),
                         no_args_is_help=True)
     app.add_typer(group, name="archive")
+    from trams.cli.commands import archive_more  # search, show, report, reindex, rebuild
+
+    archive_more.register(group)
 
     @group.command("add", help=_("Archive already-signed PDFs under a record. Each file is "
                                  "verified first; failures are refused unless "
@@ -176,8 +179,16 @@ def register(app: typer.Typer) -> None:
         if deep:
             verify = _verifier(ctx, trust)
             verifier = lambda path: verify(path).summary()  # noqa: E731
-        with _open(ctx, folder, writer=False) as archive:
-            report = archive.check(deep=deep, verifier=verifier)
+        from trams.archive.check import damaged_state_report
+        from trams.archive.state import DamagedStateError
+
+        try:
+            with _open(ctx, folder, writer=False) as archive:
+                report = archive.check(deep=deep, verifier=verifier)
+        except DamagedStateError as exc:  # say what is wrong and how to rebuild: exit 14
+            from trams.cli.commands.common import config_from
+
+            report = damaged_state_report(folder or config_from(ctx).archive.path, exc)
         if as_json:
             print_json(report.to_dict(), kind="archive-check")
         else:
@@ -192,6 +203,8 @@ def register(app: typer.Typer) -> None:
                         files=report.files, entries=report.journal_entries,
                         signatures=report.signatures_checked)
             verdict = _("Archive OK.") if report.ok else _(
+                "Archive state damaged: run `trams archive rebuild`.") if any(
+                p.kind.startswith("state_") for p in report.problems) else _(
                 "Archive has problems: restore the files named above from a backup copy.")
             out.print(f"{summary} {verdict}", markup=False, soft_wrap=True)
         raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.ARCHIVE_INTEGRITY))

@@ -47,7 +47,7 @@ from trams.archive.records import (
     record_json,
     record_key,
 )
-from trams.archive.state import State, now
+from trams.archive.state import State, diagnose_state, now
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
 from trams.fs import fsync_dir, storage_error
 from trams.i18n import _
@@ -69,6 +69,7 @@ class Archive:
         self.meta = self.root / STATE_DIR
         self.journal = Journal(self.meta / "journal.jsonl")
         self.recovered: list[dict] = []  # what the recovery at open did
+        self.read_only_media = False
         self._lock_fd: int | None = None
         self.state: State | None = None
 
@@ -92,6 +93,9 @@ class Archive:
         self.close()
 
     def close(self) -> None:
+        from trams.archive.index import close_index
+
+        close_index(self)
         if self.state is not None:
             self.state.close()
             self.state = None
@@ -101,18 +105,36 @@ class Archive:
 
     # --- opening, locking, recovery -------------------------------------------------------
     def _open(self) -> None:
-        if not self.writer and not (self.meta / "state.sqlite").exists():
+        db = self.meta / "state.sqlite"
+        damage = diagnose_state(db, self.root)
+        if damage is not None:
+            raise damage
+        if not self.writer and not db.exists():
             raise ArchiveError(_("this folder is not a TRAMS archive (no .trams/state.sqlite)"),
                                path=self.root,
                                hint=_("Check the path, or archive a document there first."))
+        # A reader of a read-only copy (an auditor's mounted copy) takes no lock and writes
+        # nothing: SQLite is opened immutable (see State).
+        self.read_only_media = not self.writer and not os.access(self.meta, os.W_OK)
         try:
             if self.writer:
                 (self.meta / "staging").mkdir(parents=True, exist_ok=True)
             lock = self.meta / "lock"
-            self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer else os.O_RDONLY,
-                                    0o644)
+            if self.read_only_media and not lock.exists():
+                self._lock_fd = None
+            else:
+                self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer
+                                        else os.O_RDONLY, 0o644)
         except OSError as exc:
             raise storage_error(exc, self.meta) from None
+        if self._lock_fd is not None:
+            self._take_lock()
+        self.state = State(db, readonly=not self.writer, immutable=self.read_only_media)
+        if self.writer:
+            self._recover()
+            self.ensure_reserve()
+
+    def _take_lock(self) -> None:
         try:
             fcntl.flock(self._lock_fd, (fcntl.LOCK_EX if self.writer else fcntl.LOCK_SH)
                         | fcntl.LOCK_NB)
@@ -125,10 +147,6 @@ class Archive:
         if self.writer:
             os.ftruncate(self._lock_fd, 0)
             os.pwrite(self._lock_fd, f"{os.getpid()}\n".encode(), 0)
-        self.state = State(self.meta / "state.sqlite", readonly=not self.writer)
-        if self.writer:
-            self._recover()
-            self.ensure_reserve()
 
     def ensure_reserve(self) -> None:
         """Keep RESERVE_BYTES of disk in ``.trams/reserve``; refuse to write without it.
@@ -154,9 +172,11 @@ class Archive:
         (self.meta / "reserve").unlink(missing_ok=True)
 
     def _recover(self) -> None:
+        from trams.archive.index import sync
         from trams.archive.recovery import recover
 
         recover(self)
+        sync(self)  # a search index left behind by a crash catches up from the journal
 
     def _need_writer(self) -> None:
         if not self.writer:
@@ -206,8 +226,12 @@ class Archive:
     def add_document(self, record: RecordMetadata, document: DocumentMetadata, pdf_path: Path,
                      *, source_hash: str, page_count: int, signatures: list[dict],
                      quality: dict, verdict: str | None = None, sidecar_text: str | None = None,
-                     input_path: str | None = None) -> ArchivedDocument:
-        """Archive one signed PDF (crash-safe, idempotent). See the module docstring."""
+                     input_path: str | None = None,
+                     index_text: str | None = None) -> ArchivedDocument:
+        """Archive one signed PDF (crash-safe, idempotent). See the module docstring.
+
+        ``index_text``: the document's text for the search index when it is not kept as
+        sidecar text (else the index reads the PDF's text layer)."""
         self._need_writer()
         pdf_path = Path(pdf_path)
         folder_rel = self.layout.relative_folder(record, agency_code=self.agency_code)
@@ -293,7 +317,12 @@ class Archive:
             raise
         fault("state.staged")
         row.update(stage="staged", files=files)
+        before = self.state.head()
         self.finish(row, recovering=False)
+        from trams.archive.index import after_commit
+
+        after_commit(self, row, before,
+                     text=index_text if index_text is not None else sidecar_text)
         return self.archived(row, "archived")
 
     def commit_with_reserve(self, commit) -> None:  # noqa: ANN001 - a no-argument callable
@@ -351,6 +380,7 @@ class Archive:
 
     def _unchanged(self, old: dict, record: RecordMetadata, document: DocumentMetadata,
                    source_hash: str, input_path: str | None) -> ArchivedDocument:
+        before = self.state.head()
         head = self.journal_head()
         try:
             new_head = self.journal.append(head, "unchanged", doc_code=old["doc_code"],
@@ -369,6 +399,9 @@ class Archive:
                                     input_path=input_path, agency_code=self.agency_code)
 
         self.commit_with_reserve(commit)
+        from trams.archive.index import after_noop
+
+        after_noop(self, before)
         return self.archived(old, "unchanged")
 
     def archived(self, row: dict, status: str) -> ArchivedDocument:

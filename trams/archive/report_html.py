@@ -1,0 +1,110 @@
+"""The IOC report as one self-contained HTML page: a table and two small inline SVG charts.
+
+No JavaScript, no font, style sheet or image from the network: the file can be mailed,
+opened offline and printed. Text in Vietnamese or English (``lang``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from trams.archive.report import COLUMNS, Report, ReportRow
+from trams.i18n import N_, translate_to
+
+LABELS = {
+    "group": {"month": N_("Month"), "agency": N_("Agency"), "type": N_("Document type")},
+    "records": N_("Records"),
+    "documents": N_("Documents"),
+    "pages": N_("Pages"),
+    "dual_signed": N_("Leader + agency signed"),
+    "verified_passed": N_("Verified TOTAL_PASSED"),
+    "verified_passed_pct": N_("Verified (%)"),
+    "ocr_review": N_("Needing OCR review"),
+    "dossiers": N_("One-stop dossiers"),
+}
+CSS = """
+body{font-family:"Liberation Sans",Arial,sans-serif;margin:24px;color:#1a1a1a;max-width:980px}
+h1{font-size:20px;margin:0 0 4px}p.meta{color:#555;margin:2px 0;font-size:13px}
+table{border-collapse:collapse;margin:16px 0;font-size:13px;width:100%}
+th,td{border:1px solid #c8ccd2;padding:4px 8px;text-align:right}
+th{background:#eef1f5}td:first-child,th:first-child{text-align:left}
+tr.total td{font-weight:bold;background:#f7f7f2}
+.charts{display:flex;gap:24px;flex-wrap:wrap}.chart h2{font-size:14px;margin:8px 0}
+.warn{color:#9a3b00;font-weight:bold}
+@media print{body{margin:0}}
+"""
+
+
+def _t(lang: str, message: str, **params: object) -> str:
+    return escape(translate_to(lang, message, **params))
+
+
+def _bars(rows: tuple[ReportRow, ...], value, label, *, colour: str, unit: str = "",  # noqa: ANN001
+          top: float | None = None) -> str:
+    """A vertical bar chart, one bar per row, the value written above each bar."""
+    width, height, pad, base = 460, 220, 28, 180
+    n = max(1, len(rows))
+    values = [float(value(r)) for r in rows]
+    peak = top or max(values + [1.0])
+    step = (width - 2 * pad) / n
+    bar = max(4.0, step * 0.7)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img">',
+             f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#888"/>']
+    for i, (row, v) in enumerate(zip(rows, values, strict=True)):
+        h = (base - 20) * v / peak if peak else 0
+        x = pad + i * step + (step - bar) / 2
+        parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                     f'fill="{colour}"><title>{escape(label(row))}: {v:g}{unit}</title></rect>')
+        if n <= 24:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" font-size="10" '
+                         f'text-anchor="middle">{v:g}{unit}</text>')
+        if n <= 12 or i % max(1, n // 12) == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{base + 14}" font-size="10" '
+                         f'text-anchor="middle">{escape(label(row))[:12]}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_html(result: Report, *, lang: str = "vi") -> str:
+    group_label = _t(lang, LABELS["group"][result.by])
+    heads = [group_label] + [_t(lang, LABELS[c]) for c in COLUMNS[2:]]
+    period = (f"{result.date_from.isoformat() if result.date_from else '…'} – "
+              f"{result.date_to.isoformat() if result.date_to else '…'}")
+
+    def cells(row: ReportRow, first: str) -> str:
+        values = [escape(first)] + [f"{row.to_dict()[c]:g}" if isinstance(row.to_dict()[c], float)
+                                    else str(row.to_dict()[c]) for c in COLUMNS[2:]]
+        return "".join(f"<td>{v}</td>" for v in values)
+
+    body = [f"<tr>{cells(r, r.group or '—')}</tr>" for r in result.rows]
+    body.append(f'<tr class="total">{cells(result.total, translate_to(lang, N_("Total")))}</tr>')
+    warn = ""
+    if result.index.state != "fresh":
+        warn = ('<p class="warn">' + _t(lang, N_(
+            "The search index is not up to date ({state}): some documents may be missing "
+            "from these figures. Run `trams archive reindex`, then make the report again."),
+            state=result.index.state) + "</p>")
+    charts = (
+        '<div class="charts"><div class="chart"><h2>'
+        + _t(lang, N_("Documents digitized")) + "</h2>"
+        + _bars(result.rows, lambda r: r.documents, lambda r: r.group or "—", colour="#2f5d8a")
+        + '</div><div class="chart"><h2>'
+        + _t(lang, N_("Share verified TOTAL_PASSED (%)")) + "</h2>"
+        + _bars(result.rows, lambda r: r.verified_passed_pct, lambda r: r.group or "—",
+                colour="#3b8a4a", unit="%", top=100.0)
+        + "</div></div>")
+    agencies = ", ".join(result.agencies) or "—"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        f"<title>{_t(lang, N_('Digitization report'))}</title><style>{CSS}</style></head>"
+        f"<body><h1>{_t(lang, N_('Digitization report'))}</h1>"
+        f'<p class="meta">{_t(lang, N_("Period"))}: {escape(period)} · '
+        f"{_t(lang, N_('Grouped by'))}: {group_label.lower()} · "
+        f"{_t(lang, N_('Agencies'))}: {escape(agencies)}</p>"
+        f'<p class="meta">{_t(lang, N_("Archive"))}: {escape(result.archive)} · '
+        f"{_t(lang, N_('Made'))}: {escape(result.generated)}</p>{warn}{charts}"
+        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<p class="meta">{_t(lang, N_("Verified: the signatures verdict when the document was last verified (at archiving). One-stop dossiers: records with a dossier code of Circular 01/2023/TT-VPCP or signed under the dossier profile."))}</p>'  # noqa: E501
+        "</body></html>\n")
