@@ -12,6 +12,7 @@ from pathlib import Path
 import bagit
 
 from trams.archive import Archive
+from trams.archive.index import SearchIndex
 from trams.archive.journal import Journal
 from trams.fs import TMP_PREFIX
 
@@ -76,6 +77,8 @@ def assert_archive_complete(spec: Path) -> None:
     archived = [e for e in Journal(root / ".trams" / "journal.jsonl").entries()
                 if e["event"] == "archived"]
     assert len(archived) == len(data["docs"])
+    with SearchIndex.open(root / ".trams" / "index") as index:  # caught up, every document
+        assert index.count() == len({(d["folder"], d["sequence"]) for d in docs})
     for folder in {root / d["folder"] for d in docs}:
         bagit.Bag(str(folder)).validate()  # full fixity, the reference implementation
         for pdf in (folder / "data").glob("*.pdf"):

@@ -56,6 +56,10 @@ from trams.metadata import DocumentMetadata, RecordMetadata
 RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
 
 
+class DamagedDocumentError(ArchiveIntegrityError):
+    """An archived document's files are gone or changed: restore them from a backup."""
+
+
 class Archive:
     """Open with :meth:`open` (a context manager). ``writer=False`` only reads and checks."""
 
@@ -208,6 +212,19 @@ class Archive:
 
     def item(self, source_hash: str) -> dict | None:
         return self.state.item(source_hash)
+
+    def damaged_copy(self, source_hash: str) -> DamagedDocumentError | None:
+        """For an input already archived: the error to report if its archived PDF is gone
+        (deleted by hand), else None. Such an input is damaged, never "skipped"."""
+        item = self.state.item(source_hash)
+        output = item.get("output_path") if item else None
+        if not output or (self.root / output).is_file():
+            return None
+        return DamagedDocumentError(
+            _("this document was archived, but its archived PDF is missing from the archive "
+              "({output})", output=output), path=item.get("input_path") or output,
+            hint=_("Restore the file from a backup copy (`trams archive check` lists every "
+                   "missing file and its SHA-256)."))
 
     def next_sequence(self, record: RecordMetadata) -> int:
         folder = self.layout.relative_folder(record, agency_code=self.agency_code)
