@@ -155,6 +155,12 @@ def _collect(root: Path, rel: str, manifest: dict[str, str], archived: dict,
     rec_row = {"folder": rel, "record_code": record.fileCode, "agency_code": agency,
                "version": top, "record_key": record_key(record)}
     created = {v: str(d.get("createdAt") or "") for v, d in records.items()}
+    keys = {}
+    for v, d in records.items():
+        try:
+            keys[v] = record_key(RecordMetadata.model_validate(d.get("record") or {}))
+        except ValueError:
+            continue
     docs = []
     for name in sorted(manifest):
         base = name[len(PAYLOAD_DIR) + 1:]
@@ -194,7 +200,7 @@ def _collect(root: Path, rel: str, manifest: dict[str, str], archived: dict,
                        for v, at in created.items() if at == when)]
             files = [{"name": n, "sha256": manifest.get(f"{PAYLOAD_DIR}/{n}"),
                       "size": (folder / PAYLOAD_DIR / n).stat().st_size} for n in names]
-        record_version = max((v for v, at in created.items()
+        record_version = max((v for v, at in created.items()  # see _record_versions_by_journal
                               if at and at <= str(data.get("archivedAt") or "")), default=top)
         quality = data.get("quality") if isinstance(data.get("quality"), dict) else {}
         docs.append({
@@ -209,14 +215,31 @@ def _collect(root: Path, rel: str, manifest: dict[str, str], archived: dict,
             "mean_confidence": mean_confidence(quality),
             "quality_verdict": quality.get("verdict"), "pdf": pdf, "files": files,
             "record": {"version": record_version,
-                       "key": record_key(RecordMetadata.model_validate(
-                           records[record_version].get("record") or {}))
-                       if record_version in records else rec_row["record_key"],
+                       "key": keys.get(record_version, rec_row["record_key"]),
                        "organization": ""},
             "agency_code": agency, "archived_at": data.get("archivedAt"),
             "_journal_seq": entry.get("seq") if entry else None,
+            "_record_keys": keys,
         })
     return rec_row, docs
+
+
+def _record_versions_by_journal(docs: list[dict]) -> None:
+    """The record version each document was archived under: the record.json its own
+    transaction wrote, else the one in force for the folder before it (journal order).
+    Archiving times have one-second resolution, so they alone cannot tell."""
+    current: dict[str, int] = {}
+    for doc in docs:
+        names = [f["name"] for f in doc["files"]]
+        written = [int(m["v"] or 1) for n in names if (m := _VERSIONED.match(n))
+                   and m["stem"] == RECORD_JSON and m["ext"] == "json"]
+        version = max(written) if written else current.get(doc["folder"])
+        if version is None:
+            continue
+        current[doc["folder"]] = version
+        keys = doc["_record_keys"]
+        if version in keys:
+            doc["record"] = {**doc["record"], "version": version, "key": keys[version]}
 
 
 def rebuild(root: Path | str, *, force: bool = False, jobs: int = 2) -> RebuildReport:
@@ -260,6 +283,7 @@ def rebuild(root: Path | str, *, force: bool = False, jobs: int = 2) -> RebuildR
             docs.extend(rows)
         docs.sort(key=lambda d: (d["_journal_seq"] or 10**12, d["archived_at"] or "",
                                  d["folder"], d["sequence"], d["version"]))
+        _record_versions_by_journal(docs)
         known = {(d["folder"], d["sequence"], d["version"]) for d in docs}
         lost = tuple(e.get("doc_code") or "?" for k, e in archived.items() if k not in known)
         not_in_journal = tuple(d["doc_code"] for d in docs if d["txid"] is None)
