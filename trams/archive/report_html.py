@@ -22,6 +22,22 @@ LABELS = {
     "ocr_review": N_("Needing OCR review"),
     "dossiers": N_("One-stop dossiers"),
 }
+TEXTS = {
+    "title": N_("Digitization report"),
+    "period": N_("Period"),
+    "grouped": N_("Grouped by"),
+    "agencies": N_("Agencies"),
+    "archive": N_("Archive"),
+    "made": N_("Made"),
+    "total": N_("Total"),
+    "chart_documents": N_("Documents digitized"),
+    "chart_verified": N_("Share verified TOTAL_PASSED (%)"),
+    "stale": N_("The search index is not up to date ({state}): some documents may be missing "
+                "from these figures. Run `trams archive reindex`, then make the report again."),
+    "note": N_("Verified: the signatures' verdict when the document was last verified (at "
+               "archiving). One-stop dossiers: records with a dossier code of Circular "
+               "01/2023/TT-VPCP, or signed under the dossier profile."),
+}
 CSS = """
 body{font-family:"Liberation Sans",Arial,sans-serif;margin:24px;color:#1a1a1a;max-width:980px}
 h1{font-size:20px;margin:0 0 4px}p.meta{color:#555;margin:2px 0;font-size:13px}
@@ -47,8 +63,8 @@ def _bars(rows: tuple[ReportRow, ...], value, label, *, colour: str, unit: str =
     values = [float(value(r)) for r in rows]
     peak = top or max(values + [1.0])
     step = (width - 2 * pad) / n
-    bar = max(4.0, step * 0.7)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    bar = min(56.0, max(4.0, step * 0.7))
+    parts = [f'<svg width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img">',
              f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#888"/>']
     for i, (row, v) in enumerate(zip(rows, values, strict=True)):
@@ -67,44 +83,43 @@ def _bars(rows: tuple[ReportRow, ...], value, label, *, colour: str, unit: str =
 
 
 def to_html(result: Report, *, lang: str = "vi") -> str:
+    def t(key: str, **params: object) -> str:
+        return _t(lang, TEXTS[key], **params)
+
     group_label = _t(lang, LABELS["group"][result.by])
     heads = [group_label] + [_t(lang, LABELS[c]) for c in COLUMNS[2:]]
     period = (f"{result.date_from.isoformat() if result.date_from else '…'} – "
               f"{result.date_to.isoformat() if result.date_to else '…'}")
 
     def cells(row: ReportRow, first: str) -> str:
-        values = [escape(first)] + [f"{row.to_dict()[c]:g}" if isinstance(row.to_dict()[c], float)
-                                    else str(row.to_dict()[c]) for c in COLUMNS[2:]]
+        values = [escape(first)]
+        for column in COLUMNS[2:]:
+            value = row.to_dict()[column]
+            values.append(f"{value:g}" if isinstance(value, float) else str(value))
         return "".join(f"<td>{v}</td>" for v in values)
 
     body = [f"<tr>{cells(r, r.group or '—')}</tr>" for r in result.rows]
-    body.append(f'<tr class="total">{cells(result.total, translate_to(lang, N_("Total")))}</tr>')
+    body.append(f'<tr class="total">{cells(result.total, translate_to(lang, TEXTS["total"]))}'
+                "</tr>")
     warn = ""
     if result.index.state != "fresh":
-        warn = ('<p class="warn">' + _t(lang, N_(
-            "The search index is not up to date ({state}): some documents may be missing "
-            "from these figures. Run `trams archive reindex`, then make the report again."),
-            state=result.index.state) + "</p>")
+        warn = f'<p class="warn">{t("stale", state=result.index.state)}</p>'
     charts = (
-        '<div class="charts"><div class="chart"><h2>'
-        + _t(lang, N_("Documents digitized")) + "</h2>"
+        f'<div class="charts"><div class="chart"><h2>{t("chart_documents")}</h2>'
         + _bars(result.rows, lambda r: r.documents, lambda r: r.group or "—", colour="#2f5d8a")
-        + '</div><div class="chart"><h2>'
-        + _t(lang, N_("Share verified TOTAL_PASSED (%)")) + "</h2>"
+        + f'</div><div class="chart"><h2>{t("chart_verified")}</h2>'
         + _bars(result.rows, lambda r: r.verified_passed_pct, lambda r: r.group or "—",
                 colour="#3b8a4a", unit="%", top=100.0)
         + "</div></div>")
-    agencies = ", ".join(result.agencies) or "—"
+    agencies = escape(", ".join(result.agencies) or "—")
+    head_row = "".join(f"<th>{h}</th>" for h in heads)
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'
-        f"<title>{_t(lang, N_('Digitization report'))}</title><style>{CSS}</style></head>"
-        f"<body><h1>{_t(lang, N_('Digitization report'))}</h1>"
-        f'<p class="meta">{_t(lang, N_("Period"))}: {escape(period)} · '
-        f"{_t(lang, N_('Grouped by'))}: {group_label.lower()} · "
-        f"{_t(lang, N_('Agencies'))}: {escape(agencies)}</p>"
-        f'<p class="meta">{_t(lang, N_("Archive"))}: {escape(result.archive)} · '
-        f"{_t(lang, N_('Made'))}: {escape(result.generated)}</p>{warn}{charts}"
-        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-        f'<p class="meta">{_t(lang, N_("Verified: the signatures verdict when the document was last verified (at archiving). One-stop dossiers: records with a dossier code of Circular 01/2023/TT-VPCP or signed under the dossier profile."))}</p>'  # noqa: E501
-        "</body></html>\n")
+        f"<title>{t('title')}</title><style>{CSS}</style></head>"
+        f"<body><h1>{t('title')}</h1>"
+        f'<p class="meta">{t("period")}: {escape(period)} · {t("grouped")}: '
+        f'{group_label.lower()} · {t("agencies")}: {agencies}</p>'
+        f'<p class="meta">{t("archive")}: {escape(result.archive)} · {t("made")}: '
+        f"{escape(result.generated)}</p>{warn}{charts}"
+        f"<table><thead><tr>{head_row}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<p class="meta">{t("note")}</p></body></html>\n')
