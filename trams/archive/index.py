@@ -4,12 +4,14 @@ Two parts, both rebuilt from the bags by :func:`reindex`:
 
 * ``tantivy/``: a Tantivy full-text index (chosen over SQLite FTS5 on measurements, see
   ``docs/search.md``). Each archived document (its current version) is one Tantivy
-  document: its text layer and its metadata as words, each word twice where it carries
-  diacritics: folded (``quyet``, with positions, for phrases) and exact (``quyết``, whether
-  present only). Filters (agency, record, type, signer, date) are indexed fields.
-* ``docs.sqlite``: one row per document with what results, ``show`` and reports display
-  and count, and the *watermark*: the journal head (sequence number and hash) the index
-  reflects.
+  document, named by the row id of its version in the state database: its text layer and
+  its metadata as words, each word twice where it carries diacritics: folded (``quyet``,
+  with positions, for phrases) and exact (``quyết``, whether present only). Filters
+  (agency, record, type, signer, date) are indexed fields. Nothing is stored: results are
+  described from the state database and the bag.
+* ``docs.sqlite``: per document what reports count and the state does not hold (document
+  type, issue date, signer roles, dossier code), and the *watermark*: the journal head
+  (sequence number and hash) and the identity of the state database the index reflects.
 
 Freshness. The archive's state database carries the journal head too. An add commits the
 archive first (bag, journal, state), then updates the index: the Tantivy commit, then the
@@ -73,20 +75,12 @@ META_BOOST = 2.0  # a hit in the subject, title or codes counts more than one in
 
 DB_SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
-    key TEXT PRIMARY KEY, folder TEXT NOT NULL, sequence INTEGER NOT NULL,
-    version INTEGER NOT NULL, doc_code TEXT NOT NULL, record_code TEXT NOT NULL,
-    agency TEXT, pdf TEXT NOT NULL, text_file TEXT, title TEXT, subject TEXT, organ TEXT,
-    type_code TEXT, notation TEXT, number TEXT, issued TEXT, archived TEXT, day INTEGER,
-    signers TEXT NOT NULL, roles TEXT NOT NULL, verdict TEXT, pages INTEGER,
-    quality TEXT, confidence REAL, dossier TEXT, sha256 TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_code ON docs (doc_code);
-CREATE INDEX IF NOT EXISTS docs_record ON docs (record_code);
+    id INTEGER PRIMARY KEY, type_code TEXT, issued INTEGER, roles INTEGER NOT NULL,
+    dossier TEXT);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-DOC_COLUMNS = ("key", "folder", "sequence", "version", "doc_code", "record_code", "agency",
-               "pdf", "text_file", "title", "subject", "organ", "type_code", "notation",
-               "number", "issued", "archived", "day", "signers", "roles", "verdict", "pages",
-               "quality", "confidence", "dossier", "sha256")
+DOC_COLUMNS = ("id", "type_code", "issued", "roles", "dossier")
+ROLE_BITS = {"leader": 1, "agency": 2, "officer": 4}  # any other role: 8
 
 
 class IndexUnavailableError(ArchiveIntegrityError):
@@ -98,11 +92,18 @@ class IndexUnavailableError(ArchiveIntegrityError):
 class IndexEntry:
     """One archived document as the index holds it (built from its bag)."""
 
-    row: dict[str, Any]  # the docs.sqlite row (DOC_COLUMNS)
-    meta_text: str  # searchable metadata: codes, title, subject, organ, signers
+    id: int  # the state database's row id of this version
+    replaces: tuple[int, ...]  # row ids of its earlier versions (removed from the index)
     text: str  # the text layer
-    types: tuple[str, ...]
+    meta_text: str  # searchable metadata: codes, title, subject, organ, signers
     signer_text: str
+    agency: str
+    record_code: str
+    types: tuple[str, ...]  # typeName code and the notation's kind (qd, ttr, ...)
+    day: int | None  # yyyymmdd: issue date, else archiving date
+    row: tuple  # the docs.sqlite row (DOC_COLUMNS)
+    text_source: str = "given"  # given | sidecar | pdf | none
+    pdf_exists: bool = True
 
 
 def _vn_date(value: Any) -> date | None:
@@ -119,7 +120,7 @@ def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        log.warning("cannot read %s: %s", path, exc)
+        log.info("cannot read %s: %s", path, exc)
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -138,88 +139,113 @@ def roles_of(signatures: Iterable[Any]) -> list[str]:
                    and s.get("role")})
 
 
-def entry_for(root: Path, row: dict, *, text: str | None = None) -> IndexEntry:
-    """The index entry of the archived document ``row`` (a state ``documents`` row).
+def role_bits(roles: Iterable[str]) -> int:
+    return sum({ROLE_BITS.get(r, 8) for r in roles})
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a result shows of a document, from its bag (the document's and record's JSON)."""
+
+    title: str | None
+    subject: str | None
+    type_code: str | None
+    notation: str | None  # number/notation, e.g. 67/QĐ-UBND
+    issued: date | None
+    signers: tuple[str, ...]
+    roles: tuple[str, ...]
+    text_file: str | None  # the sidecar text, relative to the archive root
+    record: dict
+    fields: dict
+
+
+def describe(root: Path, row: dict) -> Described:
+    _folder, doc_json, record_json = document_files(root, row)
+    doc = _read_json(doc_json)
+    record = _read_json(record_json).get("record") or {}
+    fields = doc.get("fields") if isinstance(doc.get("fields"), dict) else {}
+    signatures = doc.get("signatures") if isinstance(doc.get("signatures"), list) else []
+    signers = [str(s["signer"]) for s in signatures
+               if isinstance(s, dict) and isinstance(s.get("signer"), str)]
+    if isinstance(fields.get("autograph"), str):
+        signers.append(fields["autograph"])
+    number, notation = fields.get("codeNumber"), fields.get("codeNotation")
+    return Described(
+        title=record.get("title"), subject=fields.get("subject"),
+        type_code=fields.get("typeName"),
+        notation=f"{number}/{notation}" if number and notation else notation or number,
+        issued=_vn_date(fields.get("issuedDate")), signers=tuple(signers),
+        roles=tuple(roles_of(signatures)),
+        text_file=(f"{row['folder']}/{PAYLOAD_DIR}/{doc['sidecar']}"
+                   if isinstance(doc.get("sidecar"), str) else None),
+        record=record, fields=fields)
+
+
+def dossier_of(row: dict, about: Described) -> str | None:
+    codes = [row["record_code"], row["doc_code"], about.record.get("paperFileCode"),
+             about.fields.get("docCode"), about.record.get("keyword"),
+             about.fields.get("keyword")]
+    for code in codes:
+        if isinstance(code, str) and (m := DOSSIER.search(code)):
+            return m[0]
+    if "officer" in about.roles:  # signed under the one-stop "dossier" profile
+        return row["record_code"]
+    return None
+
+
+def entry_for(root: Path, row: dict, *, text: str | None = None,
+              replaces: Iterable[int] = ()) -> IndexEntry:
+    """The index entry of the archived document ``row`` (a state ``documents`` row with its
+    ``id``).
 
     Everything comes from the bag: the document's JSON, its record's JSON, and the text:
     ``text`` when the caller has it (the run's OCR text), else the sidecar text in the bag,
     else the PDF's text layer (pdftotext). A document whose files cannot be read is indexed
     with what is left (its codes), never dropped: ``archive check`` reports the damage.
     """
-    folder, doc_json, record_json = document_files(root, row)
-    doc = _read_json(doc_json)
-    record = _read_json(record_json).get("record") or {}
-    fields = doc.get("fields") if isinstance(doc.get("fields"), dict) else {}
-    signatures = doc.get("signatures") if isinstance(doc.get("signatures"), list) else []
-    quality = doc.get("quality") if isinstance(doc.get("quality"), dict) else {}
-    pdf = f"{row['folder']}/{PAYLOAD_DIR}/{row['pdf']}"
-    text_file = (f"{row['folder']}/{PAYLOAD_DIR}/{doc['sidecar']}"
-                 if isinstance(doc.get("sidecar"), str) else None)
+    about = describe(root, row)
+    pdf = root / row["folder"] / PAYLOAD_DIR / row["pdf"]
+    source = "given"
     if text is None:
-        text = load_text(root, pdf, text_file)
-    issued = _vn_date(fields.get("issuedDate"))
-    archived = str(row.get("archived_at") or doc.get("archivedAt") or "")
-    day = issued or _vn_date(archived[:10]) or None
-    signers = [str(s["signer"]) for s in signatures
-               if isinstance(s, dict) and isinstance(s.get("signer"), str)]
-    if isinstance(fields.get("autograph"), str):
-        signers.append(fields["autograph"])
-    roles = roles_of(signatures)
-    notation = fields.get("codeNotation")
-    number = fields.get("codeNumber")
-    codes = [row["record_code"], row["doc_code"], record.get("paperFileCode"),
-             fields.get("docCode"), record.get("keyword"), fields.get("keyword")]
-    dossier = next((m[0] for c in codes if isinstance(c, str) for m in [DOSSIER.search(c)]
-                    if m), None)
-    if dossier is None and "officer" in roles:  # signed under the one-stop "dossier" profile
-        dossier = row["record_code"]
-    types = [str(fields["typeName"])] if fields.get("typeName") else []
+        text, source = load_text(root, pdf.relative_to(root).as_posix(), about.text_file)
+    archived = str(row.get("archived_at") or "")
+    day = about.issued or _vn_date(archived[:10]) or None
+    types = [str(about.type_code)] if about.type_code else []
+    notation = about.fields.get("codeNotation")
     if isinstance(notation, str) and notation.strip():
         types.append(vitext.fold(notation.split("-")[0].strip()))
-    meta_parts = [row["doc_code"], row["record_code"], record.get("title"), fields.get("subject"),
-                  fields.get("organName"), f"{number}/{notation}" if number and notation
-                  else notation or number, record.get("paperFileCode"), record.get("keyword"),
-                  fields.get("keyword"), record.get("description"), fields.get("description"),
-                  *signers]
-    mc = quality.get("mean_confidence")
-    out = {
-        "key": key_of(row["folder"], row["sequence"]), "folder": row["folder"],
-        "sequence": row["sequence"], "version": row["version"], "doc_code": row["doc_code"],
-        "record_code": row["record_code"], "agency": row.get("agency_code") or "",
-        "pdf": pdf, "text_file": text_file, "title": record.get("title"),
-        "subject": fields.get("subject"), "organ": fields.get("organName"),
-        "type_code": fields.get("typeName"), "notation": notation, "number": number,
-        "issued": issued.isoformat() if issued else None, "archived": archived or None,
-        "day": int(day.strftime("%Y%m%d")) if day else None,
-        "signers": json.dumps(signers, ensure_ascii=False), "roles": json.dumps(roles),
-        "verdict": doc.get("signatureVerdict") or row.get("verdict"),
-        "pages": doc.get("pageCount") or row.get("page_count"),
-        "quality": quality.get("verdict") or row.get("quality_verdict"),
-        "confidence": float(mc) if isinstance(mc, int | float) else row.get("mean_confidence"),
-        "dossier": dossier, "sha256": row["sha256"],
-    }
-    return IndexEntry(row=out, meta_text="\n".join(str(p) for p in meta_parts if p),
-                      text=text, types=tuple(types), signer_text=" ".join(signers))
+    meta_parts = [row["doc_code"], row["record_code"], about.title, about.subject,
+                  about.fields.get("organName"), about.notation,
+                  about.record.get("paperFileCode"), about.record.get("keyword"),
+                  about.fields.get("keyword"), about.record.get("description"),
+                  about.fields.get("description"), *about.signers]
+    return IndexEntry(
+        id=int(row["id"]), replaces=tuple(i for i in replaces if i != int(row["id"])),
+        text=text, meta_text="\n".join(str(p) for p in meta_parts if p),
+        signer_text=" ".join(about.signers), agency=row.get("agency_code") or "",
+        record_code=row["record_code"], types=tuple(types),
+        day=int(day.strftime("%Y%m%d")) if day else None,
+        row=(int(row["id"]), about.type_code,
+             int(about.issued.strftime("%Y%m%d")) if about.issued else None,
+             role_bits(about.roles), dossier_of(row, about)),
+        text_source=source, pdf_exists=pdf.is_file())
 
 
-def key_of(folder: str, sequence: int) -> str:
-    return f"{folder}#{sequence}"
-
-
-def load_text(root: Path, pdf: str, text_file: str | None) -> str:
-    """A document's text from its bag: the sidecar if kept, else the PDF's text layer."""
+def load_text(root: Path, pdf: str, text_file: str | None) -> tuple[str, str]:
+    """(text, where from) of a document in its bag: the sidecar text if kept, else the
+    PDF's text layer; ("", "none") when neither can be read."""
     if text_file:
         try:
-            return (root / text_file).read_text(encoding="utf-8")
+            return (root / text_file).read_text(encoding="utf-8"), "sidecar"
         except OSError as exc:
-            log.warning("cannot read %s: %s", text_file, exc)
+            log.info("cannot read %s: %s", text_file, exc)
     if not (root / pdf).is_file():
-        return ""
+        return "", "none"
     try:
-        return pdf_text(root / pdf)
+        return pdf_text(root / pdf), "pdf"
     except TramsError as exc:  # indexed by its metadata; `archive check` judges the file
         log.info("%s", exc.one_line())
-        return ""
+        return "", "none"
 
 
 def _fold_join(text: str) -> tuple[str, str]:
@@ -233,7 +259,7 @@ def _fold_join(text: str) -> tuple[str, str]:
 # --- the Tantivy part ---------------------------------------------------------------------
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("key", stored=True, tokenizer_name="raw")
+    sb.add_integer_field("id", indexed=True, fast=True)
     sb.add_text_field("text", tokenizer_name="whitespace", index_option="position")
     sb.add_text_field("text_exact", tokenizer_name="whitespace", index_option="basic")
     sb.add_text_field("meta", tokenizer_name="whitespace", index_option="position")
@@ -252,15 +278,14 @@ SCHEMA = _schema()
 def _tantivy_doc(entry: IndexEntry) -> tantivy.Document:
     text_fold, text_exact = _fold_join(entry.text)
     meta_fold, meta_exact = _fold_join(entry.meta_text)
-    row = entry.row
-    doc = tantivy.Document(key=row["key"], text=text_fold, text_exact=text_exact,
-                           meta=meta_fold, meta_exact=meta_exact,
-                           signer=_fold_join(entry.signer_text)[0],
-                           agency=row["agency"] or "", record=row["record_code"])
+    doc = tantivy.Document(text=text_fold, text_exact=text_exact, meta=meta_fold,
+                           meta_exact=meta_exact, signer=_fold_join(entry.signer_text)[0],
+                           agency=entry.agency, record=entry.record_code)
+    doc.add_integer("id", entry.id)
     for value in entry.types:
         doc.add_text("type", value)
-    if row["day"] is not None:
-        doc.add_integer("day", row["day"])
+    if entry.day is not None:
+        doc.add_integer("day", entry.day)
     return doc
 
 
@@ -421,8 +446,9 @@ class SearchIndex:
         return index
 
     @classmethod
-    def create(cls, folder: Path, *, head: Head) -> SearchIndex:
-        """A new, empty index at ``folder`` (which must not exist), watermark ``head``."""
+    def create(cls, folder: Path, *, head: Head, state_id: str) -> SearchIndex:
+        """A new, empty index at ``folder`` (which must not exist), watermark ``head`` of
+        the state database ``state_id``."""
         (folder / TANTIVY_DIR).mkdir(parents=True)
         index = cls(folder, writer=True)
         index.db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
@@ -434,7 +460,7 @@ class SearchIndex:
             for k, v in (("schema", str(SCHEMA_VERSION)), ("engine", ENGINE),
                          ("created", datetime.now().astimezone().isoformat(timespec="seconds"))):
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (k, v))
-            index._set_head(db, head)
+            index._set_head(db, head, state_id)
         return index
 
     def _unavailable(self, state: str, detail: str) -> IndexUnavailableError:
@@ -509,17 +535,23 @@ class SearchIndex:
         self.close()
 
     # reading ------------------------------------------------------------------------------
-    def head(self) -> Head:
+    def mark(self) -> tuple[Head, str]:
+        """The watermark: the journal head and the state database it was taken from."""
         rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        seq, digest = json.loads(rows.get("journal_head", json.dumps([0, GENESIS])))
-        return Head(int(seq), str(digest))
+        seq, digest, *state = json.loads(rows.get("journal_head", json.dumps([0, GENESIS])))
+        return Head(int(seq), str(digest)), (state[0] if state else "")
+
+    def head(self) -> Head:
+        return self.mark()[0]
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
-    def status(self, head: Head) -> IndexStatus:
-        mine = self.head()
+    def status(self, head: Head, state_id: str) -> IndexStatus:
+        mine, state = self.mark()
         documents = self.count()
+        if state != state_id:
+            return IndexStatus(STALE, documents, detail="made for another state database")
         if mine == head:
             return IndexStatus(FRESH, documents)
         behind = head.seq - mine.seq if head.seq > mine.seq else 0
@@ -527,25 +559,17 @@ class SearchIndex:
                            detail=f"index at journal entry {mine.seq}, archive at {head.seq}")
 
     def search(self, node: q.Node, filters: Filters = Filters(), *,
-               limit: int = 10) -> tuple[int, list[tuple[float, dict]]]:
-        """(number of matching documents, [(score, docs row)] best first)."""
+               limit: int = 10) -> tuple[int, list[tuple[float, int]]]:
+        """(number of matching documents, [(score, state row id)] best first)."""
         searcher = self._tantivy.searcher()
         result = searcher.search(compile_query(node, filters), limit, count=True)
-        keys = [(score, searcher.doc(addr)["key"][0]) for score, addr in result.hits]
-        rows = self.rows([k for _s, k in keys])
-        return result.count, [(score, rows[k]) for score, k in keys if k in rows]
+        addresses = [addr for _score, addr in result.hits]
+        ids = searcher.fast_field_values("id", addresses) if addresses else []
+        return result.count, [(score, int(i)) for (score, _a), i in
+                              zip(result.hits, ids, strict=True)]
 
-    def rows(self, keys: list[str]) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT * FROM docs WHERE key IN ({marks})", chunk):
-                out[r["key"]] = dict(r)
-        return out
-
-    def query_rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        return self.db.execute(sql, args).fetchall()
+    def db_path(self) -> Path:
+        return self.folder / DB_NAME
 
     # writing ------------------------------------------------------------------------------
     @contextmanager
@@ -559,37 +583,89 @@ class SearchIndex:
         self.db.execute("COMMIT")
 
     @staticmethod
-    def _set_head(db: sqlite3.Connection, head: Head) -> None:
+    def _set_head(db: sqlite3.Connection, head: Head, state_id: str) -> None:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_head', ?)",
-                   (json.dumps([head.seq, head.hash]),))
+                   (json.dumps([head.seq, head.hash, state_id]),))
 
     def _index_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
             self._writer = self._tantivy.writer(heap_size=50_000_000, num_threads=1)
         return self._writer
 
-    def apply(self, entries: list[IndexEntry], head: Head) -> None:
+    def bulk_load(self, entries: Iterable[IndexEntry], head: Head, state_id: str, *,
+                  threads: int = 2, batch: int = 2000) -> int:
+        """Fill a new, empty index (reindex, benchmarks): one Tantivy commit at the end,
+        rows in batches, the watermark last. Returns the number of documents."""
+        writer = self._tantivy.writer(heap_size=200_000_000, num_threads=max(1, threads))
+        self._writer = writer
+        count = 0
+        rows: list[list] = []
+
+        def flush() -> None:
+            with self._tx() as db:
+                db.executemany(f"INSERT OR REPLACE INTO docs ({', '.join(DOC_COLUMNS)}) "
+                               f"VALUES ({', '.join('?' * len(DOC_COLUMNS))})", rows)
+            rows.clear()
+
+        for entry in entries:
+            writer.add_document(_tantivy_doc(entry))
+            rows.append(entry.row)
+            count += 1
+            if len(rows) >= batch:
+                flush()
+        flush()
+        writer.commit()
+        writer.wait_merging_threads()
+        self._writer = None
+        with self._tx() as db:
+            self._set_head(db, head, state_id)
+        return count
+
+    def apply(self, entries: list[IndexEntry], head: Head, state_id: str) -> None:
         """Put ``entries`` (replacing the same documents) and move the watermark to
         ``head``: Tantivy commit first, then rows and watermark in one transaction."""
         if entries:
             writer = self._index_writer()
             for entry in entries:
-                writer.delete_documents_by_term("key", entry.row["key"])
+                for old in (entry.id, *entry.replaces):
+                    writer.delete_documents_by_term("id", old)
                 writer.add_document(_tantivy_doc(entry))
             writer.commit()
             fault("index.tantivy_committed")
         with self._tx() as db:
             for entry in entries:
-                row = entry.row
+                db.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in entry.replaces])
                 db.execute(f"INSERT OR REPLACE INTO docs ({', '.join(DOC_COLUMNS)}) VALUES "
-                           f"({', '.join('?' * len(DOC_COLUMNS))})",
-                           [row[c] for c in DOC_COLUMNS])
-            self._set_head(db, head)
+                           f"({', '.join('?' * len(DOC_COLUMNS))})", entry.row)
+            self._set_head(db, head, state_id)
 
 
 # --- keeping it up to date ------------------------------------------------------------------
 def index_folder(a: Archive) -> Path:
     return a.meta / INDEX_DIR
+
+
+def state_rows(a: Archive, where: str = "1", *args: Any) -> list[dict]:
+    """State ``documents`` rows (stage done) with their row ``id``."""
+    from trams.archive.state import _doc
+
+    return [_doc(r) for r in a.state.query(
+        f"SELECT rowid AS id, * FROM documents WHERE stage = 'done' AND ({where})"
+        " ORDER BY rowid", *args)]
+
+
+def state_id(a: Archive) -> str:
+    return a.state.identity()
+
+
+def _entry(a: Archive, folder: str, sequence: int, *, text: str | None = None
+           ) -> IndexEntry | None:
+    """The entry of a document's current version; its earlier versions are replaced."""
+    versions = state_rows(a, "folder = ? AND sequence = ?", folder, sequence)
+    if not versions:
+        return None
+    current = max(versions, key=lambda r: r["version"])
+    return entry_for(a.root, current, text=text, replaces=[r["id"] for r in versions])
 
 
 def _writer_index(a: Archive) -> SearchIndex | None:
@@ -602,7 +678,7 @@ def _writer_index(a: Archive) -> SearchIndex | None:
     folder = index_folder(a)
     try:
         if not folder.exists() and a.state.head().seq == 0 and not a.state.documents():
-            index = SearchIndex.create(folder, head=a.state.head())
+            index = SearchIndex.create(folder, head=a.state.head(), state_id=state_id(a))
         else:
             index = SearchIndex.open(folder, writer=True)
     except IndexUnavailableError as exc:  # `archive check` reports it
@@ -634,8 +710,9 @@ def after_commit(a: Archive, row: dict, before: Head, *, text: str | None) -> No
         return
     fault("index.update")
     try:
-        if index.head() == before:
-            index.apply([entry_for(a.root, row, text=text)], a.state.head())
+        if index.mark() == (before, state_id(a)):
+            entry = _entry(a, row["folder"], row["sequence"], text=text)
+            index.apply([entry] if entry else [], a.state.head(), state_id(a))
         else:
             catch_up(a, index)
     except (OSError, sqlite3.Error, ValueError, TramsError) as exc:
@@ -648,8 +725,8 @@ def after_noop(a: Archive, before: Head) -> None:
     if index is None:
         return
     try:
-        if index.head() == before:
-            index.apply([], a.state.head())
+        if index.mark() == (before, state_id(a)):
+            index.apply([], a.state.head(), state_id(a))
         else:
             catch_up(a, index)
     except (OSError, sqlite3.Error, ValueError, TramsError) as exc:
@@ -670,26 +747,22 @@ def sync(a: Archive) -> None:
 
 def catch_up(a: Archive, index: SearchIndex) -> bool:
     """Apply the journal entries after the index's watermark. False when the watermark
-    is not on the journal (another history, a rebuilt state): reindex."""
-    head, mine = a.state.head(), index.head()
-    if mine == head:
+    is not on the journal or was taken from another state database: reindex."""
+    head, (mine, state) = a.state.head(), index.mark()
+    if (mine, state) == (head, state_id(a)):
         return True
     entries = a.journal.entries()
-    if mine.seq > head.seq or head.seq > len(entries) or (
+    if state != state_id(a) or mine.seq > head.seq or head.seq > len(entries) or (
             mine.seq < len(entries) and entries[mine.seq].get("prev") != mine.hash):
-        log.warning("search index watermark %s is not on the journal: run "
-                    "`trams archive reindex`", mine.seq)
+        log.warning("the search index does not follow this archive's journal: run "
+                    "`trams archive reindex`")
         return False
     wanted: dict[tuple[str, int], None] = {}
     for entry in entries[mine.seq:head.seq]:
         if entry.get("event") == "archived":
             wanted[(entry["folder"], int(entry["sequence"]))] = None
-    docs = []
-    for folder, sequence in wanted:
-        versions = a.state.versions(folder, sequence)
-        if versions:
-            docs.append(entry_for(a.root, versions[-1]))
-    index.apply(docs, head)
+    docs = [e for folder, sequence in wanted if (e := _entry(a, folder, sequence))]
+    index.apply(docs, head, state_id(a))
     return True
 
 
@@ -711,9 +784,9 @@ class ReindexReport:
 
 
 def current_documents(a: Archive) -> list[dict]:
-    """The current (highest) version of every archived document."""
+    """The current (highest) version of every archived document (rows with their id)."""
     latest: dict[tuple[str, int], dict] = {}
-    for row in a.state.documents():
+    for row in state_rows(a):
         k = (row["folder"], row["sequence"])
         if k not in latest or row["version"] > latest[k]["version"]:
             latest[k] = row
@@ -734,32 +807,25 @@ def reindex(a: Archive, *, jobs: int = 2) -> ReindexReport:
     head = a.state.head()
     rows = current_documents(a)
     new = a.meta / f"{NEW_PREFIX}{uuid.uuid4().hex[:8]}"
-    index = SearchIndex.create(new, head=Head(0, GENESIS))
+    index = SearchIndex.create(new, head=Head(0, GENESIS), state_id=state_id(a))
     missing, from_pdf = [], 0
+    codes = {r["id"]: r["doc_code"] for r in rows}
+
+    def build(row: dict) -> IndexEntry:
+        return entry_for(a.root, row)
+
+    def counted(entries: Iterable[IndexEntry]) -> Iterator[IndexEntry]:
+        nonlocal from_pdf
+        for entry in entries:
+            if not entry.pdf_exists:
+                missing.append(codes[entry.id])
+            elif entry.text_source == "pdf":
+                from_pdf += 1
+            yield entry
+
     try:
-        writer = index._tantivy.writer(heap_size=200_000_000, num_threads=max(1, jobs))
-        index._writer = writer
-
-        def build(row: dict) -> IndexEntry:
-            return entry_for(a.root, row)
-
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            batch: list[IndexEntry] = []
-            for entry in pool.map(build, rows):
-                if not (a.root / entry.row["pdf"]).is_file():
-                    missing.append(entry.row["doc_code"])
-                elif entry.row["text_file"] is None:
-                    from_pdf += 1
-                batch.append(entry)
-                if len(batch) >= 2000:
-                    _bulk(index, batch)
-                    batch = []
-            _bulk(index, batch)
-        writer.commit()
-        writer.wait_merging_threads()
-        index._writer = None
-        with index._tx() as db:
-            index._set_head(db, head)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pdftotext in parallel
+            index.bulk_load(counted(pool.map(build, rows)), head, state_id(a), threads=jobs)
         index.close()
         _swap(a, new)
     except BaseException:
@@ -767,19 +833,10 @@ def reindex(a: Archive, *, jobs: int = 2) -> ReindexReport:
         shutil.rmtree(new, ignore_errors=True)
         raise
     with SearchIndex.open(index_folder(a), writer=False) as fresh:
-        status = fresh.status(a.state.head())
+        status = fresh.status(a.state.head(), state_id(a))
     return ReindexReport(documents=len(rows), from_pdf=from_pdf, missing=tuple(missing),
                          seconds=time.monotonic() - started,
                          index_bytes=folder_bytes(index_folder(a)), status=status)
-
-
-def _bulk(index: SearchIndex, entries: list[IndexEntry]) -> None:
-    for entry in entries:
-        index._writer.add_document(_tantivy_doc(entry))
-    with index._tx() as db:
-        db.executemany(f"INSERT OR REPLACE INTO docs ({', '.join(DOC_COLUMNS)}) VALUES "
-                       f"({', '.join('?' * len(DOC_COLUMNS))})",
-                       [[e.row[c] for c in DOC_COLUMNS] for e in entries])
 
 
 def _swap(a: Archive, new: Path) -> None:
@@ -807,7 +864,7 @@ def status_of(a: Archive) -> IndexStatus:
     """The index's state for ``archive check`` (read-only; never raises)."""
     try:
         with SearchIndex.open(index_folder(a), writer=False) as index:
-            return index.status(a.state.head())
+            return index.status(a.state.head(), state_id(a))
     except IndexUnavailableError as exc:
         return IndexStatus(getattr(exc, "status", DAMAGED), detail=exc.message)
     except (OSError, sqlite3.Error, ValueError) as exc:

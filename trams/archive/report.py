@@ -5,9 +5,9 @@ period: records and documents, pages, documents carrying both the leader's and t
 agency's signatures, how many verified TOTAL_PASSED when last verified (at archiving) and
 their share, documents whose OCR needed review, and administrative-procedure dossiers
 (Circular 01/2023 dossier codes, or records signed under the one-stop ``dossier``
-profile). The figures come from the search index's document table (current version of
-each document); the index's freshness is part of the result, so a stale index is said,
-never hidden.
+profile). The figures come from the state database and, for document types, signer roles
+and dossier codes, from the search index (the current version of each document); the
+index's freshness is part of the result, so a stale index is said, never hidden.
 
 Formats: CSV with stable column names (:data:`COLUMNS`) and a UTF-8 byte-order mark (it is
 opened in Excel), JSON, and a self-contained HTML page (:mod:`.report_html`).
@@ -22,13 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from trams.archive.index import IndexStatus, SearchIndex, index_folder
+from trams.archive.index import DOC_COLUMNS, IndexStatus, SearchIndex, index_folder
 from trams.archive.store import Archive
 from trams.errors import InputError
 from trams.i18n import _
 
-GROUPS = {"month": "substr(archived, 1, 7)", "agency": "COALESCE(agency, '')",
-          "type": "COALESCE(type_code, '')"}
+GROUPS = ("month", "agency", "type")
 COLUMNS = ("by", "group", "records", "documents", "pages", "dual_signed", "verified_passed",
            "verified_passed_pct", "ocr_review", "dossiers")
 TOTAL = "total"
@@ -91,48 +90,63 @@ class Report:
                 "agencies": list(self.agencies), "index": self.index.to_dict()}
 
 
-_AGGREGATE = """
-    COUNT(DISTINCT record_code) AS records, COUNT(*) AS documents,
-    COALESCE(SUM(pages), 0) AS pages,
-    SUM(roles LIKE '%"leader"%' AND roles LIKE '%"agency"%') AS dual_signed,
-    SUM(verdict = 'TOTAL_PASSED') AS verified_passed,
-    SUM(quality IN ('review', 'failed')) AS ocr_review,
-    COUNT(DISTINCT dossier) AS dossiers
-"""
+class _Totals:
+    def __init__(self) -> None:
+        self.records: set[str] = set()
+        self.dossiers: set[str] = set()
+        self.documents = self.pages = self.dual = self.passed = self.review = 0
 
+    def add(self, row: Any, extra: tuple) -> None:
+        _id, _type, _issued, roles, dossier = extra
+        self.records.add(row["record_code"])
+        if dossier:
+            self.dossiers.add(dossier)
+        self.documents += 1
+        self.pages += row["page_count"] or 0
+        self.dual += (roles & 3) == 3  # leader and agency
+        self.passed += row["verdict"] == "TOTAL_PASSED"
+        self.review += row["quality_verdict"] in ("review", "failed")
 
-def _row(by: str, group: str, r: Any) -> ReportRow:
-    return ReportRow(by=by, group=group, records=r["records"] or 0,
-                     documents=r["documents"] or 0, pages=r["pages"] or 0,
-                     dual_signed=r["dual_signed"] or 0, verified_passed=r["verified_passed"] or 0,
-                     ocr_review=r["ocr_review"] or 0, dossiers=r["dossiers"] or 0)
+    def row(self, by: str, group: str) -> ReportRow:
+        return ReportRow(by=by, group=group, records=len(self.records),
+                         documents=self.documents, pages=self.pages, dual_signed=self.dual,
+                         verified_passed=self.passed, ocr_review=self.review,
+                         dossiers=len(self.dossiers))
 
 
 def report(root: Path, options: ReportOptions) -> Report:
-    """The figures of the archive at ``root`` (read only; needs its search index)."""
-    where, args = ["1"], []
-    if options.date_from:
-        where.append("substr(archived, 1, 10) >= ?")
-        args.append(options.date_from.isoformat())
-    if options.date_to:
-        where.append("substr(archived, 1, 10) <= ?")
-        args.append(options.date_to.isoformat())
-    cond = " AND ".join(where)
+    """The figures of the archive at ``root`` (read only; needs its search index for the
+    document types, signer roles and dossier codes, and counts what it holds: the current
+    version of each document)."""
+    start = options.date_from.isoformat() if options.date_from else ""
+    end = options.date_to.isoformat() if options.date_to else "9999"
     with Archive.open(root, writer=False) as archive, \
             SearchIndex.open(index_folder(archive), writer=False) as index:
-        status = index.status(archive.state.head())
-        group = GROUPS[options.by]
-        rows = tuple(_row(options.by, r["g"], r) for r in index.query_rows(
-            f"SELECT {group} AS g, {_AGGREGATE} FROM docs WHERE {cond} GROUP BY g ORDER BY g",
-            *args))
-        total = _row(TOTAL, TOTAL, index.query_rows(
-            f"SELECT {_AGGREGATE} FROM docs WHERE {cond}", *args)[0])
-        agencies = tuple(r[0] for r in index.query_rows(
-            f"SELECT DISTINCT agency FROM docs WHERE {cond} ORDER BY agency", *args) if r[0])
+        status = index.status(archive.state.head(), archive.state.identity())
+        extra = {r[0]: tuple(r) for r in index.db.execute(
+            f"SELECT {', '.join(DOC_COLUMNS)} FROM docs")}
+        groups: dict[str, _Totals] = {}
+        total = _Totals()
+        agencies: set[str] = set()
+        for row in archive.state.query(
+                "SELECT rowid AS id, record_code, agency_code, page_count, verdict,"
+                " quality_verdict, archived_at FROM documents WHERE stage = 'done'"):
+            more = extra.get(row["id"])
+            day = (row["archived_at"] or "")[:10]
+            if more is None or not start <= day <= end:
+                continue
+            key = {"month": day[:7], "agency": row["agency_code"] or "",
+                   "type": more[1] or ""}[options.by]
+            groups.setdefault(key, _Totals()).add(row, more)
+            total.add(row, more)
+            if row["agency_code"]:
+                agencies.add(row["agency_code"])
         return Report(archive=str(archive.root), by=options.by, date_from=options.date_from,
                       date_to=options.date_to,
                       generated=datetime.now().astimezone().isoformat(timespec="seconds"),
-                      rows=rows, total=total, agencies=agencies, index=status)
+                      rows=tuple(groups[k].row(options.by, k) for k in sorted(groups)),
+                      total=total.row(TOTAL, TOTAL), agencies=tuple(sorted(agencies)),
+                      index=status)
 
 
 def to_csv(result: Report) -> bytes:

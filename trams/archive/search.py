@@ -24,9 +24,11 @@ from trams.archive.index import (
     Filters,
     IndexStatus,
     SearchIndex,
+    describe,
     document_files,
     index_folder,
     load_text,
+    state_rows,
 )
 from trams.archive.layout import PAYLOAD_DIR, RECORD_JSON, versioned
 from trams.archive.store import Archive
@@ -215,42 +217,43 @@ def search(root: Path, options: SearchOptions) -> SearchReport:
     terms = q.positive_terms(node)
     with open_reader(root) as archive, \
             SearchIndex.open(index_folder(archive), writer=False) as index:
-        status = index.status(archive.state.head())
+        status = index.status(archive.state.head(), archive.state.identity())
         t0 = time.perf_counter()
         total, found = index.search(node, options.filters(), limit=options.limit)
         elapsed = (time.perf_counter() - t0) * 1000
+        ids = [i for _score, i in found]
+        rows = {r["id"]: r for r in state_rows(
+            archive, f"rowid IN ({','.join('?' * len(ids))})", *ids)} if ids else {}
 
-        def snippet(row: dict) -> Snippet | None:
-            if not options.snippets:
+        def hit(args: tuple[int, tuple[float, int]]) -> SearchHit | None:
+            rank, (score, row_id) = args
+            row = rows.get(row_id)
+            if row is None:  # a stale index: the row is gone
                 return None
-            text = load_text(archive.root, row["pdf"], row["text_file"])
-            return (make_snippet(text, terms)
-                    or make_snippet(" — ".join(str(v) for v in (
-                        row["subject"], row["title"], _notation(row), row["doc_code"]) if v),
-                        terms))
+            about = describe(archive.root, row)
+            pdf = f"{row['folder']}/{PAYLOAD_DIR}/{row['pdf']}"
+            snippet = None
+            if options.snippets:
+                text, _source = load_text(archive.root, pdf, about.text_file)
+                snippet = make_snippet(text, terms) or make_snippet(" — ".join(
+                    str(v) for v in (about.subject, about.title, about.notation,
+                                     row["doc_code"]) if v), terms)
+            return SearchHit(
+                rank=rank, score=score, doc_code=row["doc_code"],
+                record_code=row["record_code"], title=about.title, subject=about.subject,
+                date=(about.issued.isoformat() if about.issued
+                      else (row["archived_at"] or "")[:10] or None),
+                agency=row["agency_code"] or "", doc_type=about.type_code,
+                notation=about.notation, path=str(archive.root / pdf), snippet=snippet)
 
         with ThreadPoolExecutor(max_workers=2) as pool:  # pdftotext runs in parallel
-            snippets = list(pool.map(snippet, [row for _s, row in found]))
-        hits = tuple(
-            SearchHit(rank=n, score=score, doc_code=row["doc_code"],
-                      record_code=row["record_code"], title=row["title"],
-                      subject=row["subject"], date=row["issued"] or (row["archived"] or "")[:10]
-                      or None, agency=row["agency"], doc_type=row["type_code"],
-                      notation=_notation(row), path=str(archive.root / row["pdf"]),
-                      snippet=snip)
-            for n, ((score, row), snip) in enumerate(zip(found, snippets, strict=True), 1))
+            made = [h for h in pool.map(hit, enumerate(found, 1)) if h is not None]
     filters = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (
         ("agency", options.agency), ("from", options.date_from), ("to", options.date_to),
         ("type", options.doc_type), ("signer", options.signer), ("record", options.record))
         if v}
-    return SearchReport(query=options.query, total=total, hits=hits, index=status,
+    return SearchReport(query=options.query, total=total, hits=tuple(made), index=status,
                         milliseconds=elapsed, filters=filters)
-
-
-def _notation(row: dict) -> str | None:
-    if row["number"] and row["notation"]:
-        return f"{row['number']}/{row['notation']}"
-    return row["notation"] or row["number"]
 
 
 # --- show -----------------------------------------------------------------------------------

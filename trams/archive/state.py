@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -147,6 +148,10 @@ class State:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")
                 self.db.executescript(SCHEMA)
+                # who this database is: an index made for another one (a rebuilt or
+                # restored state) is known to be stale
+                self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES "
+                                "('state_id', ?)", (uuid.uuid4().hex,))
         except sqlite3.Error as exc:
             raise _storage(exc, path) from None
         self.db.row_factory = sqlite3.Row
@@ -218,6 +223,10 @@ class State:
             " input_path=COALESCE(excluded.input_path, input_path),"
             " agency_code=COALESCE(excluded.agency_code, agency_code)",
             (source_hash, input_path, stage, status, output_path, error, agency_code, now()))
+
+    def identity(self) -> str:
+        rows = self.query("SELECT value FROM meta WHERE key = 'state_id'")
+        return rows[0]["value"] if rows else ""
 
     # --- journal head ------------------------------------------------------------------
     def head(self) -> Head:

@@ -124,7 +124,7 @@ class Archive:
             if self.writer:
                 (self.meta / "staging").mkdir(parents=True, exist_ok=True)
             lock = self.meta / "lock"
-            if self.read_only_media and not lock.exists():
+            if not self.writer and not lock.exists():  # no writer has ever locked it
                 self._lock_fd = None
             else:
                 self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer
