@@ -81,16 +81,19 @@ def generate(root: Path, n: int) -> tuple[int, dict]:
             (data / f"{stem}.txt").write_bytes(body)
             total += len(body)
             archived = f"{doc.issued + timedelta(days=3)}T10:00:00+07:00"
-            signatures = [{"role": "leader", "signer": doc.signer},
+            first = ("officer", "Cán bộ một cửa") if doc.dossier_code else ("leader", doc.signer)
+            signatures = [{"role": first[0], "signer": first[1]},
                           {"role": "agency", "signer": doc.agency_name}]
+            verdict = "INDETERMINATE" if i % 37 == 5 else "TOTAL_PASSED"  # some TSA gaps
+            quality = "review" if i % 23 == 3 else "ok"  # some pages below the OCR gate
             (data / f"{stem}.json").write_bytes(document_json(
                 record, document, version=1, pdf_name=f"{stem}.pdf", sha256=f"{i:064x}",
-                size=0, page_count=doc.pages, signatures=signatures, verdict="TOTAL_PASSED",
-                quality={"verdict": "ok"}, sidecar_name=f"{stem}.txt", source_hash=f"s{i}",
+                size=0, page_count=doc.pages, signatures=signatures, verdict=verdict,
+                quality={"verdict": quality}, sidecar_name=f"{stem}.txt", source_hash=f"s{i}",
                 archived_at=archived, previous=None))
             rows.append((f"tx{i}", "done", f"src{i}", folder, doc.record_code, doc.doc_code,
                          doc.sequence, 1, f"{i:064x}", f"k{i}", len(body), doc.pages, 1,
-                         "TOTAL_PASSED", None, "ok", f"{stem}.pdf",
+                         verdict, None, quality, f"{stem}.pdf",
                          json.dumps([{"name": f"{stem}.pdf"}, {"name": f"{stem}.txt"}]),
                          json.dumps({"version": 1, "key": "k", "organization": ""}),
                          doc.agency_code, archived))

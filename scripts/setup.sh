@@ -9,6 +9,7 @@ SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   qpdf poppler-utils softhsm2 opensc openssl
   fonts-liberation2 fonts-dejavu-core
+  chromium  # renders the HTML archive report in tests (tests/archive/test_search_run.py)
   python3 python3-venv python3-dev
 )
 

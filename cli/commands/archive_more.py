@@ -226,10 +226,10 @@ def _render_hits(result) -> None:  # noqa: ANN001 - trams.archive.search.SearchR
     from trams.cli.render import out_console
 
     out = out_console()
-    out.print(_("{total} documents match ({ms:.1f} ms); the first {shown}:",
+    out.print(_("Matches: {total} ({ms:.1f} ms); the first {shown}:",
                 total=result.total, ms=result.milliseconds, shown=len(result.hits))
               if result.total > len(result.hits) else
-              _("{total} documents match ({ms:.1f} ms).", total=result.total,
+              _("Matches: {total} ({ms:.1f} ms).", total=result.total,
                 ms=result.milliseconds), markup=False, soft_wrap=True)
     for hit in result.hits:
         head = Text(f"{hit.rank:>3}. ")

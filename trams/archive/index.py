@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 INDEX_DIR = "index"
 TANTIVY_DIR = "tantivy"
 DB_NAME = "docs.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENGINE = f"tantivy {getattr(tantivy, '__version__', '?')}"
 NEW_PREFIX, OLD_PREFIX = "index-new-", "index-old-"
 # Administrative-procedure dossier codes (Circular 01/2023/TT-VPCP): receiving agency's

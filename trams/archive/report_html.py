@@ -58,7 +58,7 @@ def _t(lang: str, message: str, **params: object) -> str:
 def _bars(rows: tuple[ReportRow, ...], value, label, *, colour: str, unit: str = "",  # noqa: ANN001
           top: float | None = None) -> str:
     """A vertical bar chart, one bar per row, the value written above each bar."""
-    width, height, pad, base = 460, 220, 28, 180
+    width, height, pad, base = 460, 240, 28, 180
     n = max(1, len(rows))
     values = [float(value(r)) for r in rows]
     peak = top or max(values + [1.0])
@@ -75,9 +75,11 @@ def _bars(rows: tuple[ReportRow, ...], value, label, *, colour: str, unit: str =
         if n <= 24:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" font-size="10" '
                          f'text-anchor="middle">{v:g}{unit}</text>')
-        if n <= 12 or i % max(1, n // 12) == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{base + 14}" font-size="10" '
-                         f'text-anchor="middle">{escape(label(row))[:12]}</text>')
+        if n <= 24 or i % max(1, n // 24) == 0:  # slanted labels: long ones do not collide
+            cx, cy = x + bar / 2, base + 12
+            parts.append(f'<text x="{cx:.1f}" y="{cy}" font-size="10" text-anchor="end" '
+                         f'transform="rotate(-40 {cx:.1f} {cy})">{escape(label(row))[:16]}'
+                         "</text>")
     parts.append("</svg>")
     return "".join(parts)
 
