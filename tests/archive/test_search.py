@@ -119,6 +119,7 @@ def test_phrases_prefixes_and_operators(archive_root: Path) -> None:
     assert sorted(found(archive_root, "chứng*")) == ["C"]
     assert found(archive_root, "H42.2024.HS-B") == ["B"]  # a code is a phrase of its parts
     assert found(archive_root, "không-có-từ-này") == []
+    assert found(archive_root, "*", record="H42.2024.HS-C") == ["C"]  # all, filtered
 
 
 def test_filters(archive_root: Path) -> None:

@@ -334,6 +334,8 @@ def _exact_words(terms: Iterable[q.Term]) -> list[tantivy.Query]:
 
 def _compile(node: q.Node) -> tantivy.Query:
     Occur = tantivy.Occur  # noqa: N806
+    if isinstance(node, q.All):
+        return tantivy.Query.all_query()
     if isinstance(node, q.Term):
         if node.prefix:
             pattern = re.escape(node.folded) + ".*"
@@ -754,8 +756,8 @@ def catch_up(a: Archive, index: SearchIndex) -> bool:
     entries = a.journal.entries()
     if state != state_id(a) or mine.seq > head.seq or head.seq > len(entries) or (
             mine.seq < len(entries) and entries[mine.seq].get("prev") != mine.hash):
-        log.warning("the search index does not follow this archive's journal: run "
-                    "`trams archive reindex`")
+        log.info("the search index does not follow this archive's journal (`archive "
+                 "check` says so): run `trams archive reindex`")
         return False
     wanted: dict[tuple[str, int], None] = {}
     for entry in entries[mine.seq:head.seq]:

@@ -9,6 +9,7 @@ As people type it::
     đất -thuế   đất NOT thuế    without
     (giao OR cấp) đất           parentheses group
     H42.01.2026.HS-0042         a code: its parts as a phrase
+    *                           every document (with filters: all of one record, ...)
 
 A word typed without diacritics matches every spelling (``dat`` finds ``đất``, ``đặt``,
 ``dát``); a word typed with at least one diacritic or ``đ`` matches that spelling only
@@ -40,6 +41,11 @@ class Term:
 
 
 @dataclass(frozen=True)
+class All:
+    """``*`` alone: every document (with the filters, e.g. all of one record)."""
+
+
+@dataclass(frozen=True)
 class Phrase:
     terms: tuple[Term, ...]
 
@@ -59,7 +65,7 @@ class Not:
     part: Node
 
 
-Node = Term | Phrase | And | Or | Not
+Node = Term | Phrase | And | Or | Not | All
 
 def _lex(text: str) -> list[tuple[str, str]]:
     """``[(kind, value)]`` with kinds ``phrase``, ``(``, ``)``, ``OR``, ``AND``, ``NOT``,
@@ -174,6 +180,8 @@ class _Parser:
 
 def parse(text: str) -> Node:
     """The query tree of ``text``; InputError for an empty or malformed query."""
+    if text.strip() == "*":
+        return All()
     node = _Parser(_lex(vitext.nfc(text))).parse()
     if node is None or _only_negative(node):
         raise InputError(_("the query has no word to look for"),
@@ -193,7 +201,7 @@ def positive_terms(node: Node) -> list[Term | Phrase]:
     """The terms and phrases a hit may contain (for highlighting), not those under NOT."""
     if isinstance(node, Term | Phrase):
         return [node]
-    if isinstance(node, Not):
+    if isinstance(node, Not | All):
         return []
     out: list[Term | Phrase] = []
     for part in node.parts:

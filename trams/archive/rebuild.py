@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from trams.archive.check import CheckReport, Problem, _bag_problems, _walk
-from trams.archive.index import ReindexReport, reindex
+from trams.archive.index import INDEX_DIR, ReindexReport, reindex
 from trams.archive.journal import Journal
 from trams.archive.layout import PAYLOAD_DIR, RECORD_JSON, STATE_DIR
 from trams.archive.records import content_key, mean_confidence, record_key
@@ -288,6 +289,7 @@ def rebuild(root: Path | str, *, force: bool = False, jobs: int = 2) -> RebuildR
         lost = tuple(e.get("doc_code") or "?" for k, e in archived.items() if k not in known)
         not_in_journal = tuple(d["doc_code"] for d in docs if d["txid"] is None)
         backup = _write_state(meta, db, records, docs, chain.head)
+        shutil.rmtree(meta / INDEX_DIR, ignore_errors=True)  # made for the old state
     finally:
         os.close(lock)
     with Archive.open(root, writer=True) as archive:

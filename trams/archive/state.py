@@ -116,8 +116,10 @@ def diagnose_state(path: Path, root: Path) -> DamagedStateError | None:
     wal = Path(f"{path}-wal")
     if wal.is_file() and wal.stat().st_size > 0:
         return None  # a live (or crashed) writer's log: its rows are not all in the file
+    # immutable (no lock) only on read-only media: elsewhere a writer may be checkpointing
+    params = "mode=ro" if os.access(path.parent, os.W_OK) else "mode=ro&immutable=1"
     try:
-        db = sqlite3.connect(_uri(path, "mode=ro&immutable=1"), uri=True)
+        db = sqlite3.connect(_uri(path, params), uri=True)
         try:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
             rows = (db.execute("SELECT (SELECT COUNT(*) FROM records) + "
