@@ -96,9 +96,6 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help=_("Archive signed documents as BagIt records; check and count."),
                         no_args_is_help=True)
     app.add_typer(group, name="archive")
-    from trams.cli.commands import archive_more  # search, show, report, reindex, rebuild
-
-    archive_more.register(group)
 
     @group.command("add", help=_("Archive already-signed PDFs under a record. Each file is "
                                  "verified first; failures are refused unless "
@@ -250,3 +247,7 @@ def register(app: typer.Typer) -> None:
             for row in rows:
                 table.add_row(*("" if row[c] is None else str(row[c]) for c in STATS_COLUMNS))
             out_console().print(table)
+
+    from trams.cli.commands import archive_more  # search, show, report, reindex, rebuild
+
+    archive_more.register(group)
