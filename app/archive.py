@@ -1,4 +1,5 @@
-"""`trams archive add | check | stats`: the archive's use cases.
+"""`trams archive add | check | stats | search | show | report | reindex | rebuild`: the
+archive's use cases.
 
 Signature verification is wired here (trams.signing), so the core archive never imports
 the signing package. Documents are verified with the policy of the configured profile,
@@ -15,6 +16,12 @@ from typing import Any
 from trams.app.verify import verify_context, verify_file
 
 from trams.archive import STATS_COLUMNS, Archive, CheckReport
+from trams.archive.check import damaged_state_report
+from trams.archive.index import ReindexReport, reindex
+from trams.archive.rebuild import RebuildReport, rebuild
+from trams.archive.report import Report, ReportOptions, report
+from trams.archive.search import SearchOptions, SearchReport, ShowReport, search, show
+from trams.archive.state import DamagedStateError
 from trams.config import TramsConfig
 from trams.errors import ExitCode, batch_exit_code
 from trams.metadata import DocumentMetadata, RecordMetadata
@@ -120,8 +127,11 @@ def archive_check(config: TramsConfig, folder: Path | None = None, *, deep: bool
         def verifier(path: Path) -> dict[str, Any]:
             return verify(path).summary()
 
-    with open_archive(config, folder, writer=False) as archive:
-        return archive.check(deep=deep, verifier=verifier)
+    try:
+        with open_archive(config, folder, writer=False) as archive:
+            return archive.check(deep=deep, verifier=verifier)
+    except DamagedStateError as exc:  # say what is wrong and how to rebuild: exit 14
+        return damaged_state_report(folder or config.archive.path, exc)
 
 
 @dataclass(frozen=True)
@@ -140,3 +150,34 @@ def archive_stats(config: TramsConfig, *, by: str = "month", folder: Path | None
     """Documents, pages, signed, failed and OCR quality per day, month or agency."""
     with open_archive(config, folder, writer=False) as archive:
         return StatsReport(by, archive.stats(by=by))
+
+
+# --- finding records again (search index in .trams/index) ---------------------------------
+def archive_search(config: TramsConfig, options: SearchOptions, *,
+                   folder: Path | None = None) -> SearchReport:
+    """Ranked documents by text and metadata (read only; works on a read-only copy)."""
+    return search(folder or config.archive.path, options)
+
+
+def archive_show(config: TramsConfig, code: str, *, folder: Path | None = None) -> ShowReport:
+    """One record (by its fileCode) or document (by its docCode)."""
+    return show(folder or config.archive.path, code)
+
+
+def archive_report(config: TramsConfig, options: ReportOptions, *,
+                   folder: Path | None = None) -> Report:
+    """The figures for the IOC and LRIC/GRIC reports, per month, agency or type."""
+    return report(folder or config.archive.path, options)
+
+
+def archive_reindex(config: TramsConfig, *, folder: Path | None = None) -> ReindexReport:
+    """Rebuild the search index from the bags."""
+    with open_archive(config, folder, writer=True) as archive:
+        return reindex(archive)
+
+
+def archive_rebuild(config: TramsConfig, *, folder: Path | None = None,
+                    force: bool = False) -> RebuildReport:
+    """Rebuild the state database (and the search index) from the bags, refusing, with a
+    report, any bag that fails its manifests."""
+    return rebuild(folder or config.archive.path, force=force)

@@ -10,6 +10,7 @@ SYSTEM_PACKAGES=(
   qpdf poppler-utils softhsm2 opensc openssl
   chromium  # headless browser: tests of the HTML verification report
   fonts-liberation2 fonts-dejavu-core
+  chromium  # renders the HTML archive report in tests (tests/archive/test_search_run.py)
   python3 python3-venv python3-dev
 )
 

@@ -41,6 +41,9 @@ POINTS = (
     "journal.appended",  # journal line complete and fsynced, state not 'done'
     "state.done",  # state 'done' committed, staging folder still there
     "staging.removed",
+    # the search index, after the archive committed (a kill here leaves it stale)
+    "index.update",  # archive committed (state 'done'), index not yet touched
+    "index.tantivy_committed",  # Tantivy committed, rows and watermark not yet
     # no-op path (same content again)
     "duplicate.journaled",
     # recovery at open, to test a crash during recovery

@@ -101,6 +101,8 @@ def register(app: typer.Typer) -> None:
                         files=report.files, entries=report.journal_entries,
                         signatures=report.signatures_checked)
             verdict = _("Archive OK.") if report.ok else _(
+                "Archive state damaged: run `trams archive rebuild`.") if any(
+                p.kind.startswith("state_") for p in report.problems) else _(
                 "Archive has problems: restore the files named above from a backup copy.")
             out.print(f"{summary} {verdict}", markup=False, soft_wrap=True)
         raise typer.Exit(int(report.exit_code))
@@ -144,3 +146,7 @@ def register(app: typer.Typer) -> None:
             for row in rows:
                 table.add_row(*("" if row[c] is None else str(row[c]) for c in report.columns))
             out_console().print(table)
+
+    from trams.cli.commands import archive_index  # search, show, report, reindex, rebuild
+
+    archive_index.register(group)

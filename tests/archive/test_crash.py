@@ -55,6 +55,9 @@ SCENARIOS = [
     ("state.done", None),
     ("state.done@2", None),
     ("staging.removed", None),
+    ("index.update", None),
+    ("index.update@3", None),
+    ("index.tantivy_committed@2", None),
     # a crash during the recovery of an earlier crash
     ("state.staged@2", "recover.rolled_forward_links"),
     ("tags.manifest_renamed", "recover.journal_appended"),

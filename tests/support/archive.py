@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import bagit
+import pytest
 
 from trams.archive import Archive
+from trams.archive.index import SearchIndex
 from trams.archive.journal import Journal
 from trams.fs import TMP_PREFIX
 from trams.models import PageQuality, QualityReport, SignatureRecord, SourcePage
@@ -88,7 +93,44 @@ def assert_archive_complete(spec: Path) -> None:
     archived = [e for e in Journal(root / ".trams" / "journal.jsonl").entries()
                 if e["event"] == "archived"]
     assert len(archived) == len(data["docs"])
+    with SearchIndex.open(root / ".trams" / "index") as index:  # caught up, every document
+        assert index.count() == len({(d["folder"], d["sequence"]) for d in docs})
     for folder in {root / d["folder"] for d in docs}:
         bagit.Bag(str(folder)).validate()  # full fixity, the reference implementation
         for pdf in (folder / "data").glob("*.pdf"):
             assert pdf.stat().st_mode & 0o777 == 0o444
+
+
+@contextlib.contextmanager
+def readonly_copy(src: Path, work: Path) -> Iterator[Path]:
+    """A copy of the archive ``src`` on a read-only mount (an auditor's copy): a read-only
+    bind mount as root; a copy without write bits for other users."""
+    copy, mount = work / "ro-src", work / "ro"
+    shutil.copytree(src, copy, symlinks=True)
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(copy), str(mount)],
+                             capture_output=True).returncode == 0 and subprocess.run(
+        ["mount", "-o", "remount,bind,ro", str(mount)], capture_output=True).returncode == 0
+    if not mounted:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        if os.geteuid() == 0:
+            pytest.skip("no read-only bind mount here (root without CAP_SYS_ADMIN), and root "
+                        "ignores file modes")
+        for path in [copy, *copy.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~0o222)
+        mount = copy
+    try:
+        probe = mount / ".trams" / "probe"
+        with contextlib.suppress(OSError), open(probe, "w"):
+            raise AssertionError("the copy is writable")
+        yield mount
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file under ``root``: proof that nothing was written."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}

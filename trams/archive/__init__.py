@@ -12,6 +12,12 @@ Public API::
         archive.is_done(source_hash); archive.record_status(source_hash, stage=..., status=...)
         report = archive.check(deep=False, verifier=None)   # CheckReport, report.ok
         rows = archive.stats(by="month")
+
+Finding and reporting (read only, see docs/search.md): :func:`trams.archive.search.search`
+and :func:`~trams.archive.search.show`, :func:`trams.archive.report.report`; the search
+index (:mod:`trams.archive.index`, kept up to date by every add, rebuilt by
+:func:`~trams.archive.index.reindex`); :func:`trams.archive.rebuild.rebuild` makes a lost
+or damaged state database again from the bags.
 """
 
 from trams.archive.check import CheckReport, Problem

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import bagit
 
 from trams.archive import bag
+from trams.archive.index import FRESH, index_folder, status_of
+from trams.archive.journal import Journal
 from trams.archive.layout import PAYLOAD_DIR, STATE_DIR
 from trams.archive.records import Verifier
 from trams.errors import ExitCode
@@ -53,6 +55,24 @@ MESSAGES = {
     "writable_file": N_("archived file is not read-only"),
     "signature_failed": N_("signature verification failed ({verdict})"),
     "signature_indeterminate": N_("signature verification indeterminate"),
+    "inconsistent": N_("the bag's files do not agree with each other ({reason})"),
+    "document_missing": N_("the archived PDF of {doc_code} is missing: restore it from a "
+                           "backup copy (the bag's manifest holds its SHA-256)"),
+    "state_missing": N_("the archive state database is missing, but the archive holds "
+                        "records: run `trams archive rebuild` to rebuild it from the bags"),
+    "state_empty": N_("the archive state database is empty, but the archive holds records: "
+                      "run `trams archive rebuild` to rebuild it from the bags"),
+    "state_damaged": N_("the archive state database is damaged ({reason}): run `trams "
+                        "archive rebuild` to rebuild it from the bags"),
+    "index_missing": N_("the search index is missing: run `trams archive reindex` to build "
+                        "it from the bags"),
+    "index_stale": N_("the search index is behind the archive by {behind} journal entries "
+                      "(an interrupted update): run `trams archive reindex` (the next run "
+                      "also catches up)"),
+    "index_damaged": N_("the search index cannot be used ({detail}): run `trams archive "
+                        "reindex`"),
+    "index_outdated": N_("the search index was made by another version ({detail}): run "
+                         "`trams archive reindex`"),
 }
 
 
@@ -186,6 +206,7 @@ def check(a: Archive, *, deep: bool = False, verifier: Verifier | None = None) -
     for folder, manifest in manifests.items():
         for name in sorted(set(manifest) - claimed.get(folder, set())):
             problems.append(Problem("unknown_to_state", f"{folder}/{name}"))
+    _missing_documents(a, docs, problems)
     journal_entries = _journal_problems(a, docs, problems)
     checked = 0
     if deep:
@@ -200,8 +221,49 @@ def check(a: Archive, *, deep: bool = False, verifier: Verifier | None = None) -
                 problems.append(Problem("signature_failed", rel, params={"verdict": verdict}))
             elif verdict == INDETERMINATE:
                 problems.append(Problem("signature_indeterminate", rel, "warning"))
+    problems.extend(index_problems(a))
     return CheckReport(root=str(a.root), records=len(known), documents=len(docs), files=files,
                        journal_entries=journal_entries, deep=deep, signatures_checked=checked,
+                       problems=tuple(problems))
+
+
+def _missing_documents(a: Archive, docs: list[dict], problems: list[Problem]) -> None:
+    """A document whose archived PDF is gone is named, with the fix (not only its file)."""
+    by_path = {f"{d['folder']}/{PAYLOAD_DIR}/{d['pdf']}": d for d in docs}
+    for i, problem in enumerate(problems):
+        doc = by_path.get(problem.path)
+        if problem.kind == "missing_file" and doc is not None:
+            problems[i] = Problem("document_missing", problem.path,
+                                  params={"doc_code": doc["doc_code"]})
+
+
+def index_problems(a: Archive) -> list[Problem]:
+
+    status = status_of(a)
+    if status.state == FRESH:
+        return []
+    path = str(index_folder(a).relative_to(a.root))
+    params = {"stale": {"behind": status.behind}, "missing": {}}.get(
+        status.state, {"detail": status.detail})
+    return [Problem(f"index_{status.state}", path, "warning", params=params)]
+
+
+def damaged_state_report(root: Path, error: Any) -> CheckReport:
+    """``archive check`` when the state database is missing, empty or damaged: that, and
+    whether the bags themselves and the journal are intact (what `rebuild` will use)."""
+
+    problems = [Problem(f"state_{error.kind}", f"{STATE_DIR}/state.sqlite",
+                        params={"reason": error.reason} if error.reason else {})]
+    bags, _loose = _walk(root)
+    files = 0
+    for folder in sorted(bags):
+        files += _bag_problems(root / folder, folder, problems)[1]
+    chain = Journal(root / STATE_DIR / "journal.jsonl").verify()
+    if chain.broken_at is not None:
+        problems.append(Problem("journal_broken", f"{STATE_DIR}/journal.jsonl",
+                                params={"line": chain.broken_at}))
+    return CheckReport(root=str(root), records=len(bags), documents=0, files=files,
+                       journal_entries=chain.entries, deep=False, signatures_checked=0,
                        problems=tuple(problems))
 
 

@@ -91,3 +91,16 @@ def document_json(record: RecordMetadata, document: DocumentMetadata, *, version
         "archivedAt": archived_at,
         "software": f"trams {__version__}",
     })
+
+
+def mean_confidence(quality: Mapping[str, Any] | None) -> float | None:
+    """The mean OCR confidence of a quality report as archived (its JSON form): the mean of
+    its pages', as :attr:`trams.models.QualityReport.mean_confidence` computes it."""
+    if not quality:
+        return None
+    value = quality.get("mean_confidence")
+    if isinstance(value, int | float):
+        return float(value)
+    pages = [p.get("mean_confidence") for p in quality.get("pages", []) if isinstance(p, dict)]
+    pages = [float(p) for p in pages if isinstance(p, int | float)]
+    return sum(pages) / len(pages) if pages else None

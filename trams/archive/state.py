@@ -15,7 +15,11 @@ files complete: the commit point, recovery rolls forward) or ``done``.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from trams.archive.journal import GENESIS, Head
+from trams.archive.layout import STATE_DIR
 from trams.errors import StorageError
 from trams.i18n import _
 
@@ -47,29 +52,130 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 STATUSES = ("pending", "running", "failed", "archived", "skipped")
 SQLITE_FULL = 13
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class DamagedStateError(StorageError):
+    """The state database is missing, empty or corrupt while the archive holds bags.
+
+    Raised at open, before anything is written (a run stops with exit 15; ``archive
+    check`` turns it into a report, exit 14). The bags are the truth: ``trams archive
+    rebuild`` makes the state again from them."""
+
+    def __init__(self, kind: str, path: Path, reason: str = ""):
+        messages = {
+            "missing": _("the archive state database is missing, but the archive holds "
+                         "records"),
+            "empty": _("the archive state database is empty, but the archive holds records"),
+            "damaged": _("the archive state database is damaged ({reason})", reason=reason),
+        }
+        super().__init__(messages[kind], path=path,
+                         hint=_("The records in the bags are the truth: run `trams archive "
+                                "rebuild` to rebuild the state from them."))
+        self.kind = kind
+        self.reason = reason
 
 
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-class State:
-    def __init__(self, path: Path, *, readonly: bool = False):
-        self.path = path
+def _uri(path: Path, params: str) -> str:
+    return f"{Path(path).absolute().as_uri()}?{params}"
+
+
+def archive_has_records(root: Path) -> bool:
+    """A journal with entries, or any bag under ``root`` (stops at the first one)."""
+    journal = root / STATE_DIR / "journal.jsonl"
+    if journal.is_file() and journal.stat().st_size > 0:
+        return True
+    for dirpath, dirs, names in os.walk(root):
+        if "bagit.txt" in names:
+            return True
+        if dirpath == str(root) and STATE_DIR in dirs:
+            dirs.remove(STATE_DIR)
+    return False
+
+
+def diagnose_state(path: Path, root: Path) -> DamagedStateError | None:
+    """What is wrong with the state database at ``path`` of the archive at ``root``, if
+    anything: missing or empty (no record, no transaction) while the archive holds
+    records, or not an SQLite database. Deeper damage shows when it is read."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return DamagedStateError("missing", path) if archive_has_records(root) else None
+    except OSError as exc:
+        return DamagedStateError("damaged", path, exc.strerror or str(exc))
+    if not header:
+        return DamagedStateError("empty", path) if archive_has_records(root) else None
+    if header != SQLITE_HEADER:
+        return DamagedStateError("damaged", path, "not an SQLite database")
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        return None  # a live (or crashed) writer's log: its rows are not all in the file
+    # immutable (no lock) only on read-only media: elsewhere a writer may be checkpointing
+    params = "mode=ro" if os.access(path.parent, os.W_OK) else "mode=ro&immutable=1"
+    try:
+        db = sqlite3.connect(_uri(path, params), uri=True)
         try:
-            if readonly:
-                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+            rows = (db.execute("SELECT (SELECT COUNT(*) FROM records) + "
+                               "(SELECT COUNT(*) FROM documents)").fetchone()[0]
+                    if {"records", "documents"} <= tables else 0)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return DamagedStateError("damaged", path, str(exc))
+    if rows == 0 and archive_has_records(root):
+        return DamagedStateError("empty", path)
+    return None
+
+
+class State:
+    def __init__(self, path: Path, *, readonly: bool = False, immutable: bool = False):
+        """``immutable``: the archive is on read-only media; open without any lock or
+        write (a leftover write-ahead log is read from a private copy)."""
+        self.path = path
+        self._copy: str | None = None
+        try:
+            if immutable:
+                self.db = self._open_immutable(path)
+            elif readonly:
+                self.db = sqlite3.connect(_uri(path, "mode=ro"), uri=True, isolation_level=None)
             else:
                 self.db = sqlite3.connect(path, isolation_level=None)
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")
                 self.db.executescript(SCHEMA)
+                # who this database is: an index made for another one (a rebuilt or
+                # restored state) is known to be stale
+                self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES "
+                                "('state_id', ?)", (uuid.uuid4().hex,))
         except sqlite3.Error as exc:
             raise _storage(exc, path) from None
         self.db.row_factory = sqlite3.Row
 
+    def _open_immutable(self, path: Path) -> sqlite3.Connection:
+        wal = Path(f"{path}-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            # Transactions still in the write-ahead log (a copy taken from a live or
+            # crashed archive): immutable mode would not see them; read a private copy.
+            self._copy = tempfile.mkdtemp(prefix="trams-state-")
+            shutil.copy(path, os.path.join(self._copy, "state.sqlite"))
+            shutil.copy(wal, os.path.join(self._copy, "state.sqlite-wal"))
+            return sqlite3.connect(os.path.join(self._copy, "state.sqlite"),
+                                   isolation_level=None)
+        return sqlite3.connect(_uri(path, "mode=ro&immutable=1"), uri=True,
+                               isolation_level=None)
+
     def close(self) -> None:
         self.db.close()
+        if self._copy is not None:
+            shutil.rmtree(self._copy, ignore_errors=True)
+            self._copy = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -92,6 +198,8 @@ class State:
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):  # a read-only open of an archive never written
                 return []
+            raise _storage(exc, self.path) from None
+        except sqlite3.DatabaseError as exc:  # malformed, truncated: name the way back
             raise _storage(exc, self.path) from None
 
     # --- inputs (batch runner) ---------------------------------------------------------
@@ -117,6 +225,10 @@ class State:
             " input_path=COALESCE(excluded.input_path, input_path),"
             " agency_code=COALESCE(excluded.agency_code, agency_code)",
             (source_hash, input_path, stage, status, output_path, error, agency_code, now()))
+
+    def identity(self) -> str:
+        rows = self.query("SELECT value FROM meta WHERE key = 'state_id'")
+        return rows[0]["value"] if rows else ""
 
     # --- journal head ------------------------------------------------------------------
     def head(self) -> Head:
@@ -164,7 +276,10 @@ def _doc(row: sqlite3.Row) -> dict:
 
 
 def _storage(exc: sqlite3.Error, path: Path) -> StorageError:
-    if getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DamagedStateError("damaged", path, str(exc))
+    if code == SQLITE_FULL:
         return StorageError(_("the disk is full"), path=path,
                             hint=_("Free some space, then run the same command again."))
     return StorageError(_("the archive state database cannot be used ({reason})",

@@ -28,7 +28,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from trams.archive import bag, commit
+from trams.archive import bag, index
+from trams.archive import commit as txn
 from trams.archive.check import CheckReport
 from trams.archive.check import check as check_archive
 from trams.archive.journal import Head, Journal
@@ -48,7 +49,7 @@ from trams.archive.records import (
     record_json,
     record_key,
 )
-from trams.archive.state import State, now
+from trams.archive.state import State, diagnose_state, now
 from trams.archive.stats import stats as archive_stats
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
 from trams.faults import disk_full, fault, hit, kill_now
@@ -59,6 +60,10 @@ from trams.models import QualityReport, SignatureRecord
 from trams.naming import record_stem
 
 RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
+
+
+class DamagedDocumentError(ArchiveIntegrityError):
+    """An archived document's files are gone or changed: restore them from a backup."""
 
 
 class Archive:
@@ -74,6 +79,7 @@ class Archive:
         self.meta = self.root / STATE_DIR
         self.journal = Journal(self.meta / "journal.jsonl")
         self.recovered: list[dict] = []  # what the recovery at open did
+        self.read_only_media = False
         self._lock_fd: int | None = None
         self.state: State | None = None
 
@@ -97,6 +103,7 @@ class Archive:
         self.close()
 
     def close(self) -> None:
+        index.close_index(self)
         if self.state is not None:
             self.state.close()
             self.state = None
@@ -106,18 +113,36 @@ class Archive:
 
     # --- opening, locking, recovery -------------------------------------------------------
     def _open(self) -> None:
-        if not self.writer and not (self.meta / "state.sqlite").exists():
+        db = self.meta / "state.sqlite"
+        damage = diagnose_state(db, self.root)
+        if damage is not None:
+            raise damage
+        if not self.writer and not db.exists():
             raise ArchiveError(_("this folder is not a TRAMS archive (no .trams/state.sqlite)"),
                                path=self.root,
                                hint=_("Check the path, or archive a document there first."))
+        # A reader of a read-only copy (an auditor's mounted copy) takes no lock and writes
+        # nothing: SQLite is opened immutable (see State).
+        self.read_only_media = not self.writer and not os.access(self.meta, os.W_OK)
         try:
             if self.writer:
                 (self.meta / "staging").mkdir(parents=True, exist_ok=True)
             lock = self.meta / "lock"
-            self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer else os.O_RDONLY,
-                                    0o644)
+            if not self.writer and not lock.exists():  # no writer has ever locked it
+                self._lock_fd = None
+            else:
+                self._lock_fd = os.open(lock, (os.O_RDWR | os.O_CREAT) if self.writer
+                                        else os.O_RDONLY, 0o644)
         except OSError as exc:
             raise storage_error(exc, self.meta) from None
+        if self._lock_fd is not None:
+            self._take_lock()
+        self.state = State(db, readonly=not self.writer, immutable=self.read_only_media)
+        if self.writer:
+            self._recover()
+            self.ensure_reserve()
+
+    def _take_lock(self) -> None:
         try:
             fcntl.flock(self._lock_fd, (fcntl.LOCK_EX if self.writer else fcntl.LOCK_SH)
                         | fcntl.LOCK_NB)
@@ -130,10 +155,6 @@ class Archive:
         if self.writer:
             os.ftruncate(self._lock_fd, 0)
             os.pwrite(self._lock_fd, f"{os.getpid()}\n".encode(), 0)
-        self.state = State(self.meta / "state.sqlite", readonly=not self.writer)
-        if self.writer:
-            self._recover()
-            self.ensure_reserve()
 
     def ensure_reserve(self) -> None:
         """Keep RESERVE_BYTES of disk in ``.trams/reserve``; refuse to write without it.
@@ -159,7 +180,8 @@ class Archive:
         (self.meta / "reserve").unlink(missing_ok=True)
 
     def _recover(self) -> None:
-        commit.recover(self)
+        txn.recover(self)
+        index.sync(self)  # a search index left behind by a crash catches up from the journal
 
     def _need_writer(self) -> None:
         if not self.writer:
@@ -192,6 +214,19 @@ class Archive:
     def item(self, source_hash: str) -> dict | None:
         return self.state.item(source_hash)
 
+    def damaged_copy(self, source_hash: str) -> DamagedDocumentError | None:
+        """For an input already archived: the error to report if its archived PDF is gone
+        (deleted by hand), else None. Such an input is damaged, never "skipped"."""
+        item = self.state.item(source_hash)
+        output = item.get("output_path") if item else None
+        if not output or (self.root / output).is_file():
+            return None
+        return DamagedDocumentError(
+            _("this document was archived, but its archived PDF is missing from the archive "
+              "({output})", output=output), path=item.get("input_path") or output,
+            hint=_("Restore the file from a backup copy (`trams archive check` lists every "
+                   "missing file and its SHA-256)."))
+
     def next_sequence(self, record: RecordMetadata) -> int:
         folder = self.layout.relative_folder(record, agency_code=self.agency_code)
         rows = self.state.query("SELECT MAX(sequence) AS m FROM documents WHERE folder = ?",
@@ -210,8 +245,12 @@ class Archive:
                      *, source_hash: str, page_count: int,
                      signatures: Sequence[SignatureRecord], quality: QualityReport | None,
                      verdict: str | None = None, sidecar_text: str | None = None,
-                     input_path: str | None = None) -> ArchivedDocument:
-        """Archive one signed PDF (crash-safe, idempotent). See the module docstring."""
+                     input_path: str | None = None,
+                     index_text: str | None = None) -> ArchivedDocument:
+        """Archive one signed PDF (crash-safe, idempotent). See the module docstring.
+
+        ``index_text``: the document's text for the search index when it is not kept as
+        sidecar text (else the index reads the PDF's text layer)."""
         self._need_writer()
         pdf_path = Path(pdf_path)
         folder_rel = self.layout.relative_folder(record, agency_code=self.agency_code)
@@ -297,7 +336,10 @@ class Archive:
             raise
         fault("state.staged")
         row.update(stage="staged", files=files)
+        before = self.state.head()
         self.finish(row, recovering=False)
+        index.after_commit(self, row, before,
+                     text=index_text if index_text is not None else sidecar_text)
         return self.archived(row, "archived")
 
     def commit_with_reserve(self, commit) -> None:  # noqa: ANN001 - a no-argument callable
@@ -343,14 +385,15 @@ class Archive:
 
     def finish(self, row: dict, *, recovering: bool) -> None:
         """Steps 3-6 for a ``staged`` transaction; idempotent (also used by the recovery)."""
-        commit.finish(self, row, recovering=recovering)
+        txn.finish(self, row, recovering=recovering)
 
     def abort(self, txid: str, *, error: str) -> None:
         """Roll back a transaction: remove what it linked and staged, mark the input failed."""
-        commit.abort(self, txid, error=error)
+        txn.abort(self, txid, error=error)
 
     def _unchanged(self, old: dict, record: RecordMetadata, document: DocumentMetadata,
                    source_hash: str, input_path: str | None) -> ArchivedDocument:
+        before = self.state.head()
         head = self.journal_head()
         try:
             new_head = self.journal.append(head, "unchanged", doc_code=old["doc_code"],
@@ -369,6 +412,7 @@ class Archive:
                                     input_path=input_path, agency_code=self.agency_code)
 
         self.commit_with_reserve(commit)
+        index.after_noop(self, before)
         return self.archived(old, "unchanged")
 
     def archived(self, row: dict, status: str) -> ArchivedDocument:

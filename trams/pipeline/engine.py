@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from trams.archive import Archive
 from trams.archive.layout import STATE_DIR
+from trams.archive.store import DamagedDocumentError
 from trams.config import TramsConfig
 from trams.errors import InputError, SigningError, TramsError
 from trams.faults import fault
@@ -207,7 +208,9 @@ class _Run:
                 self.unit_docs.setdefault(unit, []).append(item)
             if item.status is DocumentStatus.PENDING and self.archive is not None \
                     and self.archive.is_done(item.hash):
-                item.status = DocumentStatus.SKIPPED
+                item.error = self.archive.damaged_copy(item.hash)
+                item.status = DocumentStatus.SKIPPED if item.error is None \
+                    else DocumentStatus.FAILED
         for item in self.planned:
             if item.status is DocumentStatus.SKIPPED:
                 self._record(item, DocumentOutcome(**self._basics(item),
@@ -290,9 +293,9 @@ class _Run:
                 archived = self.archive.add_document(
                     item.record, document, signed, source_hash=item.hash,
                     page_count=len(result.pages), signatures=signing.signatures,
-                    quality=quality_report(result, pdf), verdict=result.verdict,
+                    quality=quality_report(result, pdf), verdict=verdict.verdict,
                     sidecar_text=result.text if self.config.pdfa.sidecar else None,
-                    input_path=str(item.source.pages[0].path))
+                    input_path=str(item.source.pages[0].path), index_text=result.text)
             fault("run.archived")
         finally:
             pdf.path.unlink(missing_ok=True)
@@ -321,7 +324,8 @@ class _Run:
     def _fail(self, item: PlannedDocument, error: TramsError | None) -> None:
         assert error is not None
         item.error = error
-        if not self.dry_run and self.archive is not None and item.hash:
+        if not self.dry_run and self.archive is not None and item.hash \
+                and not isinstance(error, DamagedDocumentError):  # stays archived (damaged)
             self.archive.record_status(item.hash, stage="run", status="failed",
                                        error=error.one_line(),
                                        input_path=str(item.source.pages[0].path)
