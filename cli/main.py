@@ -9,49 +9,51 @@ import logging
 import sys
 import traceback
 
+from trams.cli.framework import install_help_formatter, translate_error
+from trams.cli.render import error_console
+
 from trams.errors import ExitCode, TramsError
-from trams.i18n import _, using_language
+from trams.i18n import _, get_language, using_language
+
+# Global options that may also come after the subcommand (`trams run --lang vi`), as users of
+# OCRmyPDF and pyHanko type them: they are moved in front of it before parsing.
+GLOBAL_VALUE_OPTIONS = ("--lang", "--config")
+GLOBAL_FLAGS = ("--verbose", "-v")
+LANGUAGES = ("vi", "en")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """``trams run --lang vi X`` -> ``trams --lang vi run X`` (nothing after ``--`` moves)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and i + 1 < len(argv):
+            front += [arg, argv[i + 1]]
+            i += 1
+        elif arg.startswith(tuple(f"{o}=" for o in GLOBAL_VALUE_OPTIONS)):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _peek_option(argv: list[str], name: str) -> str | None:
     for i, arg in enumerate(argv):
+        if arg == "--":
+            return None
         if arg == name and i + 1 < len(argv):
             return argv[i + 1]
         if arg.startswith(name + "="):
             return arg.split("=", 1)[1]
     return None
-
-
-def _translate_framework(lang: str) -> None:
-    """Give the CLI framework's own strings (Usage:, Options, ...) the chosen language.
-
-    typer vendors click without gettext; its help formatter is replaced by one that looks
-    the framework's strings up in our catalogue (trams/locale/vi/click.po).
-    """
-    from typer._click import core, formatting
-
-    if lang == "en":
-        core.Context.formatter_class = formatting.HelpFormatter
-        return
-
-    from trams.i18n import catalogue
-
-    table = catalogue(lang)
-
-    def tr(text: str) -> str:
-        return table.get(text, text)
-
-    class TranslatedFormatter(formatting.HelpFormatter):
-        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-            super().write_usage(prog, args, prefix if prefix is not None else tr("Usage:") + " ")
-
-        def write_heading(self, heading: str) -> None:
-            super().write_heading(tr(heading))
-
-        def write_dl(self, rows, *args, **kwargs) -> None:  # noqa: ANN001
-            super().write_dl([(term, tr(text)) for term, text in rows], *args, **kwargs)
-
-    core.Context.formatter_class = TranslatedFormatter
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,8 +66,15 @@ def run(argv: list[str]) -> int:
     The language chosen for this run is undone afterwards, so runs in one process
     (tests) do not leak their language into each other.
     """
-    with using_language(_peek_option(argv, "--lang")) as lang:
-        _translate_framework(lang)
+    argv = hoist_global_options(argv)
+    wanted = _peek_option(argv, "--lang")
+    with using_language(wanted if wanted in LANGUAGES else None) as lang:
+        install_help_formatter(lang)
+        if wanted is not None and wanted not in LANGUAGES:
+            error_console().print(
+                _("Error: {message}", message=_("unknown language '{value}': use vi or en",
+                                                value=wanted)), markup=False, style="bold red")
+            return int(ExitCode.USAGE)
         return _run(argv)
 
 
@@ -96,8 +105,9 @@ def _run(argv: list[str]) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click_exceptions.ClickException as exc:
-        console.print(_("Error: {message}", message=exc.format_message()), markup=False,
-                      style="bold red")
+        console.print(_("Error: {message}", message=translate_error(exc.format_message(),
+                                                                    get_language())),
+                      markup=False, style="bold red")
         if isinstance(exc, click_exceptions.UsageError):
             console.print(_("Run 'trams --help' for help."), markup=False)
             return int(ExitCode.USAGE)
