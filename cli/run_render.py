@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trams.i18n import _
+from trams.i18n import _, _n
 from trams.models import DocumentStatus
 from trams.pipeline import RunSummary
 from trams.pipeline.events import event_line
@@ -88,11 +88,18 @@ class ProgressSink:
             self.progress.stop()
 
 
+def pages(count: int) -> str:
+    return _n("{count} page", "{count} pages", count, count=count)
+
+
 def describe(event: str, data: dict[str, Any]) -> str | None:
     """One human line for an event, or None for events not worth a line."""
     if event == "planned":
-        return _("{documents} document(s) to process ({pages} pages), {skipped} already "
-                 "archived, {failed} refused.", **data)
+        return _("To process: {documents}; already archived: {skipped}; refused: "
+                 "{failed}.", documents=_n("{count} document ({pages})",
+                                           "{count} documents ({pages})", data["documents"],
+                                           count=data["documents"], pages=pages(data["pages"])),
+                 skipped=data["skipped"], failed=data["failed"])
     if event == "document_archived":
         return _("archived {name} -> {path}", name=data["name"], path=data["path"])
     if event == "document_failed":
@@ -123,8 +130,9 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     console.print(table)
     for doc in summary.documents:
         if doc.status is DocumentStatus.PLANNED:
-            console.print(_("  {name} -> {stem}.pdf ({pages} pages)", name=doc.name,
-                            stem=doc.stem, pages=doc.pages), markup=False, soft_wrap=True)
+            console.print(_("  {name} -> {stem}.pdf ({pages})", name=doc.name,
+                            stem=doc.stem, pages=pages(doc.pages)), markup=False,
+                          soft_wrap=True)
     for doc in summary.documents:
         if doc.status is DocumentStatus.FAILED:
             console.print("  " + describe("document_failed", doc.to_dict()), markup=False,

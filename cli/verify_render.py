@@ -35,8 +35,8 @@ L = {  # report labels (msgids)
     "none": N_("none"), "allowed": N_("allowed"), "disallowed": N_("NOT ALLOWED"),
     "error": N_("Error"), "no_anchor": N_("no trusted anchor"),
     "passed_policy": N_("passed"), "failed_policy": N_("failed"),
-    "summary": N_("{files} files: {passed} passed, {failed} failed, "
-                  "{indeterminate} indeterminate, {errors} errors"),
+    "summary": N_("Files: {files}; passed: {passed}; failed: {failed}; indeterminate: "
+                  "{indeterminate}; unreadable: {errors}"),
 }
 VERDICT = {
     "TOTAL_PASSED": N_("TOTAL_PASSED (valid)"), "TOTAL_FAILED": N_("TOTAL_FAILED (invalid)"),

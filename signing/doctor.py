@@ -34,7 +34,7 @@ from trams.signing.trust import load_certificates
 from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.doctor import Check
 from trams.errors import ConfigError, ExitCode, NetworkError, TramsError
-from trams.i18n import _
+from trams.i18n import _, _n
 from trams.rules import LONG_TERM_LEVELS, PROFILES, ROLES
 
 # Levels whose signatures embed revocation data: an unreachable OCSP/CRL is a FAIL there.
@@ -89,7 +89,8 @@ def check_trust(config: TramsConfig) -> tuple[Check, list[x509.Certificate],
             "trust", _("expired trust root: {names}",
                        names=", ".join(_short_name(c) for c in expired)),
             _("Replace it with the CA's current root certificate.")), roots, intermediates
-    return (Check.ok("trust", _("{count} trust roots: {names}", count=len(roots), names=names)),
+    return (Check.ok("trust", _n("{count} trust root: {names}", "{count} trust roots: {names}",
+                                 len(roots), count=len(roots), names=names)),
             roots, intermediates)
 
 

@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from trams import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "N_": None, "translate_to": (2,)}
+KEYWORDS = {"_": None, "N_": None, "_n": (1, 2), "translate_to": (2,)}
 
 
 def _msgids() -> dict[str, str]:
@@ -22,8 +22,10 @@ def _msgids() -> dict[str, str]:
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS,
             comment_tags=(), strip_comment_tags=True,
         ):
-            if isinstance(message, str) and message:
-                found.setdefault(message, f"{folder}/{filename}")
+            forms = message if isinstance(message, tuple) else (message,)
+            for form in forms:  # a plural message: both English forms need a translation
+                if isinstance(form, str) and form:
+                    found.setdefault(form, f"{folder}/{filename}")
     return found
 
 

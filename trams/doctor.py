@@ -26,7 +26,7 @@ from trams.archive.layout import STATE_DIR, Layout
 from trams.config import TramsConfig, find_config, load_config
 from trams.errors import ArchiveError, ConfigError, ExitCode, TramsError
 from trams.fs import TMP_PREFIX
-from trams.i18n import _
+from trams.i18n import _, _n
 
 # Free space on the archive's file system: below these, WARN and FAIL.
 DISK_WARN_BYTES = 1024**3  # 1 GiB
@@ -136,7 +136,9 @@ def check_inbox(config: TramsConfig) -> Check:
                                      "to .done/ or .failed/ after a run", path=path),
                           _("Give this user write access, or set move_done and move_failed "
                             "to false."), exit_code=ExitCode.STORAGE)
-    return Check.ok("inbox", _("{path}: readable, {count} entries", path=path, count=count))
+    return Check.ok("inbox", _n("{path}: readable, {count} entry",
+                                "{path}: readable, {count} entries", count, path=path,
+                                count=count))
 
 
 def _existing_ancestor(path: Path) -> Path:

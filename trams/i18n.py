@@ -1,6 +1,7 @@
 """Translation layer: every user-facing message goes through ``_``.
 
-Message ids are English sentences with ``{named}`` placeholders; the Vietnamese catalogue
+Message ids are English sentences with ``{named}`` placeholders; counted things go through
+:func:`_n` (English "1 file" / "2 files"; Vietnamese has one form). The Vietnamese catalogue
 lives in gettext ``.po`` files under ``trams/locale/vi/`` (one file per area, merged at
 load, so each area's messages are kept beside each other). English needs no catalogue:
 the id is the English text.
@@ -78,8 +79,14 @@ def catalogue(lang: str) -> dict[str, str]:
         with po.open("rb") as fh:
             cat = read_po(fh, locale=lang)
         for msg in cat:
-            if msg.id and isinstance(msg.id, str) and msg.string and not msg.fuzzy:
+            if not msg.id or msg.fuzzy:
+                continue
+            if isinstance(msg.id, str) and msg.string:
                 messages[msg.id] = msg.string
+            elif isinstance(msg.id, tuple) and msg.string and msg.string[0]:
+                # a plural entry: Vietnamese has one form (nplurals=1), for either English id
+                for form in msg.id:
+                    messages[form] = msg.string[0]
     return messages
 
 
@@ -88,6 +95,11 @@ def _(message: str, /, **params: object) -> str:
     lang = get_language()
     text = catalogue(lang).get(message, message) if lang != "en" else message
     return text.format(**params) if params else text
+
+
+def _n(singular: str, plural: str, count: int, /, **params: object) -> str:
+    """A message about ``count`` things: ``_n("{count} file", "{count} files", n, count=n)``."""
+    return _(singular if count == 1 else plural, **params)
 
 
 def translate_to(lang: str, message: str, /, **params: object) -> str:

@@ -95,8 +95,8 @@ def register(app: typer.Typer) -> None:
                 label = _("ERROR") if problem.severity == "error" else _("warning")
                 out.print(f"{label}: {problem.path}: {problem.text(lang)}", markup=False,
                           soft_wrap=True)
-            summary = _("{records} records, {documents} documents, {files} files checked, "
-                        "{entries} journal entries, {signatures} signatures verified.",
+            summary = _("Records: {records}; documents: {documents}; files checked: {files}; "
+                        "journal entries: {entries}; signatures verified: {signatures}.",
                         records=report.records, documents=report.documents,
                         files=report.files, entries=report.journal_entries,
                         signatures=report.signatures_checked)

@@ -273,7 +273,7 @@ def _render_show(result) -> None:  # noqa: ANN001 - trams.archive.search.ShowRep
         say("  " + _("last verdict: {verdict} (verified {when})", verdict=doc.verdict or "—",
                      when=doc.verified_at or "—"))
         quality = doc.quality
-        say("  " + _("OCR quality: {verdict}, mean confidence {confidence}, {pages} pages",
+        say("  " + _("OCR quality: {verdict}; mean confidence: {confidence}; pages: {pages}",
                      verdict=quality.get("verdict") or "—",
                      confidence=quality.get("mean_confidence") or "—",
                      pages=quality.get("pages") or "—"))
@@ -308,8 +308,8 @@ def _render_rebuild(result) -> None:  # noqa: ANN001 - trams.archive.rebuild.Reb
         for problem in result.check.problems:
             label = _("ERROR") if problem.severity == "error" else _("warning")
             say(f"{label}: {problem.path}: {problem.text(lang)}")
-    say(_("Rebuilt {records} records, {documents} documents ({inputs} inputs known as "
-          "archived); {refused} bags refused.", records=result.records,
+    say(_("Rebuilt: records: {records}; documents: {documents}; inputs known as archived: "
+          "{inputs}; bags refused: {refused}.", records=result.records,
           documents=result.documents, inputs=result.inputs, refused=len(result.refused)))
     say(_("Archive OK.") if result.ok else
         _("The rebuilt archive has problems: see above."))

@@ -39,7 +39,7 @@ def render_text(report: DoctorReport) -> None:
     out = out_console()
     out.print(table)
     counts = report.counts()
-    out.print(_("{ok} OK, {warn} warnings, {fail} failed", ok=counts[Status.OK],
+    out.print(_("OK: {ok}; warnings: {warn}; failed: {fail}", ok=counts[Status.OK],
                 warn=counts[Status.WARN], fail=counts[Status.FAIL]), markup=False)
 
 

@@ -13,7 +13,7 @@ from trams.app.ocr import OcrOptions, ocr_files
 from trams.cli.commands.common import config_from
 from trams.cli.render import error_console, out_console, print_json
 
-from trams.i18n import _
+from trams.i18n import _, _n
 
 
 def ocr_command(
@@ -70,9 +70,11 @@ def ocr_command(
         elif event == "document_failed":
             console.print(_("Failed: {message}", message=data["line"]), markup=False)
         elif event == "document_written":
-            console.print(_("Written: {path} ({pages} pages, OCR {verdict})",
-                            path=data["pdf"]["path"], pages=data["pdf"]["pages"],
-                            verdict=data["verdict"]), markup=False)
+            count = data["pdf"]["pages"]
+            console.print(_("Written: {path} ({pages}, OCR {verdict})",
+                            path=data["pdf"]["path"], verdict=data["verdict"],
+                            pages=_n("{count} page", "{count} pages", count, count=count)),
+                          markup=False)
 
     report = ocr_files(config, OcrOptions(
         inputs=tuple(inputs), output=output, languages=ocr_lang, jobs=jobs, pdfa=pdfa,

@@ -33,7 +33,7 @@ def test_text_table_in_english_and_vietnamese(make_setup, capsys) -> None:
     config = make_setup()
     code, text, output = doctor(config, capsys)
     assert code == ExitCode.OK
-    assert "key.leader" in text and "OK" in text and "0 failed" in text
+    assert "key.leader" in text and "OK" in text and "failed: 0" in text
     code, text, output = doctor(config, capsys, lang="vi")
     assert code == ExitCode.OK
     assert "ĐẠT" in text and "trạng thái" in text
