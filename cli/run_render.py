@@ -7,6 +7,7 @@ the archive is written by the pipeline itself, whatever is shown here.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -19,9 +20,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
-from trams.i18n import _, _n
+from trams.i18n import N_, _, _n
 from trams.models import DocumentStatus
 from trams.pipeline import RunSummary
 from trams.pipeline.events import event_line
@@ -55,14 +56,25 @@ class TextSink:
 
 
 class ProgressSink:
-    """A rich progress bar (documents and pages, rate, ETA) on a terminal's stderr."""
+    """A rich progress bar (documents and pages, rate, ETA) on a terminal's stderr, as wide
+    as the terminal. Every column has a fixed width, so nothing moves when the rate
+    appears; the bar takes the rest. A failed document prints one line above the bars,
+    naming the scan and the fix."""
 
     def __init__(self, console: Console):
         self.console = console
+        labels = (_("documents"), _("pages"))
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-            TimeRemainingColumn(), console=console, transient=False)
+            TextColumn("{task.description}",
+                       table_column=Column(width=max(map(len, labels)), no_wrap=True)),
+            BarColumn(bar_width=None, table_column=Column(ratio=1)),
+            MofNCompleteColumn(table_column=Column(width=11, justify="right", no_wrap=True)),
+            TaskProgressColumn(table_column=Column(width=5, justify="right", no_wrap=True)),
+            TextColumn("{task.fields[rate]}",
+                       table_column=Column(width=18, justify="right", no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(width=8, no_wrap=True)),
+            TimeRemainingColumn(table_column=Column(width=8, no_wrap=True)),
+            console=console, transient=False, expand=True)
         self.docs = self.pages = None
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
@@ -88,6 +100,13 @@ class ProgressSink:
             self.progress.stop()
 
 
+def reason(data: dict[str, Any]) -> str:
+    """What went wrong and what to do, without the path (the line names the file once)."""
+    message = " ".join(str(data.get("message") or "").split()).rstrip(".")
+    hint = " ".join(str(data.get("hint") or "").split())
+    return f"{message}. {hint}" if hint else message
+
+
 def pages(count: int) -> str:
     return _n("{count} page", "{count} pages", count, count=count)
 
@@ -103,12 +122,22 @@ def describe(event: str, data: dict[str, Any]) -> str | None:
     if event == "document_archived":
         return _("archived {name} -> {path}", name=data["name"], path=data["path"])
     if event == "document_failed":
-        return _("failed {name}: {message}", name=data["name"], message=data["line"])
+        where = data.get("path")
+        if where and Path(where).name not in data["name"]:  # name the scan, once
+            return _("failed {name} ({file}): {reason}", name=data["name"],
+                     file=Path(where).name, reason=reason(data))
+        return _("failed {name}: {reason}", name=data["name"], reason=reason(data))
     if event == "input_failed":
-        return _("cannot use {path}: {message}", path=data["path"], message=data["line"])
+        return _("cannot use {path}: {reason}", path=data["path"], reason=reason(data))
     if event == "input_moved":
         return _("moved {source} -> {target}", source=data["source"], target=data["target"])
     return None
+
+
+# The run's stages (RunSummary.timings keys) in words.
+STAGE_NAMES = {"discover": N_("finding documents"), "ocr_wait": N_("waiting for OCR"),
+               "pdfa": N_("PDF/A"), "sign": N_("signing"), "verify": N_("verifying"),
+               "archive": N_("archiving"), "move": N_("moving inputs")}
 
 
 def print_summary(summary: RunSummary, console: Console) -> None:
@@ -118,7 +147,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     table.add_column(_("documents"), justify="right")
     table.add_column(_("pages"), justify="right")
     names = {"archived": _("archived"), "skipped": _("skipped (already archived)"),
-             "failed": _("failed"), "planned": _("would be processed")}
+             "failed": _("failed"), "planned": _("would be processed"),
+             "not_started": _("not started (run again)")}
     for status, label in names.items():
         if status == "planned" and not summary.dry_run:
             continue
@@ -126,24 +156,36 @@ def print_summary(summary: RunSummary, console: Console) -> None:
             continue
         row = totals[status]
         docs = row["documents"] + (len(summary.input_failures) if status == "failed" else 0)
+        if status == "not_started" and not docs:
+            continue
         table.add_row(label, str(docs), str(row["pages"]))
     console.print(table)
+
+    def line(text: str, style: str | None = None) -> None:
+        console.print(text, markup=False, soft_wrap=True, style=style)
+
     for doc in summary.documents:
-        if doc.status is DocumentStatus.PLANNED:
-            console.print(_("  {name} -> {stem}.pdf ({pages})", name=doc.name,
-                            stem=doc.stem, pages=pages(doc.pages)), markup=False,
-                          soft_wrap=True)
+        if doc.status is DocumentStatus.ARCHIVED:
+            line(_("  {name} -> {record}: {path}", name=doc.name, record=doc.record,
+                   path=doc.path))
+        elif doc.status is DocumentStatus.PLANNED:
+            line(_("  {name} -> {stem}.pdf ({pages})", name=doc.name, stem=doc.stem,
+                   pages=pages(doc.pages)))
     for doc in summary.documents:
         if doc.status is DocumentStatus.FAILED:
-            console.print("  " + describe("document_failed", doc.to_dict()), markup=False,
-                          soft_wrap=True)
+            line("  " + describe("document_failed", doc.to_dict()), "red")
     for item in summary.input_failures:
-        console.print("  " + describe("input_failed", item.to_dict()), markup=False,
-                      soft_wrap=True)
+        line("  " + describe("input_failed", item.to_dict()), "red")
+    if summary.failed_waiting:
+        line(_n("{count} input waits in {folder} for a rescan or a fix (see its .reason.txt).",
+                "{count} inputs wait in {folder} for a rescan or a fix (see their .reason.txt).",
+                summary.failed_waiting, count=summary.failed_waiting,
+                folder=str(Path(summary.inbox) / ".failed")), "yellow")
     if not summary.dry_run:
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items() if v >= 0.05)
-        console.print(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds,
-                        stages=stages or "-"), markup=False)
+        stages = ", ".join(f"{_(STAGE_NAMES[k])} {v:.1f} s"
+                           for k, v in summary.timings.items() if v >= 0.05)
+        line(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds, stages=stages)
+             if stages else _("Time: {wall:.1f} s.", wall=summary.wall_seconds))
     if summary.log_file:
         console.print(_("Log: {path}", path=summary.log_file), markup=False)
     if summary.aborted:

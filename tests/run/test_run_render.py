@@ -23,8 +23,9 @@ EVENTS = [
                            "path": "/ar/x/a.pdf"}),
     ("page_done", {"document": "b"}),
     ("page_done", {"document": "b"}),
-    ("document_failed", {"name": "b", "status": "failed", "pages": 2,
-                         "line": "/in/b.tif: cannot read. Rescan it"}),
+    ("document_failed", {"name": "b", "status": "failed", "pages": 2, "path": "/in/b/p1.tif",
+                         "message": "cannot read", "hint": "Rescan it",
+                         "line": "/in/b/p1.tif: cannot read. Rescan it"}),
 ]
 
 
@@ -50,7 +51,8 @@ def test_progress_bar_counts_documents_and_pages() -> None:
     assert sink.progress.tasks[sink.pages].total == 3
     sink("run_finished", {})
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
-    assert "failed b: /in/b.tif: cannot read" in plain
+    assert "failed b (p1.tif): cannot read. Rescan it" in plain
+    assert plain.count("/in/b/p1.tif") == 0  # the scan named once, without the path twice
 
 
 def test_json_lines_are_one_object_per_event() -> None:

@@ -40,7 +40,8 @@ def test_inbox(tmp_path: Path) -> None:
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "a.tif").write_bytes(b"")
     check = check_inbox(config)
-    assert check.status is Status.OK and "1 entry" in check.message and "entries" not in check.message
+    assert check.status is Status.OK
+    assert "1 entry" in check.message and "entries" not in check.message
 
 
 def test_archive_writable(tmp_path: Path) -> None:

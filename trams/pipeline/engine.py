@@ -159,6 +159,12 @@ class _Run:
                 self.summary.aborted = exc
                 self.emit("run_aborted", **exc.to_dict())
             finally:
+                for item in self.planned:  # a stopped run: what it never reached
+                    if item.status is DocumentStatus.PENDING:
+                        item.status = DocumentStatus.NOT_STARTED
+                        self.summary.documents.append(DocumentOutcome(
+                            **self._basics(item), status=DocumentStatus.NOT_STARTED))
+                self.summary.failed_waiting = inbox_moves.waiting_in_failed(self.inbox)
                 self.summary.wall_seconds = time.monotonic() - started
                 self.emit("run_finished", **self.summary.to_dict())
         return self.summary
@@ -304,6 +310,7 @@ class _Run:
             self.emit("warning", document=item.name, message=warning)
         self._record(item, DocumentOutcome(
             **self._basics(item), status=DocumentStatus.ARCHIVED, path=str(archived.pdf),
+            record=item.record.fileCode,
             archive_status=archived.status, ocr_verdict=result.verdict,
             verification=verdict.verdict, signatures=tuple(signing.signatures),
             warnings=tuple(signing.warnings)))
@@ -323,6 +330,10 @@ class _Run:
 
     def _fail(self, item: PlannedDocument, error: TramsError | None) -> None:
         assert error is not None
+        work = self.config.archive.path / STATE_DIR / WORK_DIR
+        if error.path is not None and work in error.path.absolute().parents:
+            # a file of this run's work folder (gone after the run): name the scan instead
+            error.path = item.source.pages[0].path if item.source.pages else None
         item.error = error
         if not self.dry_run and self.archive is not None and item.hash \
                 and not isinstance(error, DamagedDocumentError):  # stays archived (damaged)

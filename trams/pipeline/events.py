@@ -71,13 +71,13 @@ class DocumentOutcome:
     error: TramsError | None = None  # failed: why
     duplicate_of: str | None = None  # skipped: an earlier document of this run, same hash
     stem: str | None = None  # planned (dry run): the archive name
-    record: str | None = None  # planned (dry run): the record code
+    record: str | None = None  # archived or planned: the record code
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "status": str(self.status),
                                 "pages": self.pages, "source_hash": self.source_hash}
         if self.status is DocumentStatus.ARCHIVED:
-            data.update(path=self.path, archive_status=self.archive_status,
+            data.update(path=self.path, record=self.record, archive_status=self.archive_status,
                         ocr_verdict=self.ocr_verdict, verification=self.verification,
                         signatures=[s.role for s in self.signatures],
                         signers=[s.to_dict() for s in self.signatures],
@@ -115,6 +115,7 @@ class RunSummary:
     input_failures: list[InputFailure] = field(default_factory=list)
     moved: list[MovedInput] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failed_waiting: int = 0  # inputs in inbox/.failed when the run ended (this run's or older)
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     wall_seconds: float = 0.0
     log_file: str | None = None
@@ -146,7 +147,8 @@ class RunSummary:
     def totals(self) -> dict[str, Any]:
         return {str(status): {"documents": self.count(status), "pages": self.pages(status)}
                 for status in (DocumentStatus.ARCHIVED, DocumentStatus.SKIPPED,
-                               DocumentStatus.FAILED, DocumentStatus.PLANNED)}
+                               DocumentStatus.FAILED, DocumentStatus.PLANNED,
+                               DocumentStatus.NOT_STARTED)}
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "inbox": self.inbox, "archive": self.archive,
@@ -154,6 +156,7 @@ class RunSummary:
                 "totals": self.totals(), "documents": [d.to_dict() for d in self.documents],
                 "input_failures": [f.to_dict() for f in self.input_failures],
                 "moved": [m.to_dict() for m in self.moved], "warnings": self.warnings,
+                "failed_waiting": self.failed_waiting,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "wall_seconds": round(self.wall_seconds, 2), "log_file": self.log_file,
                 "aborted": self.aborted.to_dict() if self.aborted else None,

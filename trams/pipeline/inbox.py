@@ -75,3 +75,12 @@ def move_failed(unit: Path, inbox: Path, text: str) -> Path:
     target = move_into(unit, inbox, FAILED_DIR)
     atomic_write_bytes(target.with_name(target.name + REASON_SUFFIX), text.encode("utf-8"))
     return target
+
+
+def waiting_in_failed(inbox: Path) -> int:
+    """How many inputs wait in ``inbox/.failed`` for a clerk (their reason files aside)."""
+    try:
+        return sum(1 for entry in (inbox / FAILED_DIR).iterdir()
+                   if not entry.name.endswith(REASON_SUFFIX))
+    except OSError:
+        return 0
