@@ -5,7 +5,6 @@ Pure functions of FileReport objects; labels in the chosen language (``translate
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 from datetime import datetime, timedelta, timezone
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trams.app.verify import FileReport, SignatureReport, count_verdicts
+from trams.cli.render import CsvOut
 
 from trams.i18n import N_, translate_to
 
@@ -110,10 +110,8 @@ def csv_rows(report: FileReport, lang: str = "en") -> list[dict[str, Any]]:
     return rows
 
 
-def csv_writer(stream) -> csv.DictWriter:
-    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    return writer
+def csv_writer(stream) -> CsvOut:  # noqa: ANN001 - a text stream
+    return CsvOut(stream, CSV_COLUMNS)
 
 
 def revocation_text(s: SignatureReport, lang: str) -> str:

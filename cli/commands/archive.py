@@ -8,7 +8,6 @@ writes to the archive.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -120,7 +119,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from trams.app.archive import archive_stats
         from trams.cli.commands.common import choice, config_from
-        from trams.cli.render import out_console, print_json
+        from trams.cli.render import CsvOut, out_console, print_json
 
         choice(fmt, ("text", "json", "csv"), "--format")
         report = archive_stats(config_from(ctx), by=by, folder=archive_dir)
@@ -128,9 +127,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             print_json(report.to_dict(), kind="archive-stats")
         elif fmt == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=report.columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+            CsvOut(sys.stdout, report.columns).rows(rows)
         else:
             from rich.table import Table
 

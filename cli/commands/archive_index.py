@@ -10,7 +10,7 @@ archive checks clean, 14 otherwise; 14 also when the search index is missing or 
 
 from __future__ import annotations
 
-import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -74,13 +74,11 @@ def register(group: typer.Typer) -> None:
 
             print_json(result.to_dict(), kind="archive-search")
         elif fmt == "csv":
+            from trams.cli.render import CsvOut
+
             from trams.archive.search import CSV_COLUMNS
 
-            writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n",
-                                    extrasaction="ignore")
-            writer.writeheader()
-            for hit in result.hits:
-                writer.writerow(hit.to_dict())
+            CsvOut(sys.stdout, CSV_COLUMNS).rows(hit.to_dict() for hit in result.hits)
         else:
             _render_hits(result)
 
@@ -124,7 +122,7 @@ def register(group: typer.Typer) -> None:
         from trams.app.archive import archive_report
         from trams.cli.commands.common import choice, config_from
 
-        from trams.archive.report import ReportOptions, to_csv
+        from trams.archive.report import COLUMNS, ReportOptions
         from trams.archive.search import parse_day
 
         choice(fmt, REPORT_FORMATS, "--format")
@@ -134,7 +132,11 @@ def register(group: typer.Typer) -> None:
         result = archive_report(config_from(ctx), options, folder=archive_dir)
         _index_warning(result.index)
         if fmt == "csv":
-            data = to_csv(result)
+            from trams.cli.render import CsvOut
+
+            out = io.StringIO()
+            CsvOut(out, COLUMNS).rows(row.to_dict() for row in (*result.rows, result.total))
+            data = out.getvalue().encode("utf-8")
         elif fmt == "json":
             from trams.cli.render import SCHEMA_VERSION
 

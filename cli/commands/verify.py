@@ -101,7 +101,7 @@ def _render(report, fmt: str, lang: str, stream, *, to_terminal: bool) -> None: 
     elif fmt == "csv":
         writer = vr.csv_writer(stream)
         for r in report:
-            writer.writerows(vr.csv_rows(r, lang))
+            writer.rows(vr.csv_rows(r, lang))
     elif fmt == "text":
         from rich.console import Console
         from trams.cli.verify_text import print_report, print_summary

@@ -65,7 +65,9 @@ def test_add_check_stats(env, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["signatures_checked"] == 2 and report["documents"] == 2
     assert run(["--config", str(config), "archive", "stats", "--format", "csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    text = capsys.readouterr().out
+    assert text.startswith("\ufeffperiod,")  # UTF-8 with a BOM for Excel
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0]["documents"] == "2" and rows[0]["signed"] == "2" and rows[0]["pages"] == "2"
     assert run(["--config", str(config), "archive", "stats", "--by", "agency",
                 "--format", "json"]) == 0

@@ -151,7 +151,7 @@ def test_filters_and_formats(filled: Site) -> None:
 
     done = trams(filled.config, "archive", "search", "sửa chữa", "--format", "csv")
     rows = done.stdout.splitlines()
-    assert rows[0].startswith("rank,score,doc_code,record_code,title") and len(rows) == 2
+    assert rows[0].startswith("\ufeffrank,score,doc_code,record_code,title") and len(rows) == 2
     plain = trams(filled.config, "archive", "search", "sửa chữa")
     assert "H42.01.2024.HS-0103.0000001" in plain.stdout and "\x1b[" not in plain.stdout
     tty = trams(filled.config, "archive", "search", "sửa chữa", env={"FORCE_COLOR": "1"})

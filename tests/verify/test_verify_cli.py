@@ -50,7 +50,9 @@ def test_csv_one_row_per_signature(pki, docs, tmp_path, capsys):
     out = tmp_path / "report.csv"
     assert run(_argv(pki, docs["dual-B-LT"], docs["not-a-pdf"],
                      extra=["--format", "csv", "--out", str(out)])) == 4
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Vietnamese
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert {r["intact"] for r in rows if r["intact"]} <= {"true", "false"}
     assert len(rows) == 3  # two signatures + one error row
     signed = [r for r in rows if r["field_name"]]
     assert [r["field_name"] for r in signed] == ["Leader", "Agency"]

@@ -15,8 +15,6 @@ opened in Excel), JSON, and a self-contained HTML page (rendered by trams.cli.re
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -151,14 +149,3 @@ def report(root: Path, options: ReportOptions) -> Report:
                       rows=tuple(groups[k].row(options.by, k) for k in sorted(groups)),
                       total=total.row(TOTAL, TOTAL), agencies=tuple(sorted(agencies)),
                       index=status)
-
-
-def to_csv(result: Report) -> bytes:
-    """UTF-8 with a byte-order mark (Excel reads Vietnamese correctly), CRLF line ends,
-    the fixed :data:`COLUMNS`; the last row is the total."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in (*result.rows, result.total):
-        writer.writerow(row.to_dict())
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
