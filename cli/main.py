@@ -6,6 +6,7 @@ its exit code. This is the only place exit codes are decided for errors.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 
@@ -56,8 +57,25 @@ def _peek_option(argv: list[str], name: str) -> str | None:
     return None
 
 
+EXIT_BROKEN_PIPE = 141  # as a shell reports a program stopped by SIGPIPE (`... | head`)
+
+
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(sys.argv[1:] if argv is None else argv))
+    code = run(sys.argv[1:] if argv is None else argv)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _quiet_broken_pipe()
+    sys.exit(code)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away (`trams ... | head`): stop quietly, like other tools;
+    stdout is pointed at /dev/null so that Python's exit flush does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 def run(argv: list[str]) -> int:
@@ -112,6 +130,16 @@ def _run(argv: list[str]) -> int:
             console.print(_("Run 'trams --help' for help."), markup=False)
             return int(ExitCode.USAGE)
         return int(ExitCode.INPUT)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except SystemExit:
+        # typer's own answer to a broken pipe: exit 1, with stdout wrapped to stay quiet
+        from typer._click.utils import PacifyFlushWrapper
+
+        if isinstance(sys.stdout, PacifyFlushWrapper):
+            sys.stdout = sys.stdout.wrapped
+            return _quiet_broken_pipe()
+        raise
     except Exception as exc:  # noqa: BLE001 - the one boundary that catches everything
         logging.getLogger("trams").debug("internal error", exc_info=True)
         if verbose:

@@ -50,3 +50,16 @@ def test_vietnamese_error_message(tmp_path: Path, capsys: pytest.CaptureFixture)
 
 def test_usage_error_exit_code(capsys: pytest.CaptureFixture) -> None:
     assert run(["--lang", "en", "no-such-command"]) == ExitCode.USAGE
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path) -> None:
+    """`trams ... | head`: the reader goes away; no traceback, no 'Broken pipe' message."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "trams", "--lang", "en", "--help"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 141)
+    assert "Broken pipe" not in err and "Traceback" not in err and "Internal error" not in err
