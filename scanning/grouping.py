@@ -59,12 +59,13 @@ def _walk(root: Path, links: Links, failures: list[InputFailure]
           ) -> list[tuple[Path, TramsError | None]]:
     """The scans under ``root`` in natural order, hidden entries left out.
 
-    A link (to a scan or a folder) is refused with ``links="refuse"``; with "inside" it is
-    read only when where it points is inside ``root`` and not hidden; with "follow" it is
-    read wherever it points. A scan-named entry that is no regular file (a FIFO would block
-    its reader forever) is refused. Refused files come back with their error, in their
-    place (a folder or cover-sheet document holding one fails); refused folders go to
-    ``failures``.
+    A link (to a scan or a folder) is refused with ``links="refuse"``; with "inside" a link
+    to a scan is read only when the scan is inside ``root`` and not hidden (a link to a
+    folder is still refused: what is found through it could not be moved out of the inbox
+    without following the link); with "follow" it is read wherever it points. A
+    scan-named entry that is no regular file (a FIFO would block its reader forever) is
+    refused. Refused files come back with their error, in their place (a folder or
+    cover-sheet document holding one fails); refused folders go to ``failures``.
     """
     real_root = os.path.realpath(root)
     seen = {real_root}
@@ -87,8 +88,8 @@ def _walk(root: Path, links: Links, failures: list[InputFailure]
                     is_dir = os.path.isdir(real)
                     if not is_dir and not is_scan(path):
                         continue  # not a scan: ignored like any other such file
-                    refused = links == "refuse" or (links == "inside"
-                                                    and not _inside(real, real_root))
+                    refused = links == "refuse" or (links == "inside" and (
+                        is_dir or not _inside(real, real_root)))
                     if is_dir and refused:
                         failures.append(InputFailure(path, _refused_link(
                             path, outside=links != "refuse")))

@@ -65,8 +65,8 @@ class InboxConfig(_Section):
     accept_low_dpi: bool = False
     move_done: bool = False  # move inputs to inbox/.done/ once archived
     move_failed: bool = True  # move a failed document's inputs to inbox/.failed/ + reason
-    # A symbolic link in the inbox is refused; with true, one pointing inside the inbox is
-    # read (one pointing outside it never is).
+    # A symbolic link in the inbox is refused; with true, a link to a scan inside the inbox
+    # is read (a link leading outside it, or to a folder, never is).
     follow_symlinks: bool = False
 
 
