@@ -137,3 +137,13 @@ def test_empty_secrets_say_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigError) as info:
         read_secret(env=None, file=secret, what="PIN of the agency key")
     assert "empty" in info.value.message and info.value.path == secret
+
+
+def test_sign_refuses_an_inverted_box_on_its_command_line(tmp_path: Path, capsys) -> None:
+    from trams.cli.main import run
+
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    code = run(["sign", str(pdf), "-o", str(tmp_path / "out"),
+                "--signature-box", "500,60,340,140"])
+    assert code == 2 and "x0 < x1" in capsys.readouterr().err
