@@ -9,9 +9,11 @@ from typing import Any
 from pydantic import ValidationError
 from trams.scanning import CoverSheet, write_coversheets
 
+from trams.archive.layout import check_component
 from trams.errors import ExitCode, InputError
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
+from trams.naming import record_stem
 
 
 @dataclass(frozen=True)
@@ -52,4 +54,8 @@ def coversheet(options: CoversheetOptions) -> CoversheetReport:
         raise InputError(_("invalid cover sheet field '{field}': {reason}",
                            field=".".join(str(k) for k in err["loc"]), reason=err["msg"]),
                          hint=_("Correct the option and run again.")) from None
+    # The checks `trams run` makes on this document's names, now, not after the scanning:
+    # the file name (record code + sequence) and the record's folder in the archive.
+    record_stem(sheet.record, sheet.document)
+    check_component(sheet.record.fileCode, what="file_code")
     return CoversheetReport(write_coversheets([sheet], options.output), sheet.payload())

@@ -7,6 +7,7 @@ and quality report) is written atomically.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ class OcrOptions:
     drop_blank: bool = False
     sidecar: bool = False  # also NAME.txt
     report: bool = False  # also NAME.quality.json
+    force: bool = False  # replace existing output files (else such a document is refused)
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,11 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
         for sink in sinks:
             sink(event, data)
 
+    # The files and folders named on the command line are the user's own: their links
+    # are read (this is not the inbox, and nothing is moved afterwards).
     recognizer = ScanningRecognizer.from_config(
-        config, jobs=options.jobs, grouping=grouping, languages=options.languages,
+        config, jobs=options.jobs, grouping=grouping, links="follow",
+        languages=options.languages,
         deskew=options.deskew, jpeg_quality=options.jpeg_quality,
         lossless=True if options.lossless else None, default_dpi=options.dpi,
         accept_low_dpi=True if options.accept_low_dpi else None,
@@ -131,7 +136,7 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
         emit("input_failed", failure.to_dict())
     # Names first: a bad record code is reported before any page is recognized.
     targets = []
-    for target in _plan(found.documents, meta, options.output):
+    for target in _plan(found.documents, meta, options):
         if isinstance(target, DocumentFailure):
             report.failures.append(target)
             emit("document_failed", target.to_dict())
@@ -165,9 +170,18 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     return report
 
 
-def _plan(sources: Sequence[DocumentSource], meta, output: Path  # noqa: ANN001
+def _outputs(stem: str, options: OcrOptions) -> list[Path]:
+    """Every file ``trams ocr`` writes for the document named ``stem``."""
+    return [options.output / f"{stem}{suffix}" for suffix, wanted in (
+        (".pdf", True), (".txt", options.sidecar), (".quality.json", options.report))
+        if wanted]
+
+
+def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: ANN001
           ) -> list[_Target | DocumentFailure]:
-    """Metadata and a checked, unique output name for every document, before any OCR."""
+    """Metadata and a checked, unique, new output name for every document, before any
+    OCR (an existing file is replaced only with ``force``)."""
+    output = options.output
     used: set[int] = set()
     names: set[str] = set()
     planned: list[_Target | DocumentFailure] = []
@@ -184,6 +198,13 @@ def _plan(sources: Sequence[DocumentSource], meta, output: Path  # noqa: ANN001
                     _("two documents would both be named {name}.pdf", name=stem),
                     path=output / f"{stem}.pdf",
                     hint=_("Give each document its own sequence number in the metadata."))
+            existing = [p for p in _outputs(stem, options) if os.path.lexists(p)]
+            if existing and not options.force:
+                raise InputError(
+                    _("the output file already exists; it is not replaced"),
+                    path=existing[0],
+                    hint=_("Choose another --output folder, move the file away, or replace "
+                           "it with --force."))
         except TramsError as exc:
             planned.append(DocumentFailure(source, exc))
             continue

@@ -10,7 +10,8 @@ from trams.app.secrets import SecretPrompter, profile_secrets, refuse_prompt
 from trams.app.stages import build_stages
 
 from trams.config import TramsConfig
-from trams.pipeline import RunSummary, run_batch
+from trams.errors import TramsError
+from trams.pipeline import RunSummary, Stages, refused_run, run_batch
 from trams.pipeline.events import Sink
 
 
@@ -29,7 +30,17 @@ def run(config: TramsConfig, options: RunOptions = RunOptions(), *,
     """OCR, PDF/A, signatures, verification and the archive for every new document of the
     inbox; resumable. Never raises for one document; ``summary.exit_code`` says how it
     went. ``sinks`` receive the run's events (progress bars, JSON lines)."""
-    secrets = {} if options.dry_run else profile_secrets(config, prompter)
-    stages = build_stages(config, secrets=secrets, jobs=options.jobs)
+    def stages() -> Stages:  # inside the run: a missing secret is reported like the rest
+        secrets = {} if options.dry_run else profile_secrets(config, prompter)
+        return build_stages(config, secrets=secrets, jobs=options.jobs)
+
     return run_batch(config, stages, inputs=[options.inbox] if options.inbox else None,
                      dry_run=options.dry_run, move_done=options.move_done, sinks=sinks)
+
+
+def refused(error: TramsError, options: RunOptions = RunOptions(), *,
+            sinks: Sequence[Sink] = ()) -> RunSummary:
+    """The report of a run that could not start because its configuration could not be
+    loaded (the archive is unknown, so no log file): the same events and summary as any
+    run, with ``aborted`` set, so a cron job's JSON never goes missing."""
+    return refused_run(error, inbox=options.inbox, dry_run=options.dry_run, sinks=sinks)

@@ -57,10 +57,10 @@ class Words:
         out = self.table.get(text, text)
         return out.format(**params) if params else out
 
-    def term(self, text: str) -> str:
-        """The left column: an option keeps its flags and metavar; an argument (no leading
-        dash) is shown as its name or metavar alone, in capitals (``INPUTS...``)."""
-        if not text.startswith("-"):
+    def term(self, text: str, *, argument: bool) -> str:
+        """The left column: an option keeps its flags and metavar; an argument is shown as
+        its name or metavar alone, in capitals (``INPUTS...``); a command as it is."""
+        if argument:
             return self.metavars(text.split(" ")[0]).upper()
         return self.metavars(text)
 
@@ -117,11 +117,15 @@ def install_help_formatter(lang: str) -> None:
             super().write_usage(prog, words.usage(args),
                                 prefix if prefix is not None else words("Usage:") + " ")
 
+        current_heading = ""
+
         def write_heading(self, heading: str) -> None:
+            self.current_heading = heading
             super().write_heading(words(heading))
 
         def write_dl(self, rows, *args, **kwargs) -> None:  # noqa: ANN001
-            super().write_dl([(words.term(term), words.extra(words(text)))
+            argument = self.current_heading == "Arguments"
+            super().write_dl([(words.term(term, argument=argument), words.extra(words(text)))
                               for term, text in rows], *args, **kwargs)
 
     core.Context.formatter_class = TramsFormatter

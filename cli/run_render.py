@@ -6,7 +6,11 @@ the archive is written by the pipeline itself, whatever is shown here.
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +41,57 @@ class JsonLinesSink:
     def __call__(self, event: str, data: dict[str, Any]) -> None:
         if event == "run_finished":  # the documents are in the summary on stdout
             data = {k: v for k, v in data.items() if k not in ("documents", "moved")}
-        self.stream.write(event_line(event, data))
-        self.stream.flush()
+        if "traceback" in data:  # tracebacks (--verbose) go to the log file only
+            data = {k: v for k, v in data.items() if k != "traceback"}
+        try:
+            self.stream.write(event_line(event, data))
+            self.stream.flush()
+        except (OSError, ValueError):  # stderr closed or gone (a dead pipe): carry on
+            pass
+
+
+@contextmanager
+def json_stderr() -> Iterator[None]:
+    """While a run writes JSON lines on stderr, nothing else may.
+
+    The root logger's stderr handlers are set aside (the run turns log records and
+    warnings into events, see trams.pipeline.events.capture_logging) and replaced by a
+    NullHandler, so that Python's last-resort handler prints nothing either; an exception
+    in a thread or one Python would report as "ignored" is logged (and so becomes an event),
+    never printed.
+    """
+    root = logging.getLogger()
+    streams = (sys.stderr, sys.__stderr__)
+    aside = [h for h in root.handlers
+             if type(h) is logging.StreamHandler and h.stream in streams]
+    for handler in aside:
+        root.removeHandler(handler)
+    null = logging.NullHandler()
+    root.addHandler(null)
+    log = logging.getLogger("trams")
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        log.error("error in thread %s: %s", getattr(args.thread, "name", "?"),
+                  args.exc_type.__name__,
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    def unraisable_hook(unraisable: Any) -> None:
+        log.warning("%s: %s", unraisable.err_msg or "Exception ignored",
+                    type(unraisable.exc_value).__name__,
+                    exc_info=(unraisable.exc_type, unraisable.exc_value,
+                              unraisable.exc_traceback))
+
+    saved = threading.excepthook, sys.unraisablehook
+    threading.excepthook, sys.unraisablehook = thread_hook, unraisable_hook
+    try:
+        yield
+    finally:
+        threading.excepthook, sys.unraisablehook = saved
+        root.removeHandler(null)
+        for handler in aside:
+            root.addHandler(handler)
 
 
 class TextSink:

@@ -10,7 +10,8 @@ Public API (everything else is internal)::
     # or ScanOptions.from_trams_config(config, **flag_overrides)
 
     found = discover(inputs: Sequence[Path], *, grouping="file" | "folder" | "coversheet",
-                     default_dpi: float | None = None) -> Discovery
+                     default_dpi: float | None = None,
+                     links="refuse" | "inside" | "follow") -> Discovery  # symbolic links
     found.documents  # tuple[DocumentSource, ...]  (cover-sheet metadata attached)
     found.failures   # tuple[InputFailure, ...]     (.path, .error: TramsError, .to_dict())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from trams.scanning.grouping import discover
+from trams.scanning.grouping import Links, discover
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import FAILED, page_verdict, problem_text
 from trams.scanning.recognize import check_engine, recognize_documents
@@ -19,25 +19,29 @@ from trams.models import Discovery, DocumentFailure, DocumentSource, RecognizedD
 class ScanningRecognizer:
     """Discovery by the configured grouping, and one worker pool for every page of a run."""
 
-    def __init__(self, options: ScanOptions, *, grouping: str, jobs: int):
+    def __init__(self, options: ScanOptions, *, grouping: str, jobs: int,
+                 links: Links = "refuse"):
         self.options = options
         self.grouping = grouping
         self.jobs = jobs
+        self.links = links  # symbolic links in folders (trams.scanning.grouping.Links)
 
     @classmethod
     def from_config(cls, config: TramsConfig, *, jobs: int | None = None,
-                    grouping: str | None = None, **overrides: object) -> ScanningRecognizer:
-        """From trams.toml; ``jobs``, ``grouping`` and ScanOptions ``overrides`` (None:
-        the configured value) win."""
+                    grouping: str | None = None, links: Links | None = None,
+                    **overrides: object) -> ScanningRecognizer:
+        """From trams.toml; ``jobs``, ``grouping``, ``links`` and ScanOptions ``overrides``
+        (None: the configured value) win. Links: [inbox] follow_symlinks."""
         return cls(ScanOptions.from_trams_config(config, **overrides),
-                   grouping=grouping or config.inbox.grouping, jobs=jobs or config.jobs)
+                   grouping=grouping or config.inbox.grouping, jobs=jobs or config.jobs,
+                   links=links or ("inside" if config.inbox.follow_symlinks else "refuse"))
 
     def check(self) -> None:
         check_engine(self.options)
 
     def discover(self, inputs: Sequence[Path]) -> Discovery:
         return discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
-                        default_dpi=self.options.default_dpi)
+                        default_dpi=self.options.default_dpi, links=self.links)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None] | None = None

@@ -8,6 +8,7 @@ into the batch's work folder and never travels back.
 from __future__ import annotations
 
 import ctypes
+import errno
 import logging
 import math
 import os
@@ -24,13 +25,16 @@ from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
 from trams.scanning.reading_order import reading_order
 
-from trams.errors import DependencyError, InputError, OcrError, TramsError
+from trams.errors import DependencyError, InputError, OcrError, StorageError, TramsError
+from trams.fs import storage_error
 from trams.i18n import _, set_language
 from trams.models import Line, RecognizedPage, SourcePage, Word
 from trams.pdf.images import encode_page
 
 log = logging.getLogger(__name__)
-_ERRORS = {cls.__name__: cls for cls in (InputError, OcrError, DependencyError, TramsError)}
+_ERRORS = {cls.__name__: cls for cls in (InputError, OcrError, DependencyError, StorageError,
+                                          TramsError)}
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)  # writing the page failed: the whole run
 
 
 @dataclass(frozen=True)
@@ -196,14 +200,26 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         if exc.path is None:
             exc.path = source.path
         return PageOutcome(source=source, error=PageError.of(exc))
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            return _unexpected(source, exc)
+        return PageOutcome(source=source, error=PageError.of(storage_error(exc, dest_stem)))
     except MemoryError:
         return PageOutcome(source=source, error=PageError(
             "InputError", _("not enough memory to process page {number}",
                             number=source.index + 1),
             str(source.path), _("Run with fewer --jobs, or scan at a lower resolution.")))
     except Exception as exc:  # a bug, or a library failing on odd pixels: this page only
-        log.exception("unexpected error on page %d of %s", source.index + 1, source.path)
-        return PageOutcome(source=source, error=PageError(
-            "TramsError", _("unexpected error on page {number} ({reason})",
-                            number=source.index + 1, reason=f"{type(exc).__name__}: {exc}"),
-            str(source.path), _("Please report it, with the output of --verbose.")))
+        return _unexpected(source, exc)
+
+
+def _unexpected(source: SourcePage, exc: Exception) -> PageOutcome:
+    """A page failed for a reason nobody foresaw: that page's document fails with the
+    reason; the traceback goes to the debug log (the run's log file with --verbose),
+    never to stderr on its own."""
+    log.debug("unexpected error on page %d of %s", source.index + 1, source.path,
+              exc_info=True)
+    return PageOutcome(source=source, error=PageError(
+        "TramsError", _("unexpected error on page {number} ({reason})",
+                        number=source.index + 1, reason=f"{type(exc).__name__}: {exc}"),
+        str(source.path), _("Please report it, with the output of --verbose.")))

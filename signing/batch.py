@@ -24,13 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from asn1crypto import x509
+from asn1crypto import cms, x509
 from pyhanko.sign import DEFAULT_MD
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, extract_ts_certs
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 from trams.signing import speedups
 from trams.signing.checks import async_check_certificate, enforce
 from trams.signing.keys import OpenedKey, open_key_source
@@ -63,8 +64,20 @@ class TsaSpec:
                    timeout_seconds=tsa.timeout_seconds)
 
 
+class UnusableTsaAnswer(TimestampRequestError):
+    """No TSA gave a usable token, and at least one answered with something else (garbage,
+    a refusal, a token for another digest): ``answers`` says which and how."""
+
+    def __init__(self, answers: list[tuple[str, str]]):
+        super().__init__("no time-stamping server gave a usable answer")
+        self.answers = answers
+
+
 class FallbackTimeStamper(TimeStamper):
-    """Asks each TSA in turn; fails only when none answers (never a silent B-B)."""
+    """Asks each TSA in turn; fails only when none gives a usable token (never a silent
+    B-B). An answer counts only once it is parsed through and checked (a granted status,
+    a TSTInfo over the digest asked for, a signer and its certificate): whatever a server
+    sends, it is used, or it is one more server that did not do."""
 
     def __init__(self, spec: TsaSpec, *, session: LazySession):
         super().__init__()
@@ -74,17 +87,54 @@ class FallbackTimeStamper(TimeStamper):
                                          session=session) for url in spec.urls]
         self.last_url: str | None = None
 
-    async def async_request_tsa_response(self, req):
+    async def async_timestamp(self, message_digest, md_algorithm) -> cms.ContentInfo:
+        unusable: list[tuple[str, str]] = []
         for url, client in zip(self.urls, self._clients, strict=True):
             try:
-                response = await client.async_request_tsa_response(req)
+                token = await client.async_timestamp(message_digest, md_algorithm)
+                check_token(token, message_digest, md_algorithm)
             except (TimestampRequestError, OSError) as exc:
-                log.warning("time-stamping server %s did not answer (%s)", url,
-                            type(exc.__cause__ or exc).__name__)
+                cause = exc.__cause__ or exc
+                if isinstance(cause, OSError) or type(exc) is not TimestampRequestError:
+                    log.warning("time-stamping server %s did not answer (%s)", url,
+                                type(cause).__name__)
+                else:  # it answered, with a refusal or a nonce that is not ours
+                    unusable.append((url, str(exc)))
+                    log.warning("time-stamping server %s refused (%s)", url, exc)
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any malformed answer: this TSA is out
+                unusable.append((url, f"{type(exc).__name__}: {exc}"))
+                log.warning("time-stamping server %s sent an answer that cannot be used "
+                            "(%s: %s)", url, type(exc).__name__, exc)
                 continue
             self.last_url = url
-            return response
+            return token
+        if unusable:
+            raise UnusableTsaAnswer(unusable)
         raise TimestampRequestError("no time-stamping server answered")
+
+
+def check_token(token: cms.ContentInfo, message_digest: bytes, md_algorithm: str) -> None:
+    """Parse a timestamp token through and check it stamps ``message_digest``; ValueError
+    (or asn1crypto's own errors) when it is not a usable RFC 3161 token."""
+    if token["content_type"].native != "signed_data":
+        raise ValueError("the token is not CMS SignedData")
+    signed = token["content"]
+    encap = signed["encap_content_info"]
+    if encap["content_type"].native != "tst_info":
+        raise ValueError("the token does not hold a TSTInfo")
+    info = encap["content"].parsed
+    imprint = info["message_imprint"]
+    if imprint["hashed_message"].native != message_digest or \
+            imprint["hash_algorithm"]["algorithm"].native != md_algorithm:
+        raise ValueError("the token stamps another digest than the one asked for")
+    if info["gen_time"].native is None or not len(signed["signer_infos"]):
+        raise ValueError("the token has no time or no signer")
+    token.native  # noqa: B018 - every part parses (asn1crypto parses lazily)
+    if not list(extract_ts_certs(token, SimpleCertificateStore())):
+        raise ValueError("the token does not carry the time-stamping certificate")
 
 
 @dataclass
@@ -147,17 +197,18 @@ class SigningBatch:
         (fetched once per batch and cached by pyHanko), plus a margin."""
         try:
             token = await stamper.async_dummy_response(DEFAULT_MD)
-        except (TimestampRequestError, OSError):
-            raise unreachable_tsa(TsaSpec(urls=stamper.urls)) from None
+        except (TimestampRequestError, OSError) as exc:
+            raise unreachable_tsa(TsaSpec(urls=stamper.urls), exc) from None
         return len(token.dump()) + 1024
 
     def ensure_timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
-        """Reach a TSA now (once per batch), so an unreachable one fails before any file."""
+        """Reach a TSA now (once per batch) and check its answer is a usable token, so an
+        unreachable or broken one fails before any file."""
         stamper = self.timestamper(tsa)
         try:
             self.run(stamper.async_dummy_response(DEFAULT_MD))
-        except (TimestampRequestError, OSError):
-            raise unreachable_tsa(tsa) from None
+        except (TimestampRequestError, OSError) as exc:
+            raise unreachable_tsa(tsa, exc) from None
         return stamper
 
     @contextmanager
@@ -188,7 +239,16 @@ class SigningBatch:
         self.close()
 
 
-def unreachable_tsa(tsa: TsaSpec) -> NetworkError:
+def unreachable_tsa(tsa: TsaSpec, exc: BaseException | None = None) -> NetworkError:
+    """No TSA usable: none answered, or (``exc`` an :class:`UnusableTsaAnswer`) what they
+    answered is no timestamp token TRAMS can embed."""
+    if isinstance(exc, UnusableTsaAnswer):
+        answers = "; ".join(f"{url}: {reason}" for url, reason in exc.answers)
+        return NetworkError(
+            _("the time-stamping server is unusable: its answer is not a valid timestamp "
+              "({answers})", answers=answers),
+            hint=_("Check the [tsa] urls point at an RFC 3161 time-stamping service, or ask "
+                   "its operator; another server can be listed after it."))
     return NetworkError(
         _("no time-stamping server answered ({urls})", urls=", ".join(tsa.urls)),
         hint=_("Check the network and the [tsa] urls, or choose level B-B explicitly."))

@@ -64,6 +64,9 @@ def _open_session(source: KeySourceConfig, secret: str | None):
         raise KeyAccessError(_("no token '{token}' found", token=where),
                              hint=_("Plug in the token, or check token_label / slot "
                                     "(`trams keys list` shows what is there)."))
+    if secret is not None and not secret:  # an empty answer: no login would follow
+        raise KeyAccessError(_("the PIN given for token '{token}' is empty", token=where),
+                             hint=_("Give the token's PIN; an empty one never opens it."))
     try:
         return token.open(user_pin=secret) if secret else token.open()
     except _WRONG_PIN:

@@ -48,6 +48,8 @@ def test_help_has_no_python_types_and_speaks_the_language(path, lang, capsys) ->
     assert run(["--lang", lang, *path, "--help"]) == 0
     text = capsys.readouterr().out
     assert not PYTHON_TYPES.search(text), PYTHON_TYPES.search(text).group(0)
+    if not path:
+        assert " run " in text and " archive " in text  # command names as they are typed
     if lang == "vi":
         left = [word for word in ENGLISH_BOILERPLATE if word in text]
         assert not left and not ENGLISH_RANGE.search(text), left

@@ -8,9 +8,12 @@ Relative paths in the file are relative to the file's folder.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import string
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trams.errors import ConfigError
 from trams.i18n import _
+from trams.naming import unsafe_reason
 from trams.rules import Level, ProfileName
 
 
@@ -25,11 +29,30 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def path_segment_problem(value: str) -> str | None:
+    """Why ``value`` cannot be one folder or file name in the archive, or None. The rule of
+    :func:`trams.naming.unsafe_reason`, and no ``%`` (as the archive layout refuses)."""
+    reason = unsafe_reason(value)
+    if reason is None and "%" in value:
+        reason = _("the name contains %")
+    return reason
+
+
 class AgencyConfig(_Section):
     name: str = ""  # e.g. "UBND xã Trà My"
     code: str = ""  # agency identifier used in record codes and archive paths
     # Certificate subject organisation (O=) expected on the agency signature (policy vn-dual).
     signer_organization: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _safe_code(cls, code: str) -> str:
+        # Empty is allowed here (verify, ocr need no code); `trams run` requires one.
+        reason = path_segment_problem(code) if code else None
+        if reason is not None:
+            raise ValueError(_("the agency code '{code}' cannot be a folder name in the "
+                               "archive: {reason}", code=code, reason=reason))
+        return code
 
 
 class InboxConfig(_Section):
@@ -42,6 +65,9 @@ class InboxConfig(_Section):
     accept_low_dpi: bool = False
     move_done: bool = False  # move inputs to inbox/.done/ once archived
     move_failed: bool = True  # move a failed document's inputs to inbox/.failed/ + reason
+    # A symbolic link in the inbox is refused; with true, a link to a scan inside the inbox
+    # is read (a link leading outside it, or to a folder, never is).
+    follow_symlinks: bool = False
 
 
 class OcrConfig(_Section):
@@ -107,6 +133,27 @@ class SigningConfig(_Section):
     # [x0, y0, x1, y1]. When absent it is found from the text layer (title/name lines).
     signature_box: tuple[float, float, float, float] | None = None
 
+    @field_validator("signature_box")
+    @classmethod
+    def _box(cls, box: tuple[float, float, float, float] | None
+             ) -> tuple[float, float, float, float] | None:
+        if box is not None:
+            check_box(box)
+        return box
+
+
+def check_box(box: tuple[float, float, float, float]) -> None:
+    """A signature box [x0, y0, x1, y1] in points: finite, not negative, x0 < x1, y0 < y1
+    (ValueError saying which rule it breaks)."""
+    if not all(math.isfinite(v) for v in box) or min(box) < 0:
+        raise ValueError(_("the box {box} must hold four numbers of points, none negative",
+                           box=list(box)))
+    x0, y0, x1, y1 = box
+    if x0 >= x1 or y0 >= y1:
+        raise ValueError(_("the box {box} is [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (left, "
+                           "bottom, right, top in points from the bottom-left corner)",
+                           box=list(box)))
+
 
 class TsaConfig(_Section):
     urls: list[str] = []  # tried in order
@@ -121,6 +168,39 @@ class TrustConfig(_Section):
 
 
 TEMPLATE_FIELDS = ("agency_code", "agency_name", "year", "date", "name")
+LAYOUT_FIELDS = ("agency_code", "year", "file_code")  # trams.archive.layout.FIELDS
+
+
+def template_fields(template: str, allowed: tuple[str, ...]) -> list[str]:
+    """The fields of a ``{field}`` template, each one of ``allowed``; ValueError otherwise.
+
+    Only plain fields: no attribute or index access (``{name.__class__}``, ``{name[0]}``),
+    no conversion or format spec (``{name!r}``, ``{name:>999}``), no positional ``{}``.
+    Literal braces are written ``{{`` and ``}}``.
+    """
+    names = ", ".join("{" + f + "}" for f in allowed)
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(_("'{template}' is not a valid template ({reason}); write {{{{ and "
+                           "}}}} for literal braces", template=template, reason=str(exc))
+                         ) from None
+    fields = []
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in allowed:
+            if field and field.split(".")[0].split("[")[0] in allowed:
+                raise ValueError(_("the template field {{{field}}} is not allowed: attribute "
+                                   "and index access are refused; use {fields}",
+                                   field=field, fields=names))
+            raise ValueError(_("unknown template field {field}; use {fields}",
+                               field="{" + field + "}", fields=names))
+        if spec or conversion:
+            raise ValueError(_("the template field {{{field}}} takes no conversion or format "
+                               "(write {plain})", field=field, plain="{" + field + "}"))
+        fields.append(field)
+    return fields
 
 
 class MetadataConfig(_Section):
@@ -141,18 +221,26 @@ class MetadataConfig(_Section):
     @field_validator("file_code", "title", "subject")
     @classmethod
     def _known_fields(cls, template: str) -> str:
-        try:
-            template.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(_("unknown template field {field}; use {fields}",
-                               field=str(exc), fields=", ".join(
-                                   "{" + f + "}" for f in TEMPLATE_FIELDS))) from None
+        template_fields(template, TEMPLATE_FIELDS)
         return template
 
 
 class ArchiveConfig(_Section):
     path: Path = Path("archive")
     layout: str = "{agency_code}/{year}/{file_code}/"
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, layout: str) -> str:
+        from trams.archive.layout import Layout  # the archive's own rules for its layout
+        from trams.errors import TramsError
+
+        template_fields(layout, LAYOUT_FIELDS)
+        try:
+            Layout(layout)
+        except TramsError as exc:
+            raise ValueError(exc.message) from None
+        return layout
 
 
 class TramsConfig(_Section):
@@ -168,6 +256,37 @@ class TramsConfig(_Section):
     jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     lang: Literal["vi", "en"] | None = None
     source: Path | None = Field(default=None, exclude=True)  # the file it came from
+
+    @model_validator(mode="after")
+    def _names(self) -> TramsConfig:
+        """What the templates make must be one safe file or folder name: tried with the
+        agency's code and name and a plain document name (each document's own values are
+        checked again when it is named)."""
+        sample = {"agency_code": self.agency.code or "X", "agency_name": self.agency.name,
+                  "year": "2026", "date": "20260101", "name": "x"}
+        code = self.metadata.file_code.format(**sample)
+        reason = path_segment_problem(code)
+        if reason is not None:
+            raise ValueError(_("[metadata] file_code makes record codes such as '{code}' that "
+                               "cannot be file names: {reason}", code=code, reason=reason))
+        layout = self.archive.layout.format(agency_code=sample["agency_code"], year="2026",
+                                            file_code="x")
+        for part in (p for p in layout.split("/") if p):
+            reason = path_segment_problem(part)
+            if reason is not None:
+                raise ValueError(_("[archive] layout makes folders such as '{folder}' that "
+                                   "cannot be used: {reason}", folder=layout, reason=reason))
+        return self
+
+    def require_agency_code(self) -> None:
+        """`trams run` names records and folders with the agency code: ConfigError without
+        one (before any work)."""
+        uses = "agency_code" in template_fields(self.metadata.file_code, TEMPLATE_FIELDS) or \
+            "agency_code" in template_fields(self.archive.layout, LAYOUT_FIELDS)
+        if uses and not self.agency.code:
+            raise ConfigError(_("[agency] code is empty, but record codes and archive folders "
+                                "are made with it"), path=self.source,
+                              hint=_("Set [agency] code in trams.toml, e.g. \"H42.01\"."))
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
@@ -242,17 +361,76 @@ def load_config(path: Path | None = None) -> TramsConfig:
         config = TramsConfig.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
+        reason = err["msg"].removeprefix("Value error, ")
+        if not err["loc"]:  # a rule over several sections; its message names them
+            raise ConfigError(_("invalid configuration: {reason}", reason=reason), path=found,
+                              hint=_("Correct the settings named; `trams init` writes a "
+                                     "commented example.")) from None
         key = ".".join(str(k) for k in err["loc"])
         line = _line_of(text, err["loc"])
         where = _(" (line {line})", line=line) if line else ""
         raise ConfigError(
             _("invalid setting '{key}'{where}: {reason}", key=key, where=where,
-              reason=err["msg"].removeprefix("Value error, ")),
+              reason=reason),
             path=found,
             hint=_("Correct or remove that key; `trams init` writes a commented example."),
         ) from None
     config = _resolve_paths(config, found.resolve().parent)
+    _check_images(config, found, text)
     return config.model_copy(update={"source": found})
+
+
+# A signature or seal image is a few hundred pixels wide (a 40 mm seal at 1200 dpi is
+# 1900 px): anything beyond this is a mistake or a decompression bomb, refused at load.
+MAX_IMAGE_PIXELS = 25_000_000
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def _check_images(config: TramsConfig, found: Path, text: str) -> None:
+    """Open each configured signature/seal image under a size limit (a file that is not
+    there yet is left to `trams doctor` and to signing, which name it)."""
+    for role in ("leader", "agency", "officer"):
+        source = getattr(config.signing, role)
+        if source is None or source.image is None or not source.image.is_file():
+            continue
+        reason = image_problem(source.image)
+        if reason is not None:
+            line = _line_of(text, ("signing", role, "image"))
+            where = _(" (line {line})", line=line) if line else ""
+            key = ".".join(("signing", role, "image"))
+            raise ConfigError(
+                _("invalid setting '{key}'{where}: {reason}", key=key, where=where,
+                  reason=reason),
+                path=source.image,
+                hint=_("Use a transparent PNG of the signature or seal, a few hundred pixels "
+                       "wide (under {limit} megapixels).", limit=MAX_IMAGE_PIXELS // 1_000_000))
+
+
+def image_problem(path: Path) -> str | None:
+    """Why ``path`` is not a usable signature image, or None. The pixels are counted from
+    the header before any is decoded, then the whole image is decoded once."""
+    from PIL import Image
+
+    try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            return _("the file is larger than {limit} MB", limit=MAX_IMAGE_BYTES >> 20)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    return _("the image is {width} x {height} pixels, too large for a "
+                             "signature image (a decompression bomb?)", width=width,
+                             height=height)
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return _("the image is too large for a signature image (a decompression bomb?)")
+    except OSError as exc:
+        return _("the image cannot be read ({reason})",
+                 reason=exc.strerror or str(exc) or type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds on damaged files
+        return _("the image cannot be read ({reason})", reason=str(exc) or type(exc).__name__)
+    return None
 
 
 def read_secret(*, env: str | None, file: Path | None, what: str) -> str | None:
@@ -267,10 +445,14 @@ def read_secret(*, env: str | None, file: Path | None, what: str) -> str | None:
                 _("the environment variable {env} for {what} is not set", env=env, what=what),
                 hint=_("Export it before running, or name a secret file in trams.toml."),
             )
+        if not value:
+            raise ConfigError(
+                _("the environment variable {env} for {what} is empty", env=env, what=what),
+                hint=_("Put the {what} in it before running.", what=what))
         return value
     if file is not None:
         try:
-            return file.read_text(encoding="utf-8").rstrip("\r\n")
+            value = file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
             raise ConfigError(
                 _("cannot read the secret file for {what} ({reason})", what=what,
@@ -278,4 +460,8 @@ def read_secret(*, env: str | None, file: Path | None, what: str) -> str | None:
                 path=file,
                 hint=_("Check the file exists and is readable by this user only."),
             ) from None
+        if not value:
+            raise ConfigError(_("the secret file for {what} is empty", what=what), path=file,
+                              hint=_("Write the {what} into the file (one line).", what=what))
+        return value
     return None

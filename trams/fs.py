@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,10 @@ from trams.errors import InputError, StorageError
 from trams.i18n import _
 
 TMP_PREFIX = ".trams-tmp-"
+# Every file TRAMS writes (PDFs, reports, reason files, sidecars) is created with this mode,
+# less the umask: readable like the scans it came from, as the archive's own files are
+# before they are made read-only. Secrets are never written by TRAMS.
+FILE_MODE = 0o644
 
 
 def fsync_dir(folder: Path) -> None:
@@ -55,6 +58,21 @@ def storage_error(exc: OSError, path: Path) -> StorageError:
                         hint=_("Check the disk and the folder, then run the command again."))
 
 
+def _new_file(folder: Path, suffix: str) -> Path:
+    """A new empty temporary file in ``folder`` with :data:`FILE_MODE` (less the umask;
+    ``mkstemp`` would make it 0600)."""
+    for _attempt in range(100):
+        path = folder / f"{TMP_PREFIX}{os.urandom(6).hex()}{suffix}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                         | os.O_CLOEXEC, FILE_MODE)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
+
+
 @contextmanager
 def atomic_path(final: Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``final``; on success it is fsynced and renamed.
@@ -66,11 +84,9 @@ def atomic_path(final: Path, *, overwrite: bool = True) -> Iterator[Path]:
     folder = final.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=folder)
-        os.close(fd)
+        tmp = _new_file(folder, final.suffix)
     except OSError as exc:
         raise storage_error(exc, final) from None
-    tmp = Path(tmp_name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:

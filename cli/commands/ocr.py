@@ -57,6 +57,9 @@ def ocr_command(
         "--sidecar", help=_("Also write the recognized text as NAME.txt."))] = False,
     report_file: Annotated[bool, typer.Option(
         "--report", help=_("Also write a JSON quality report NAME.quality.json."))] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help=_("Replace output files that already exist (default: refuse)."))
+    ] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help=_("Print a JSON summary on stdout."))] = False,
 ) -> int:
@@ -80,7 +83,8 @@ def ocr_command(
         inputs=tuple(inputs), output=output, languages=ocr_lang, jobs=jobs, pdfa=pdfa,
         jpeg_quality=image_quality, lossless=lossless, metadata=metadata, grouping=grouping,
         deskew=deskew, dpi=dpi, accept_low_dpi=accept_low_dpi, keep_original=keep_original,
-        drop_blank=drop_blank, sidecar=sidecar, report=report_file), sinks=[show])
+        drop_blank=drop_blank, sidecar=sidecar, report=report_file, force=force),
+        sinks=[show])
     if as_json:
         print_json(report.to_dict(), kind="ocr")
     else:

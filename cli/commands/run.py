@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -17,12 +18,15 @@ from trams.app.run import RunOptions, run
 from trams.cli.commands.common import config_from, terminal_prompt
 from trams.cli.render import error_console, out_console, print_json
 
+from trams.errors import TramsError
 from trams.i18n import _
 
 LOG_FORMATS = ("auto", "progress", "text", "json")
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
+    # Once: a second SIGTERM while the run is stopping must not cut its report short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -50,13 +54,21 @@ def run_command(
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
-    config = config_from(ctx)
+    from trams.app.run import refused
+    from trams.cli.run_render import json_stderr
+
     sink = sink_for(log_format, error_console())
+    options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        summary = run(config, RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs,
-                                         move_done=move_done),
-                      prompter=terminal_prompt, sinks=[sink])
+        # JSON lines: nothing but events on stderr (log lines and warnings become events)
+        with json_stderr() if _is_json(log_format) else nullcontext():
+            try:
+                config = config_from(ctx)
+            except TramsError as exc:  # no archive known: the refusal is the whole report
+                summary = refused(exc, options, sinks=[sink])
+            else:
+                summary = run(config, options, prompter=terminal_prompt, sinks=[sink])
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:
@@ -68,16 +80,18 @@ def run_command(
     return int(summary.exit_code)
 
 
+def _is_json(log_format: str) -> bool:
+    return log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+
+
 def sink_for(log_format: str, console):  # noqa: ANN001, ANN202
     from trams.cli.run_render import JsonLinesSink, ProgressSink, TextSink
 
-    if log_format == "auto":
-        log_format = "progress" if sys.stderr.isatty() else "json"
-    if log_format == "progress":
+    if _is_json(log_format):
+        return JsonLinesSink()
+    if log_format in ("auto", "progress"):
         return ProgressSink(console)
-    if log_format == "text":
-        return TextSink(console)
-    return JsonLinesSink()
+    return TextSink(console)
 
 
 def register(app: typer.Typer) -> None:

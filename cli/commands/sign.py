@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 
+from trams.config import check_box
 from trams.i18n import _
 from trams.rules import LEVELS, PROFILES, ROLES
 
@@ -27,6 +28,10 @@ def _box(value: str | None) -> tuple[float, float, float, float] | None:
         parts = ()
     if len(parts) != 4:
         raise typer.BadParameter(_("expected four numbers x0,y0,x1,y1 in points"))
+    try:
+        check_box(parts)  # the rule of [signing] signature_box
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     return parts  # type: ignore[return-value]
 
 

@@ -14,9 +14,19 @@ owns the run's bookkeeping: content hashes, metadata, inbox moves, events and th
 See :mod:`trams.pipeline.engine` for the order of work and the failure rules.
 """
 
-from trams.pipeline.engine import Recognizer, Signed, Signer, Stages, Verdict, Verifier, run_batch
+from trams.pipeline.engine import (
+    Recognizer,
+    Signed,
+    Signer,
+    Stages,
+    Verdict,
+    Verifier,
+    refused_run,
+    run_batch,
+)
 from trams.pipeline.events import DocumentOutcome, JsonLog, MovedInput, RunSummary
 from trams.pipeline.plan import source_hash
 
 __all__ = ["DocumentOutcome", "JsonLog", "MovedInput", "Recognizer", "RunSummary", "Signed",
-           "Signer", "Stages", "Verdict", "Verifier", "run_batch", "source_hash"]
+           "Signer", "Stages", "Verdict", "Verifier", "refused_run", "run_batch",
+           "source_hash"]

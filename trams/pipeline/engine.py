@@ -24,6 +24,7 @@ committed and redoes the rest.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -54,11 +55,19 @@ from trams.models import (
 from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import quality_report
 from trams.pipeline import inbox as inbox_moves
-from trams.pipeline.events import DocumentOutcome, JsonLog, MovedInput, RunSummary, Sink
+from trams.pipeline.events import (
+    DocumentOutcome,
+    JsonLog,
+    MovedInput,
+    RunSummary,
+    Sink,
+    capture_logging,
+)
 from trams.pipeline.plan import PlannedDocument, plan_documents, unit_of
 
 LOG_DIR = "logs"
 WORK_DIR = "work"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,11 +121,12 @@ class Stages:
 
 
 class _Run:
-    def __init__(self, config: TramsConfig, stages: Stages, *, inputs: Sequence[Path],
-                 inbox: Path, dry_run: bool, move_done: bool, move_failed: bool,
-                 sinks: Sequence[Sink]):
+    def __init__(self, config: TramsConfig, stages: Stages | Callable[[], Stages], *,
+                 inputs: Sequence[Path], inbox: Path, dry_run: bool, move_done: bool,
+                 move_failed: bool, sinks: Sequence[Sink]):
         self.config = config
-        self.stages = stages
+        self.make_stages = stages if callable(stages) else (lambda: stages)
+        self.stages: Stages | None = None
         self.inputs = list(inputs)
         self.inbox = inbox
         self.dry_run = dry_run
@@ -127,6 +137,9 @@ class _Run:
         self.summary = RunSummary(run_id=self.run_id, inbox=str(inbox),
                                   archive=str(config.archive.path), dry_run=dry_run)
         self.archive: Archive | None = None
+        self.inbox_dir: inbox_moves.Inbox | None = None
+        self.log: JsonLog | None = None
+        self.early: list[tuple[str, dict[str, Any]]] = []  # events before the log is open
         self.planned: list[PlannedDocument] = []
         self.unit_docs: dict[Path, list[PlannedDocument]] = {}
         # files discovery could not use, by inbox entry (documents carry their own errors)
@@ -134,6 +147,8 @@ class _Run:
 
     # --- events -------------------------------------------------------------------------
     def emit(self, event: str, **data: Any) -> None:
+        if self.log is None:
+            self.early.append((event, data))
         for sink in self.sinks:
             sink(event, data)
 
@@ -142,32 +157,58 @@ class _Run:
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunSummary:
+        """The run, whatever happens in it: every ending (done, a problem of the whole run,
+        Ctrl-C or SIGTERM, a bug) is reported by ``run_finished`` and the summary, and
+        written to the log file whenever the archive exists."""
         started = time.monotonic()
-        with ExitStack() as stack:
+        self.emit("run_started", run_id=self.run_id, inbox=str(self.inbox),
+                  archive=str(self.config.archive.path), dry_run=self.dry_run,
+                  pid=os.getpid())
+        with capture_logging(self.emit):
             try:
-                self._open_archive(stack)
-                self.emit("run_started", run_id=self.run_id, inbox=str(self.inbox),
-                          archive=str(self.config.archive.path), dry_run=self.dry_run,
-                          pid=os.getpid())
-                self._plan()
-                if not self.dry_run:
-                    self._process(stack)
+                with ExitStack() as stack:
+                    self._work(stack)
             except KeyboardInterrupt:
                 self.summary.interrupted = True
-                self.emit("run_interrupted", message=_("stopped; run again to finish"))
             except TramsError as exc:
                 self.summary.aborted = exc
-                self.emit("run_aborted", **exc.to_dict())
+            except Exception as exc:  # noqa: BLE001 - a bug: reported, never a traceback
+                log.debug("unexpected error in the run", exc_info=True)
+                self.summary.aborted = TramsError(
+                    _("unexpected error ({kind}: {reason})", kind=type(exc).__name__,
+                      reason=str(exc).splitlines()[0] if str(exc) else "-"),
+                    hint=_("Please report it with the log file of this run, written with "
+                           "--verbose."))
             finally:
-                for item in self.planned:  # a stopped run: what it never reached
-                    if item.status is DocumentStatus.PENDING:
-                        item.status = DocumentStatus.NOT_STARTED
-                        self.summary.documents.append(DocumentOutcome(
-                            **self._basics(item), status=DocumentStatus.NOT_STARTED))
-                self.summary.failed_waiting = inbox_moves.waiting_in_failed(self.inbox)
-                self.summary.wall_seconds = time.monotonic() - started
+                if self.inbox_dir is not None:
+                    self.inbox_dir.close()
+            for item in self.planned:  # a stopped run: what it never reached
+                if item.status is DocumentStatus.PENDING:
+                    item.status = DocumentStatus.NOT_STARTED
+                    self.summary.documents.append(DocumentOutcome(
+                        **self._basics(item), status=DocumentStatus.NOT_STARTED))
+            self.summary.failed_waiting = inbox_moves.waiting_in_failed(self.inbox)
+            self.summary.wall_seconds = time.monotonic() - started
+            try:
+                self._late_log()
+                if self.summary.interrupted:
+                    self.emit("run_interrupted", message=_("stopped; run again to finish"))
+                if self.summary.aborted is not None:
+                    self.emit("run_aborted", **self.summary.aborted.to_dict())
                 self.emit("run_finished", **self.summary.to_dict())
+            finally:
+                if self.log is not None:
+                    self.log.close()
         return self.summary
+
+    def _work(self, stack: ExitStack) -> None:
+        self.stages = self.make_stages()  # keys' secrets: a missing one stops here
+        self.config.require_agency_code()
+        self._open_archive(stack)
+        self._check_inbox()
+        self._plan()
+        if not self.dry_run:
+            self._process(stack)
 
     def _open_archive(self, stack: ExitStack) -> None:
         cfg = self.config
@@ -181,15 +222,38 @@ class _Run:
         self.archive = stack.enter_context(Archive.open(
             root, layout=cfg.archive.layout, agency_code=cfg.agency.code,
             organization=cfg.agency.name))
-        log = JsonLog(root / STATE_DIR / LOG_DIR / f"run-{self.run_id}.jsonl")
-        stack.callback(log.close)
-        self.sinks.insert(0, log)
-        self.summary.log_file = str(log.path)
+        self._open_log()
         work = root / STATE_DIR / WORK_DIR
         shutil.rmtree(work, ignore_errors=True)  # left by a killed run; we hold the lock
         stack.callback(shutil.rmtree, work, True)
 
-    def _plan(self) -> None:
+    def _open_log(self) -> None:
+        """The run's log file in the archive, with the events emitted before it opened."""
+        log_file = JsonLog(self.config.archive.path / STATE_DIR / LOG_DIR
+                           / f"run-{self.run_id}.jsonl")
+        for event, data in self.early:
+            log_file(event, data)
+        self.early = []
+        self.log = log_file
+        self.sinks.insert(0, log_file)
+        if log_file.error is None:
+            self.summary.log_file = str(log_file.path)
+
+    def _late_log(self) -> None:
+        """A run stopped before the archive was opened (a missing secret, a busy or damaged
+        archive) still leaves its log in the archive, when there is one; a run that never
+        got that far creates nothing."""
+        meta = self.config.archive.path / STATE_DIR
+        if self.log is None and not self.dry_run and meta.is_dir() and not meta.is_symlink():
+            self._open_log()
+        if self.log is not None and self.log.error is not None:
+            self.summary.log_file = None
+            self.summary.warnings.append(_("the run's log file could not be written ({reason})",
+                                           reason=self.log.error.strerror or self.log.error))
+
+    def _check_inbox(self) -> None:
+        """Before any work: the inbox is there and readable; .done and .failed are its own
+        folders (never links, never on another file system), made now if needed."""
         for path in self.inputs:
             if not path.exists():
                 raise InputError(_("the inbox folder does not exist"), path=path,
@@ -197,6 +261,19 @@ class _Run:
             if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
                 raise InputError(_("the inbox cannot be read by this user"), path=path,
                                  hint=_("Give this user read access to the folder."))
+        if self.inbox.is_dir():
+            # both are checked whatever the settings: a link there is refused before it
+            # can ever be used; only those this run moves into are made
+            self.inbox_dir = inbox_moves.open_inbox(
+                self.inbox, create=() if self.dry_run else self._move_folders())
+
+    def _move_folders(self) -> tuple[str, ...]:
+        """The inbox folders this run may move entries into."""
+        return ((inbox_moves.DONE_DIR,) if self.move_done else ()) + \
+            ((inbox_moves.FAILED_DIR,) if self.move_failed else ())
+
+    def _plan(self) -> None:
+        assert self.stages is not None
         meta_file = load_metadata(self.config.metadata.file) if self.config.metadata.file \
             else None
         with self.timed("discover"):
@@ -217,6 +294,10 @@ class _Run:
                 item.error = self.archive.damaged_copy(item.hash)
                 item.status = DocumentStatus.SKIPPED if item.error is None \
                     else DocumentStatus.FAILED
+        if self.inbox_dir is not None and self._move_folders():
+            # every entry that may move, checked before anything moves or any page is read
+            inbox_moves.check_units(self.inbox_dir, [*self.input_failures, *self.unit_docs],
+                                    self._move_folders())
         for item in self.planned:
             if item.status is DocumentStatus.SKIPPED:
                 self._record(item, DocumentOutcome(**self._basics(item),
@@ -239,6 +320,7 @@ class _Run:
                 self._settle(unit)
 
     def _process(self, stack: ExitStack) -> None:
+        assert self.stages is not None
         pending = [p for p in self.planned if p.status is DocumentStatus.PENDING]
         if not pending:
             return
@@ -268,13 +350,15 @@ class _Run:
                 finally:
                     for page in result.pages:
                         Path(page.image.path).unlink(missing_ok=True)
+            elif not result.error.per_document:
+                raise result.error  # disk full while writing a page: the whole run stops
             else:
                 self._fail(item, result.error)
 
     def _finish(self, item: PlannedDocument, result: RecognizedDocument, signer: Signer,
                 work: Path) -> None:
         assert self.archive is not None and item.record is not None
-        assert item.document is not None
+        assert item.document is not None and self.stages is not None
         document = item.document.model_copy(update={"numberOfPage": len(result.pages)})
         with self.timed("pdfa"):
             pdf = write_pdfa(result, item.record, document, work / "pdfa" / f"{item.stem}.pdf",
@@ -347,7 +431,7 @@ class _Run:
     def _settle(self, unit: Path) -> None:
         """Move an inbox entry once every document made from it is settled (an entry moved
         already is gone from the inbox, so it is never moved twice)."""
-        if self.dry_run or not unit.exists():
+        if self.dry_run or not os.path.lexists(unit):  # a link is moved, never followed
             return
         docs = self.unit_docs.get(unit, [])
         if any(d.status is DocumentStatus.PENDING for d in docs):
@@ -355,16 +439,19 @@ class _Run:
         failures = [*self.input_failures.get(unit, []),
                     *((d.name, d.error) for d in docs
                       if d.status is DocumentStatus.FAILED and d.error)]
+        inbox = self.inbox_dir
+        if inbox is None:
+            return  # a single file given as input: nothing to move it into
         with self.timed("move"):
             if failures and self.move_failed:
                 archived = [d.name for d in docs
                             if d.status in (DocumentStatus.ARCHIVED, DocumentStatus.SKIPPED)]
                 text = inbox_moves.reason_text(unit, failures, inbox=self.inbox,
                                                archived=archived)
-                target = inbox_moves.move_failed(unit, self.inbox, text)
+                target = inbox_moves.move_failed(unit, inbox, text)
                 where = "failed"
             elif not failures and docs and self.move_done:
-                target = inbox_moves.move_into(unit, self.inbox, inbox_moves.DONE_DIR)
+                target = inbox_moves.move_into(unit, inbox, inbox_moves.DONE_DIR)
                 where = "done"
             else:
                 return
@@ -390,11 +477,14 @@ def _unit_for_failure(path: Path, inbox: Path, grouping: str) -> Path:
     return unit_of(path, inbox, grouping)
 
 
-def run_batch(config: TramsConfig, stages: Stages, *, inputs: Sequence[Path] | None = None,
+def run_batch(config: TramsConfig, stages: Stages | Callable[[], Stages], *,
+              inputs: Sequence[Path] | None = None,
               dry_run: bool = False, move_done: bool | None = None,
               move_failed: bool | None = None, sinks: Sequence[Sink] = ()) -> RunSummary:
-    """Run the inbox (or ``inputs``) through the whole chain; never raises for a document.
+    """Run the inbox (or ``inputs``) through the whole chain; never raises.
 
+    ``stages`` may be a function making them, called inside the run (a key's missing secret
+    is then reported like any other problem of the run, in the summary and the log).
     Problems of the whole run are in ``summary.aborted`` (with their exit code), Ctrl-C in
     ``summary.interrupted``; ``summary.exit_code`` is what the CLI returns.
     """
@@ -407,3 +497,20 @@ def run_batch(config: TramsConfig, stages: Stages, *, inputs: Sequence[Path] | N
                move_failed=config.inbox.move_failed if move_failed is None else move_failed,
                sinks=sinks)
     return run.run()
+
+
+def refused_run(error: TramsError, *, inbox: Path | None = None, dry_run: bool = False,
+                sinks: Sequence[Sink] = ()) -> RunSummary:
+    """A run refused before it knew its archive (trams.toml could not be loaded): the
+    events and the summary of any run, ``aborted`` by ``error``; nothing is written."""
+    run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    summary = RunSummary(run_id=run_id, inbox=str(inbox or ""), archive="", dry_run=dry_run,
+                         aborted=error)
+    for event, data in (("run_started", {"run_id": run_id, "inbox": summary.inbox,
+                                         "archive": None, "dry_run": dry_run,
+                                         "pid": os.getpid()}),
+                        ("run_aborted", error.to_dict()),
+                        ("run_finished", summary.to_dict())):
+        for sink in sinks:
+            sink(event, data)
+    return summary

@@ -8,15 +8,20 @@ secret: key sources are named by role, never by PIN or passphrase.
 Event names: ``run_started``, ``warning`` (a certificate problem accepted by
 ``on_certificate_problem = "warn"``), ``planned`` (documents, pages, skipped),
 ``document_skipped``, ``page_done``, ``document_archived``, ``document_failed``,
-``input_failed``, ``input_moved``, ``run_aborted``, ``run_interrupted``, ``run_finished``
-(the summary).
+``input_failed``, ``input_moved``, ``log`` (a library's log line or a Python warning:
+level, logger, message), ``run_aborted``, ``run_interrupted``, ``run_finished`` (the
+summary).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Callable
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,21 +42,88 @@ def event_line(event: str, data: dict[str, Any]) -> str:
 
 
 class JsonLog:
-    """A JSON-lines event log file, one object per line, flushed per event."""
+    """A JSON-lines event log file, one object per line, flushed per event.
+
+    The log never stops a run: a log that cannot be opened or written (disk full, read-only
+    archive) keeps the error in ``error`` and writes nothing more; the run reports it."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.error: OSError | None = None
+        self._fh = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            self.error = exc
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
-        self._fh.write(event_line(event, data))
-        self._fh.flush()
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(event_line(event, data))
+            self._fh.flush()
+        except OSError as exc:
+            self.error = exc
+            self._drop()
+
+    def _drop(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            with suppress(OSError):  # the unwritten rest fails again; the file is closed
+                fh.close()
 
     def close(self) -> None:
-        if not self._fh.closed:
+        if self._fh is None:
+            return
+        try:
+            self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
+            self._fh = None
+        except OSError as exc:
+            self.error = self.error or exc
+            self._drop()
+
+
+class EventLogHandler(logging.Handler):
+    """Python logging (and, through it, warnings) during a run, as ``log`` events: into the
+    run's log file and to the screen or JSON lines like every other event. A traceback is
+    kept only when debug logging is on (``--verbose``)."""
+
+    def __init__(self, emit: Callable[..., None]):
+        super().__init__(logging.DEBUG)  # the loggers' own levels decide what comes
+        self._emit = emit
+        self._busy = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._busy, "on", False):
+            return  # a sink that logs while writing an event: not again
+        self._busy.on = True
+        try:
+            data: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name,
+                                    "message": record.getMessage()}
+            if record.exc_info and logging.getLogger().isEnabledFor(logging.DEBUG):
+                data["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+            self._emit("log", **data)
+        except Exception:  # noqa: BLE001 - logging must never break the run, nor print
+            pass
+        finally:
+            self._busy.on = False
+
+
+@contextmanager
+def capture_logging(emit: Callable[..., None]) -> Iterator[EventLogHandler]:
+    """For the time of a run: log records and Python warnings become ``log`` events."""
+    handler = EventLogHandler(emit)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+    try:
+        yield handler
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(handler)
 
 
 @dataclass(frozen=True)

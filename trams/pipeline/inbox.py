@@ -5,47 +5,298 @@ every document made from it is settled, and to ``.done/`` only after each of the
 committed to the archive. Moves are renames inside the inbox (same file system, atomic);
 the relative path is kept (``inbox/a/b.tif`` -> ``inbox/.done/a/b.tif``) and an existing
 name is never replaced (`` (2)``, `` (3)``... are added).
+
+The inbox is untrusted: whoever can drop a scan there can also drop a symbolic link. So
+nothing here follows a link. :func:`open_inbox` runs before any work: ``.done`` and
+``.failed`` must be real folders on the inbox's own file system (a link, a file in their
+place or another file system: :class:`~trams.errors.ConfigError`, exit 3, the run does not
+start); TRAMS creates them itself, without write access for others. Every move then walks
+from the inbox's open folder one name at a time with ``O_NOFOLLOW`` (``openat``,
+``renameat2(RENAME_NOREPLACE)``), so a link put anywhere on the way, even during the run, is
+refused instead of followed.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from trams.errors import TramsError
-from trams.fs import atomic_write_bytes, storage_error
+from trams.errors import ConfigError, TramsError
+from trams.fs import FILE_MODE, storage_error
 from trams.i18n import _
 
 DONE_DIR = ".done"
 FAILED_DIR = ".failed"
 REASON_SUFFIX = ".reason.txt"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _free_name(path: Path) -> Path:
-    if not path.exists() and not path.is_symlink():
-        return path
-    for n in range(2, 10_000):
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}") if path.suffix \
-            else path.with_name(f"{path.name} ({n})")
-        if not candidate.exists() and not candidate.is_symlink():
-            return candidate
-    raise FileExistsError(path)
+def _link_refused(path: Path) -> ConfigError:
+    return ConfigError(
+        _("this is a symbolic link; TRAMS never follows a link out of the inbox"), path=path,
+        hint=_("Remove the link; TRAMS creates {folders} itself as plain folders of the "
+               "inbox.", folders=", ".join((DONE_DIR, FAILED_DIR))))
 
 
-def move_into(unit: Path, inbox: Path, folder: str) -> Path:
-    """Rename ``unit`` to ``inbox/<folder>/<its path relative to inbox>``; the new path."""
+def _not_a_folder(path: Path) -> ConfigError:
+    return ConfigError(_("this should be a folder of the inbox but is not one"), path=path,
+                       hint=_("Move the file away; TRAMS creates the folder itself."))
+
+
+def _other_device(path: Path, inbox: Path) -> ConfigError:
+    return ConfigError(
+        _("this is on another file system than the inbox {inbox}; inputs are moved by "
+          "renaming, which cannot cross file systems", inbox=inbox), path=path,
+        hint=_("Unmount it or keep it on the inbox's disk (no mount inside the inbox)."))
+
+
+@dataclass
+class Inbox:
+    """The inbox folder, opened once for the run (``fd``), and its device."""
+
+    path: Path
+    fd: int
+    device: int
+    folder_mode: int  # mode of the folders TRAMS creates in it
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def open_inbox(path: Path, *, folders: Iterable[str] = (DONE_DIR, FAILED_DIR),
+               create: Iterable[str] = ()) -> Inbox:
+    """Open the inbox and check its ``folders`` (``.done``, ``.failed``), making those
+    named in ``create`` that are missing.
+
+    The inbox folder itself is the administrator's setting and may be reached through a
+    link; what is inside it is not trusted. ConfigError (exit 3) when one of ``folders`` is
+    a link, not a folder, or on another file system.
+    """
+    create = tuple(create)
     try:
-        relative = unit.relative_to(inbox)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise storage_error(exc, path) from None
+    st = os.fstat(fd)
+    # Folders TRAMS makes: the inbox's own permissions, never writable by everyone.
+    inbox = Inbox(path, fd, st.st_dev, stat.S_IMODE(st.st_mode) & 0o775 | 0o700)
+    try:
+        # every folder checked before any is made: a refused start changes nothing
+        for name in (*folders, *create):
+            sub = _child(inbox, inbox.fd, name, path / name, create=False)
+            if sub is not None:
+                os.close(sub)
+        for name in create:
+            os.close(_child(inbox, inbox.fd, name, path / name, create=True))
+    except BaseException:
+        inbox.close()
+        raise
+    return inbox
+
+
+def _child(inbox: Inbox, parent: int, name: str, shown: Path, *, create: bool) -> int | None:
+    """Open folder ``name`` of ``parent`` without following a link (creating it with
+    ``create``); None when it does not exist and is not to be created."""
+    try:
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            os.mkdir(name, inbox.folder_mode, dir_fd=parent)
+        except FileExistsError:
+            pass  # made meanwhile: checked below like any other
+        except OSError as exc:
+            raise storage_error(exc, shown) from None
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except OSError as exc:
+        raise storage_error(exc, shown) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise _link_refused(shown)
+    if not stat.S_ISDIR(st.st_mode):
+        raise _not_a_folder(shown)
+    if st.st_dev != inbox.device:
+        raise _other_device(shown, inbox.path)
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # swapped for a link just now
+            raise _link_refused(shown) from None
+        raise storage_error(exc, shown) from None
+    if os.fstat(fd).st_ino != st.st_ino:
+        os.close(fd)
+        raise _link_refused(shown)
+    return fd
+
+
+def _walk(inbox: Inbox, parts: tuple[str, ...], *, create: bool) -> int | None:
+    """The open folder ``inbox/parts...``, every step without following a link."""
+    fd = os.dup(inbox.fd)
+    shown = inbox.path
+    for part in parts:
+        shown = shown / part
+        try:
+            child = _child(inbox, fd, part, shown, create=create)
+        finally:
+            os.close(fd)
+        if child is None:
+            return None
+        fd = child
+    return fd
+
+
+def check_units(inbox: Inbox, units: Iterable[Path], folders: Iterable[str]) -> None:
+    """Before any work: every entry that may be moved is on the inbox's file system, and
+    no folder on the way to where it would go in ``.done``/``.failed`` is a link."""
+    folders = tuple(folders)
+    for unit in units:
+        try:
+            relative = unit.relative_to(inbox.path)
+        except ValueError:
+            continue  # an input given outside the inbox: moved by name only
+        source = _walk(inbox, relative.parts[:-1], create=False)
+        if source is None:
+            continue
+        try:
+            st = os.stat(relative.name, dir_fd=source, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        finally:
+            os.close(source)
+        if st.st_dev != inbox.device:
+            raise _other_device(unit, inbox.path)
+        for folder in folders:
+            target = _walk(inbox, (folder, *relative.parts[:-1]), create=False)
+            if target is not None:
+                os.close(target)
+
+
+_RENAME_NOREPLACE = 1
+_renameat2 = None
+
+
+def _rename_noreplace(src_fd: int, src: str, dst_fd: int, dst: str) -> None:
+    """``renameat2(..., RENAME_NOREPLACE)``: FileExistsError instead of replacing ``dst``.
+    Where the call is missing (not Linux, old kernel, some file systems), an lstat check
+    just before a plain rename."""
+    global _renameat2
+    if _renameat2 is None:
+        try:
+            _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+        except (OSError, AttributeError):
+            _renameat2 = False
+    if _renameat2:
+        if _renameat2(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst),
+                      _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL):
+            raise OSError(code, os.strerror(code), dst)
+    try:
+        os.stat(dst, dir_fd=dst_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+        return
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+
+
+def _candidates(name: str):
+    yield name
+    stem, dot, suffix = name.rpartition(".")
+    for n in range(2, 10_000):
+        yield f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
+
+
+def move_into(unit: Path, inbox: Inbox, folder: str, *,
+              companion: tuple[str, bytes] | None = None) -> Path:
+    """Rename ``unit`` to ``inbox/<folder>/<its path relative to inbox>``; the new path.
+
+    ``companion`` (suffix, bytes): a file written beside the new name BEFORE the rename
+    (the reason file), so that a kill in between leaves the entry in the inbox, to be moved
+    by the next run, never moved without its reason.
+    """
+    try:
+        relative = unit.relative_to(inbox.path)
+        source = _walk(inbox, relative.parts[:-1], create=False)
     except ValueError:
         relative = Path(unit.name)  # an input given outside the inbox: keep its name only
-    target = _free_name(inbox / folder / relative)
+        try:
+            source = os.open(unit.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise storage_error(exc, unit) from None
+    if source is None:
+        raise storage_error(FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)), unit)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(unit, target)
+        target = _walk(inbox, (folder, *relative.parts[:-1]), create=True)
+        assert target is not None
+        try:
+            where = inbox.path / folder / relative.parent
+            for name in _candidates(relative.name):
+                if _exists(target, name):
+                    continue
+                if companion is not None:
+                    _write_at(target, name + companion[0], companion[1], where)
+                try:
+                    _rename_noreplace(source, relative.name, target, name)
+                except FileExistsError:  # taken meanwhile: the next name
+                    if companion is not None:
+                        _unlink_at(target, name + companion[0])
+                    continue
+                except OSError as exc:
+                    if companion is not None:
+                        _unlink_at(target, name + companion[0])
+                    raise storage_error(exc, unit) from None
+                os.fsync(target)
+                return where / name
+            raise storage_error(FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)),
+                                where / relative.name)
+        finally:
+            os.close(target)
+    finally:
+        os.close(source)
+
+
+def _exists(folder: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _unlink_at(folder: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass
+
+
+def _write_at(folder: int, name: str, data: bytes, shown: Path) -> None:
+    """Write ``name`` in the open ``folder``, crash-safe (temporary name, fsync, rename),
+    with the modes of every other output, through no link (a link in its place is
+    replaced, never followed)."""
+    tmp = f".trams-tmp-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                      FILE_MODE, dir_fd=folder)
+        try:
+            os.write(out, data)
+            os.fsync(out)
+        finally:
+            os.close(out)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+        os.fsync(folder)
     except OSError as exc:
-        raise storage_error(exc, unit) from None
-    return target
+        _unlink_at(folder, tmp)
+        raise storage_error(exc, shown / name) from None
 
 
 def reason_text(unit: Path, failures: list[tuple[str, TramsError]], *, inbox: Path,
@@ -70,11 +321,10 @@ def reason_text(unit: Path, failures: list[tuple[str, TramsError]], *, inbox: Pa
     return "\n".join(lines) + "\n"
 
 
-def move_failed(unit: Path, inbox: Path, text: str) -> Path:
-    """Move ``unit`` into ``.failed/`` and write its reason file beside it."""
-    target = move_into(unit, inbox, FAILED_DIR)
-    atomic_write_bytes(target.with_name(target.name + REASON_SUFFIX), text.encode("utf-8"))
-    return target
+def move_failed(unit: Path, inbox: Inbox, text: str) -> Path:
+    """Move ``unit`` into ``.failed/`` with its reason file beside it (written first)."""
+    return move_into(unit, inbox, FAILED_DIR,
+                     companion=(REASON_SUFFIX, text.encode("utf-8")))
 
 
 def waiting_in_failed(inbox: Path) -> int:

@@ -9,6 +9,7 @@ so a bad record code or an unreadable file is reported before hours of OCR.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -86,8 +87,9 @@ class PlannedDocument:
 
 def template_name(source_name: str) -> str:
     """``{name}`` of the metadata templates: the input's path without extension, folders
-    joined with "_" (``batch1/scan-01.tif`` -> ``batch1_scan-01``)."""
-    path = PurePath(source_name)
+    joined with "_" (``batch1/scan-01.tif`` -> ``batch1_scan-01``), in Unicode NFC (a
+    Vietnamese name saved on macOS arrives decomposed, NFD: the same name to a clerk)."""
+    path = PurePath(unicodedata.normalize("NFC", source_name))
     parts = [*path.parent.parts, path.stem] if path.suffix else list(path.parts)
     return "_".join(p for p in parts if p not in ("", ".")) or source_name
 
