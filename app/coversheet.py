@@ -27,6 +27,7 @@ class CoversheetOptions:
     issued: str | None = None  # DD/MM/YYYY
     subject: str | None = None
     organ: str | None = None
+    signature_box: str | None = None  # "x0,y0,x1,y1": the leader's box on the last page
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def coversheet(options: CoversheetOptions) -> CoversheetReport:
     fields = {"sequence": options.sequence, "typeName": options.type_name,
               "codeNumber": options.number, "codeNotation": options.notation,
               "issuedDate": options.issued, "subject": options.subject,
-              "organName": options.organ}
+              "organName": options.organ, "signatureBox": options.signature_box}
     try:
         sheet = CoverSheet(
             record=RecordMetadata(fileCode=options.record),

@@ -67,9 +67,9 @@ def demo_config(out: Path, pki: DemoPki, *, scans: Path, jobs: int | None = None
     return TramsConfig(
         agency=AgencyConfig(name=AGENCY, code=AGENCY_CODE),
         inbox=InboxConfig(path=scans, grouping="folder", move_done=False, move_failed=False),
-        signing=SigningConfig(profile="issued", level="B-LT", leader=leader, agency=agency,
-                              # the sample pages carry no signer's name line: fixed box
-                              signature_box=(340.0, 60.0, 500.0, 140.0)),
+        # the sample pages print the demo leader's block: TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH /
+        # Nguyễn Văn Hùng, which is where the signature goes (no fixed box)
+        signing=SigningConfig(profile="issued", level="B-LT", leader=leader, agency=agency),
         tsa=TsaConfig(urls=[pki.tsa_url()]),
         trust=TrustConfig(roots=[pki.root_pem]),
         metadata=MetadataConfig(title="Hồ sơ mẫu {name}", subject="Tài liệu số hóa mẫu {name}"),

@@ -46,6 +46,7 @@ class SignOptions:
     trust: tuple[Path, ...] = ()  # added to [trust] roots
     doc_number: str | None = None  # attachment profile
     copy_type: str | None = None  # copy profile
+    # the leader's box on the last page of the one input, for a page TRAMS cannot read
     signature_box: tuple[float, float, float, float] | None = None
 
 
@@ -85,7 +86,8 @@ def key_source(config: TramsConfig, role: str, flags: KeyFlags = KeyFlags(), *,
         secret = {"secret_env": flags.secret_env, "secret_file": None}
     if flags.p12 is not None:
         keep = {name: getattr(base, name) for name in ("chain", "image", "image_width_mm",
-                                                        "title", "secret_env", "secret_file")
+                                                        "title", "display_name", "secret_env",
+                                                        "secret_file")
                 } if base else {}
         return KeySourceConfig(**{**keep, "kind": "pkcs12", "path": flags.p12, **secret})
     if flags.token is not None:
@@ -108,9 +110,11 @@ def sign_files(config: TramsConfig, options: SignOptions, *,
                concurrency: int = 4) -> SignReport:
     """Open the key sources once, then sign each input into ``options.outdir`` (same name),
     the leader (or desk officer) first, then the agency."""
-    if options.signature_box:
-        config = config.model_copy(update={"signing": config.signing.model_copy(
-            update={"signature_box": options.signature_box})})
+    if options.signature_box and len(options.inputs) != 1:
+        raise ConfigError(_("--signature-box places the signature on one document, and {n} "
+                            "were given", n=len(options.inputs)),
+                          hint=_("Sign that one file alone with --signature-box; the others "
+                                 "find their signer block themselves."))
     profile = options.profile or config.signing.profile
     level = options.level or config.signing.level
     if profile not in PROFILES:
@@ -134,7 +138,7 @@ def sign_files(config: TramsConfig, options: SignOptions, *,
     tsa = TsaSpec.from_config(config.tsa, urls=options.tsa_urls)
     specs = build_specs(config, profile=profile, level=level, roles=wanted, tsa=tsa,
                         sources=sources, doc_number=options.doc_number,
-                        copy_type=options.copy_type)
+                        copy_type=options.copy_type, signature_box=options.signature_box)
     report = SignReport()
 
     def record(src: Path, item: SignResult | TramsError) -> None:

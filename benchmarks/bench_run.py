@@ -6,15 +6,17 @@
 
 - Inputs: the project's 10 reference pages (``samples/gen_scans.py --reference``: A4,
   300 dpi, grey, skewed, TIFF); work folder ``.cache/bench/run`` unless ``--workdir``.
-  Document k (``doc01``..) takes pages k, k+1, .. k+4 (mod 10), each
-  re-saved as LZW TIFF with k written as 12 black/white pixels in the bottom-right corner,
-  so every document has its own bytes (a run skips content it has already archived).
+  Document k (``doc01``..) takes pages k, k+1, .. k+3 (mod 10) and, as its last page, a
+  decision whose signer block prints the demo leader (``gen_scans.py --issued``: chairman;
+  TRAMS signs only where the block prints the key holder), each re-saved as LZW TIFF with k
+  written as 12 black/white pixels in the bottom-right corner, so every document has its
+  own bytes (a run skips content it has already archived).
 - PKI: the demo PKI (``trams.signing.demo_pki``: TSA, OCSP, CRLs on 127.0.0.1) in a
   process of its own, so its CPU is not counted in anyone's process tree. ``--tsa fast``
   caches certomancer's parsed TSA/OCSP keys in that process (see bench_signing.py);
   the default ``stock`` is certomancer as it is.
 - TRAMS: ``trams --config CFG run --json --log-format json`` with a trams.toml like the
-  run tests' (profile issued, leader then agency PKCS#12, B-LT, fixed signature box,
+  run tests' (profile issued, leader then agency PKCS#12, B-LT, signer block on the page,
   samples/images, passphrase from an environment variable, jobs = 2), fresh archive.
   Wall time of the process, peak RSS of its process tree (sampled from /proc every 0.1 s),
   CPU time of the tree, and the per-stage seconds of its ``--json`` summary.
@@ -86,6 +88,7 @@ sys.path.insert(0, str(HERE))
 from bench_ocr_pdfa import TreeSampler  # noqa: E402
 from bench_signing import Pki  # noqa: E402
 from common import peer, reference_pages, trams_program, workdir  # noqa: E402
+from support.pages import issued_scans  # noqa: E402
 from support.runs import P12_ENV, write_run_config  # noqa: E402
 
 PAGES_PER_DOC = 5
@@ -142,10 +145,12 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
 
 
 def make_inbox(pages: Path, inbox: Path, docs: int) -> list[list[Path]]:
-    """``docs`` folders of 5 pages, each page file with bytes of its own."""
+    """``docs`` folders of 5 pages, each page file with bytes of its own: reference pages
+    and, last, a decision whose signer block the demo leader signs."""
     from PIL import Image
 
     shutil.rmtree(inbox, ignore_errors=True)
+    signed_page = issued_scans(inbox.parent / "issued-scans")["chairman"]
     result = []
     for k in range(1, docs + 1):
         folder = inbox / f"doc{k:02d}"
@@ -153,7 +158,8 @@ def make_inbox(pages: Path, inbox: Path, docs: int) -> list[list[Path]]:
         files = []
         for i in range(PAGES_PER_DOC):
             n = (k - 1 + i) % 10 + 1
-            with Image.open(pages / f"page{n:02d}.tif") as image:
+            source = signed_page if i == PAGES_PER_DOC - 1 else pages / f"page{n:02d}.tif"
+            with Image.open(source) as image:
                 image.load()
                 w, h = image.size
                 for bit in range(12):  # the document number, in the bottom-right corner

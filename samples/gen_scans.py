@@ -5,6 +5,8 @@
     python samples/gen_scans.py OUTDIR --pages 20   # N extra single pages (page001.png ...)
     python samples/gen_scans.py OUTDIR --reference  # the 10 reference pages of the tests and
                                                     # benchmarks (pageNN.tif/.jpg, see below)
+    python samples/gen_scans.py OUTDIR --issued     # the signature-placement test scans
+                                                    # (issued_scans)
 
 Reference pages (``reference_pages``): ten one-page decisions (QUYẾT ĐỊNH) in the full
 Decree 30/2020 layout: two-column header with rules, title and subject, the issuer line,
@@ -81,6 +83,11 @@ BODIES = {
 }
 
 
+# The demo leader (samples/pki/certomancer.yml: CN "Nguyễn Văn Hùng", title "Chủ tịch"): the
+# sample documents print his signer block, so `trams demo` signs them where he would.
+DEMO_LEADER = "Nguyễn Văn Hùng"
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -104,10 +111,10 @@ class Sheet:
 
     def header(self, rng: random.Random, body_kind: str) -> None:
         mid = MARGIN_L + 700
-        left = ["ỦY BAN NHÂN DÂN", "XÃ TRÀ LENG", f"Số: {rng.randint(10, 400)}/"
+        left = ["ỦY BAN NHÂN DÂN", "XÃ TRÀ MY", f"Số: {rng.randint(10, 400)}/"
                 + {"quyet-dinh": "QĐ-UBND", "to-trinh": "TTr-UBND"}.get(body_kind, "UBND-VP")]
         right = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                 f"Trà Leng, ngày {rng.randint(1, 28):02d} tháng {rng.randint(1, 12):02d} "
+                 f"Trà My, ngày {rng.randint(1, 28):02d} tháng {rng.randint(1, 12):02d} "
                  "năm 2024"]
         for column, (x0, x1) in ((left, (MARGIN_L - 120, mid)),
                                  (right, (mid, A4[0] - MARGIN_R + 60))):
@@ -136,7 +143,7 @@ class Sheet:
     def footer(self) -> None:
         y0 = self.y + self.step
         left = ["Nơi nhận:", "- Như trên;", "- Lưu: VT."]
-        right = ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Hồ Văn Thanh"]
+        right = ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", DEMO_LEADER]
         for i, line in enumerate(left):
             self.draw.text((MARGIN_L, y0 + i * self.step), line,
                            font=self.small_bold if i == 0 else self.regular, fill=0)
@@ -445,9 +452,61 @@ def reference_page(index: int, rng: random.Random) -> tuple[RefSheet, str]:
     return sheet, font
 
 
-def ref_scan(image: Image.Image, rng: random.Random) -> tuple[Image.Image, dict]:
-    """A flatbed scan of a printed page: paper tone, a small turn, blur, sensor noise."""
-    angle = rng.choice((-1, 1)) * rng.uniform(0.5, 2.0)
+# --- issued decisions with a chosen signer block (tests of signature placement) -------
+def issued_decision(signer: tuple[str | None, str, str] | None, *, space_lines: int = 3,
+                    mention: str | None = None, font: str = "LiberationSerif",
+                    number: int = 31) -> RefSheet:
+    """A one-page decision of UBND xã Trà My in the Decree 30/2020 layout, signed by
+    ``signer`` = (authority or None, title, full name) with ``space_lines`` blank lines
+    between the title and the name; None: no footer at all (no "Nơi nhận", no block).
+    ``mention``: a person named in Điều 2 (a commendation)."""
+    sheet = RefSheet(font)
+    left_x = (sheet.left - 120, sheet.left + 760)
+    right_x = (sheet.left + 760, A4[0] - sheet.right + 60)
+    bottom = sheet.band(
+        [("ỦY BAN NHÂN DÂN", sheet.small), ("XÃ TRÀ MY", sheet.small_bold), None,
+         (f"Số: {number}/QĐ-UBND", sheet.regular)],
+        [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", sheet.small_bold),
+         ("Độc lập - Tự do - Hạnh phúc", sheet.bold), None,
+         ("Trà My, ngày 02 tháng 12 năm 2025", sheet.italic)],
+        (left_x, right_x), rules=("XÃ TRÀ MY", "Độc lập - Tự do - Hạnh phúc"))
+    sheet.y = bottom + sheet.step
+    sheet.line("QUYẾT ĐỊNH")
+    sheet.line("Về việc khen thưởng cá nhân có thành tích trong chuyển đổi số")
+    sheet.y += sheet.step // 2
+    sheet.line("ỦY BAN NHÂN DÂN XÃ TRÀ MY")
+    sheet.y += sheet.step // 2
+    for text in (BASES[0], BASES[3]):
+        sheet.paragraph(text, font=sheet.italic)
+    sheet.y += sheet.step // 3
+    sheet.line("QUYẾT ĐỊNH:")
+    sheet.y += sheet.step // 3
+    who = mention or "Hồ Quang Đạt"
+    for text in (f"Điều 1. {ARTICLES[0]}",
+                 f"Điều 2. Tặng Giấy khen cho ông {who}, công chức Văn phòng - Thống kê, đã có "
+                 "thành tích xuất sắc trong công tác số hóa tài liệu lưu trữ năm 2025.",
+                 "Điều 3. Công chức Văn phòng - Thống kê và cá nhân có tên tại Điều 2 chịu "
+                 "trách nhiệm thi hành Quyết định này. Quyết định có hiệu lực kể từ ngày ký./."):
+        sheet.paragraph(text)
+    if signer is not None:
+        authority, title, name = signer
+        sheet.y += sheet.step // 2
+        block = [(authority, sheet.bold)] if authority else []
+        sheet.band(
+            [("Nơi nhận:", sheet.small_bold), ("- Như Điều 3;", sheet.small),
+             ("- Lưu: VT.", sheet.small)],
+            [*block, (title, sheet.bold), *[None] * (2 * space_lines), (name, sheet.bold)],
+            ((sheet.left, sheet.left + 900), right_x), centre_left=False)
+    assert not sheet.full
+    return sheet
+
+
+def ref_scan(image: Image.Image, rng: random.Random, *, angle: float | None = None
+             ) -> tuple[Image.Image, dict]:
+    """A flatbed scan of a printed page: paper tone, a small turn (``angle`` degrees, else
+    0.5-2.0 either way at random), blur, sensor noise."""
+    if angle is None:
+        angle = rng.choice((-1, 1)) * rng.uniform(0.5, 2.0)
     blur = rng.uniform(0.6, 1.1)
     sigma = rng.uniform(10, 18)
     paper = rng.randint(232, 246)
@@ -480,6 +539,36 @@ def reference_pages(out: Path) -> Path:
     return out
 
 
+def issued_scans(out: Path) -> dict[str, Path]:
+    """The scans of the signature-placement tests (``--issued``): 300 dpi JPEGs (q85) of
+    :func:`issued_decision`, each turned by 1.5 degrees (either way), blurred and noisy:
+
+    * ``chairman``: TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH / Nguyễn Văn Hùng (the demo leader),
+      three blank lines for the signature;
+    * ``tight``: the same with two blank lines; ``cramped``: with one;
+    * ``other-block``: KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / Trần Thị Thủy, the demo leader named
+      in the body;
+    * ``body-only``: no signer block, the demo leader named in the body.
+    """
+    tm = ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", DEMO_LEADER)
+    pages = {
+        "chairman": (issued_decision(tm, number=41), 1.5),
+        "tight": (issued_decision(tm, space_lines=2, number=42), -1.5),
+        "cramped": (issued_decision(tm, space_lines=1, number=43), 1.5),
+        "other-block": (issued_decision(("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Thị Thủy"),
+                                        mention=DEMO_LEADER, number=44), -1.5),
+        "body-only": (issued_decision(None, mention=DEMO_LEADER, number=45), 1.5),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20251202)
+    paths = {}
+    for name, (sheet, angle) in pages.items():
+        scanned, _meta = ref_scan(sheet.image, rng, angle=angle)
+        paths[name] = out / f"{name}.jpg"
+        scanned.save(paths[name], dpi=(DPI, DPI), quality=85)
+    return paths
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
@@ -487,8 +576,12 @@ def main() -> None:
                         help="write N extra single pages instead of the sample set")
     parser.add_argument("--reference", action="store_true",
                         help="write the 10 reference pages instead of the sample set")
+    parser.add_argument("--issued", action="store_true",
+                        help="write the scans of the signature-placement tests")
     args = parser.parse_args()
-    if args.reference:
+    if args.issued:
+        issued_scans(args.outdir)
+    elif args.reference:
         reference_pages(args.outdir)
     elif args.pages:
         extra_pages(args.outdir, args.pages)

@@ -31,7 +31,7 @@ VERSION = 1
 SHEET_DPI = 300
 A4_PX = (2480, 3508)
 DOCUMENT_FIELDS = ("sequence", "typeName", "codeNumber", "codeNotation", "issuedDate",
-                   "subject", "organName")
+                   "subject", "organName", "signatureBox")
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",

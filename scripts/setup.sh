@@ -9,6 +9,7 @@ SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   qpdf poppler-utils softhsm2 opensc openssl
   chromium  # headless browser: tests of the HTML verification report
+  libreoffice-writer-nogui  # headless word processor: tests export Decree 30 documents to PDF
   fonts-liberation2 fonts-dejavu-core
   chromium  # renders the HTML archive report in tests (tests/archive/test_search_run.py)
   python3 python3-venv python3-dev

@@ -1,12 +1,20 @@
 """Visible signatures as Decree 30/2020 Appendix I prescribes (see shared domain.md).
 
-* ``issued``: leader = blue handwritten-signature image centred between the title line and
-  the full-name line; agency = red seal image at its real size over the LEFT third of the
-  leader's image.
+* ``issued``: leader = blue handwritten-signature image in the blank space between the
+  signer's title line and full-name line of the signer block on the last page, centred on
+  the name (:mod:`trams.signing.signerblock`, :mod:`trams.signing.placement`); signed only
+  when the name printed there is the key holder's. Agency = red seal image at its real
+  size over the LEFT third of the leader's image, on the same page.
 * ``copy``: agency only, top right of page 1, text: copy type, agency name, signing time.
 * ``attachment``: agency only, top right of page 1, text: number and notation, signing time.
 * ``dossier``: desk officer, top left of page 1, text: name and signing time; then the
   agency at the top right of page 1 (agency name and time).
+  Text stamps never cover text: they move down and away from their corner to the nearest
+  free place, or the document fails.
+
+An explicit box (``--signature-box`` for one file, or the document's own metadata field
+``signatureBox``) replaces the search for the leader's image, for the rare page TRAMS
+cannot read; the result says so.
 
 Stamp text: Liberation Serif (metric-compatible with Times New Roman, full Vietnamese),
 10 pt, black. Times are ISO 8601 with +07:00, the signature's own signing time.
@@ -15,7 +23,7 @@ Stamp text: Liberation Serif (metric-compatible with Times New Roman, full Vietn
 from __future__ import annotations
 
 import logging
-import unicodedata
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -26,9 +34,20 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
+from trams.signing.pagetext import Box, PageText
+from trams.signing.placement import (
+    LeaderWidget,
+    PageGeometry,
+    fit_image,
+    leader_box,
+    require_upright,
+    seal_placement,
+    text_stamp_box,
+)
+from trams.signing.signerblock import find_signer_block, normalise, same_name
 
 from trams.clock import iso_vn
-from trams.errors import ConfigError, InputError
+from trams.errors import ConfigError, InputError, SigningPolicyError
 from trams.i18n import _
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
@@ -36,9 +55,10 @@ logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subse
 FONT_PATH = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 FONT_SIZE = 10
 LEADING = 12
-MARGIN_PT = 28.35  # 10 mm from the page edges for the text stamps
-PT_PER_MM = 72 / 25.4
-Box = tuple[float, float, float, float]
+TEXT_MARGIN = 2  # points between a text stamp's box and its text
+
+__all__ = ["Appearance", "AppearanceOptions", "Box", "LeaderWidget", "PageGeometry", "plan",
+           "stamp_style", "target_page", "text_params"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +67,9 @@ class AppearanceOptions:
 
     image: Path | None = None  # leader: blue signature PNG; agency: red seal PNG
     image_width_mm: float | None = None  # real width of the seal
-    title: str | None = None  # signer's title line, e.g. "CHỦ TỊCH"
-    signature_box: Box | None = None  # leader box on the last page, points
+    title: str | None = None  # the title printed in the signer block, e.g. "CHỦ TỊCH"
+    display_name: str | None = None  # the holder's name as printed, when the CN differs
+    signature_box: Box | None = None  # `trams sign --signature-box`: leader box, last page
     agency_name: str | None = None
     copy_type: str = "SAO Y"
     doc_number: str | None = None  # "Số: 12/QĐ-UBND" for attachments
@@ -57,42 +78,22 @@ class AppearanceOptions:
 
 @dataclass(frozen=True)
 class Appearance:
-    """Where and what: page index (0-based), rectangle in points, image or text."""
+    """Where and what: page index (0-based), rectangle in points, image or text; ``notes``
+    for the result (a tight space, a moved stamp, an explicit box)."""
 
     page: int
     box: Box
     image: Path | None = None
     text: str | None = None
     font: Path = FONT_PATH
+    notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PageGeometry:
-    index: int
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class LeaderWidget:
-    """The already-present leader (or officer) signature widget the seal is placed over."""
-
-    page: int
-    box: Box
-
-
-@cache
-def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
-
-    with Image.open(path) as img:
-        return img.size
-
-
-def _text_width(text: str, font: Path) -> float:
-
+def _text_size(text: str, font: Path) -> tuple[float, float]:
     face = _font(font)
-    return max((face.getlength(line) for line in text.splitlines()), default=0.0)
+    width = max((face.getlength(line) for line in text.splitlines()), default=0.0)
+    return (math.ceil(width) + 2 * TEXT_MARGIN + 2,
+            LEADING * len(text.splitlines()) + 2 * TEXT_MARGIN)
 
 
 @cache
@@ -103,81 +104,6 @@ def _font(font: Path):
         raise ConfigError(_("the stamp font is missing"), path=font,
                           hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."))
     return ImageFont.truetype(str(font), FONT_SIZE)
-
-
-def _text_box_top(page: PageGeometry, text: str, font: Path, *, right: bool) -> Box:
-    # pyHanko's text box adds 10 pt of padding on each side; the layout adds 4 pt margins
-    width = _text_width(text, font) + 20 + 8 + 2
-    height = LEADING * len(text.splitlines()) + 20 + 8
-    top = page.height - MARGIN_PT
-    if right:
-        x1 = page.width - MARGIN_PT
-        return (x1 - width, top - height, x1, top)
-    return (MARGIN_PT, top - height, MARGIN_PT + width, top)
-
-
-def fit_image(box: Box, image: Path) -> Box:
-    """The largest rectangle of the image's aspect ratio centred in ``box``."""
-    w, h = _image_size(image)
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    scale = min(bw / w, bh / h)
-    iw, ih = w * scale, h * scale
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return (cx - iw / 2, cy - ih / 2, cx + iw / 2, cy + ih / 2)
-
-
-def seal_box(leader: Box, image: Path, width_mm: float) -> Box:
-    """The seal at its real size, its right edge one third into the leader's image."""
-    w, h = _image_size(image)
-    sw = width_mm * PT_PER_MM
-    sh = sw * h / w
-    right = leader[0] + (leader[2] - leader[0]) / 3
-    cy = (leader[1] + leader[3]) / 2
-    return (right - sw, cy - sh / 2, right, cy + sh / 2)
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-def find_leader_box(pdf: Path, page: PageGeometry, *, name: str, title: str | None) -> Box:
-    """The box between the title line and the name line, from the PDF's text layer.
-
-    Searches the last page bottom-up for the signer's full name; the title is the nearest
-    line above it containing ``title`` (or, without a title, a box 20 mm high is used).
-    """
-    from trams.signing.textlayer import page_lines
-
-    text = page_lines(pdf, page.index + 1)
-    scale_y = page.height / text.height if text.height else 1.0
-    scale_x = page.width / text.width if text.width else 1.0
-    want = _norm(name)
-    names = [ln for ln in text.lines if want and want in _norm(ln.text)]
-    if not names:
-        raise InputError(
-            _("cannot find the signer's name '{name}' on the last page to place the signature",
-              name=name),
-            path=pdf,
-            hint=_("Set signing.signature_box in trams.toml, or check the OCR text layer."))
-    name_line = max(names, key=lambda ln: ln.top)  # the lowest occurrence
-    title_line = None
-    if title:
-        want_title = _norm(title)
-        above = [ln for ln in text.lines if ln.bottom <= name_line.top + 1
-                 and want_title in _norm(ln.text)]
-        if above:
-            title_line = max(above, key=lambda ln: ln.bottom)
-    gap_top = title_line.bottom if title_line else name_line.top - 20 * PT_PER_MM
-    gap_bottom = name_line.top
-    if gap_bottom - gap_top < 20:
-        raise InputError(_("no room for the signature between the title and the name"),
-                         path=pdf, hint=_("Set signing.signature_box in trams.toml."))
-    cx = (name_line.x0 + name_line.x1) / 2
-    half = max(name_line.x1 - name_line.x0, 45 * PT_PER_MM) / 2
-    return (
-        (cx - half) * scale_x, page.height - gap_bottom * scale_y + 2,
-        (cx + half) * scale_x, page.height - gap_top * scale_y - 2,
-    )
 
 
 def require_config(profile: str, role: str, options: AppearanceOptions) -> None:
@@ -199,47 +125,120 @@ def require_config(profile: str, role: str, options: AppearanceOptions) -> None:
                                  role=role))
 
 
+def target_page(profile: str, role: str, *, page_count: int,
+                leader_widget: LeaderWidget | None) -> int:
+    """The page (0-based) a signature of ``profile`` and ``role`` goes on."""
+    if profile == "issued":
+        if role == "agency" and leader_widget is not None:
+            return leader_widget.page
+        return page_count - 1
+    return 0
+
+
+def needs_text(profile: str, role: str, options: AppearanceOptions,
+               override: Box | None) -> bool:
+    """Whether placing this signature reads the page's text."""
+    if profile == "issued" and role == "leader":
+        return options.signature_box is None and override is None
+    return True
+
+
+def _leader(options: AppearanceOptions, *, signer_name: str, signer_title: str | None,
+            page: PageGeometry, text: PageText | None, path: Path | None) -> Appearance:
+    assert options.image is not None
+    holder = options.display_name or signer_name
+    block = find_signer_block(text, page_box=page.crop) if text is not None else None
+    if block is None:
+        raise SigningPolicyError(
+            _("no signer block (title, space for the signature, full name, beside "
+              "'Nơi nhận:') was found on the last page, so it cannot be checked that the "
+              "document is {holder}'s to sign; nothing was signed", holder=holder),
+            path=path,
+            hint=_("Check the last page and its text (pdftotext -layout); for a page TRAMS "
+                   "cannot read, give the box in the document's metadata (signatureBox), "
+                   "or sign the one file with --signature-box."))
+    if not same_name(block.printed_name, options.display_name, signer_name):
+        raise SigningPolicyError(
+            _("the signer block on the last page prints '{printed}', but the leader's key "
+              "belongs to '{holder}'; nothing was signed", printed=block.printed_name,
+              holder=holder), path=path,
+            hint=_("Sign with {printed}'s key, or correct the document. If the certificate "
+                   "spells the name differently, set display_name under [signing.leader].",
+                   printed=block.printed_name))
+    notes: list[str] = []
+    if signer_title and normalise(block.title) != normalise(signer_title):
+        notes.append(_("the signer block prints the title '{printed}', the certificate of "
+                       "{holder} says '{expected}'", printed=block.title, holder=holder,
+                       expected=signer_title))
+    elif not signer_title and options.title \
+            and normalise(block.title) != normalise(options.title):
+        notes.append(_("the signer block prints the title '{printed}', trams.toml gives "
+                       "{holder}'s title as '{expected}'", printed=block.title, holder=holder,
+                       expected=options.title))
+    placed = leader_box(block, text, page, options.image, path=path)
+    return Appearance(page.index, placed.box, image=options.image,
+                      notes=(*notes, *placed.notes))
+
+
 def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: str,
-         signer_title: str | None, first_page: PageGeometry, last_page: PageGeometry,
-         pdf_path: Path | None, leader_widget: LeaderWidget | None,
-         signing_time: datetime) -> Appearance:
-    """Decide where the signature goes and what it shows, per profile and role."""
+         signer_title: str | None, page: PageGeometry, text: PageText | None,
+         leader_widget: LeaderWidget | None, signing_time: datetime,
+         override: Box | None = None, path: Path | None = None) -> Appearance:
+    """Decide where the signature goes on ``page`` (see :func:`target_page`) and what it
+    shows, per profile and role. ``text``: the page's text lines (see :func:`needs_text`);
+    ``override``: the leader's box from the document's metadata."""
     when = iso_vn(signing_time)
     require_config(profile, role, options)
+    require_upright(page, path)
     if profile == "issued" and role == "leader":
-        box = options.signature_box
-        if box is None:
-            if pdf_path is None:
-                raise InputError(_("the leader's signature box is not configured"),
-                                 hint=_("Set signing.signature_box in trams.toml."))
-            box = find_leader_box(pdf_path, last_page, name=signer_name,
-                                  title=options.title or signer_title)
         assert options.image is not None
-        return Appearance(last_page.index, fit_image(box, options.image), image=options.image)
+        explicit = options.signature_box or override
+        if explicit is not None:
+            source = ("--signature-box" if options.signature_box
+                      else _("the document's metadata (signatureBox)"))
+            crop = page.crop
+            if not (crop[0] - 0.5 <= explicit[0] < explicit[2] <= crop[2] + 0.5
+                    and crop[1] - 0.5 <= explicit[1] < explicit[3] <= crop[3] + 0.5):
+                raise InputError(
+                    _("the box {box} given by {source} lies outside the last page "
+                      "({x0:g},{y0:g},{x1:g},{y1:g})", box=",".join(f"{v:g}" for v in explicit),
+                      source=source, x0=crop[0], y0=crop[1], x1=crop[2], y1=crop[3]),
+                    path=path, hint=_("Give x0,y0,x1,y1 in points from the bottom-left "
+                                      "corner of the last page, inside it."))
+            note = _("the signature image was placed in the box given by {source}; the name "
+                     "printed on the page was not checked", source=source)
+            return Appearance(page.index, fit_image(explicit, options.image),
+                              image=options.image, notes=(note,))
+        return _leader(options, signer_name=signer_name, signer_title=signer_title,
+                       page=page, text=text, path=path)
     if profile == "issued" and role == "agency":
         assert options.image is not None and options.image_width_mm is not None
         if leader_widget is None:
             raise InputError(_("the leader's signature has no visible box to place the seal on"),
-                             hint=_("Sign as leader with TRAMS first."))
-        return Appearance(leader_widget.page,
-                          seal_box(leader_widget.box, options.image, options.image_width_mm),
-                          image=options.image)
+                             path=path, hint=_("Sign as leader with TRAMS first."))
+        placed = seal_placement(leader_widget.box, options.image, options.image_width_mm,
+                                text, page, path=path)
+        return Appearance(page.index, placed.box, image=options.image, notes=placed.notes)
     if role == "agency" and profile in ("copy", "attachment", "dossier"):
         agency = options.agency_name or signer_name
         if profile == "copy":
-            text = f"{options.copy_type}\n{agency}\n{when}"
+            body = f"{options.copy_type}\n{agency}\n{when}"
         elif profile == "attachment":
-            text = f"{options.doc_number}\n{when}"
+            body = f"{options.doc_number}\n{when}"
         else:
-            text = f"{agency}\n{when}"
-        return Appearance(first_page.index, _text_box_top(first_page, text, options.font,
-                                                          right=True), text=text,
-                          font=options.font)
+            body = f"{agency}\n{when}"
+        avoid = (leader_widget.box,) if leader_widget and leader_widget.page == page.index \
+            else ()
+        placed = text_stamp_box(_text_size(body, options.font), page, text, right=True,
+                                avoid=avoid, path=path)
+        return Appearance(page.index, placed.box, text=body, font=options.font,
+                          notes=placed.notes)
     if profile == "dossier" and role == "officer":
-        text = f"{signer_name}\n{when}"
-        return Appearance(first_page.index, _text_box_top(first_page, text, options.font,
-                                                          right=False), text=text,
-                          font=options.font)
+        body = f"{signer_name}\n{when}"
+        placed = text_stamp_box(_text_size(body, options.font), page, text, right=False,
+                                path=path)
+        return Appearance(page.index, placed.box, text=body, font=options.font,
+                          notes=placed.notes)
     raise ConfigError(_("the {profile} profile has no {role} signature", profile=profile,
                         role=role),
                       hint=_("issued: leader then agency; dossier: officer then agency; "
@@ -258,13 +257,17 @@ def stamp_style(appearance: Appearance) -> BaseStampStyle:
         )
     return TextStampStyle(
         stamp_text="%(body)s",
-        text_box_style=TextBoxStyle(font=_font_factory(appearance.font), font_size=FONT_SIZE,
-                                    leading=LEADING, text_color=(0, 0, 0)),
+        text_box_style=TextBoxStyle(
+            font=_font_factory(appearance.font), font_size=FONT_SIZE, leading=LEADING,
+            text_color=(0, 0, 0),
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX,
+                margins=layout.Margins.uniform(0))),
         border_width=0,
         background=None,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins.uniform(4),
+            margins=layout.Margins.uniform(TEXT_MARGIN),
             inner_content_scaling=layout.InnerScaling.NO_SCALING),
     )
 

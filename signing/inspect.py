@@ -6,69 +6,121 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from trams.signing.appearance import LeaderWidget, PageGeometry
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from trams.signing.pagetext import Box
+from trams.signing.placement import LeaderWidget, PageGeometry
 
-from trams.errors import SigningError
+from trams.errors import InputError, SigningError
 from trams.i18n import _
 
-
-def _page_refs(reader: PdfFileReader) -> list[generic.Reference]:
-    refs: list[generic.Reference] = []
-
-    def walk(node_ref) -> None:
-        node = node_ref.get_object()
-        if node.get("/Type") == "/Pages" or "/Kids" in node:
-            for kid in node["/Kids"]:
-                walk(kid)
-        else:
-            refs.append(node_ref.reference if hasattr(node_ref, "reference") else node_ref)
-
-    walk(reader.root.raw_get("/Pages"))
-    return refs
+A4: Box = (0.0, 0.0, 595.28, 841.89)
 
 
-def _box(page: generic.DictionaryObject) -> tuple[float, float, float, float]:
-    node = page
-    while node is not None:
-        if "/MediaBox" in node:
-            return tuple(float(v) for v in node["/MediaBox"])  # type: ignore[return-value]
-        node = node.get("/Parent")
-    return (0.0, 0.0, 595.28, 841.89)
+def _rect(value) -> Box | None:
+    """A rectangle as (x0, y0, x1, y1) with x0 < x1 and y0 < y1, or None."""
+    try:
+        a, b, c, d = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    box = (min(a, c), min(b, d), max(a, c), max(b, d))
+    return box if box[2] - box[0] > 1 and box[3] - box[1] > 1 else None
 
 
-def page_geometry(reader: PdfFileReader, index: int) -> PageGeometry:
-    refs = _page_refs(reader)
-    if not refs:
-        raise SigningError(_("the document has no pages"))
-    index = index % len(refs)
-    x0, y0, x1, y1 = _box(refs[index].get_object())
-    return PageGeometry(index, x1 - x0, y1 - y0)
+def page_count(reader: PdfFileReader) -> int:
+    try:
+        return int(reader.root["/Pages"]["/Count"])
+    except (KeyError, TypeError, ValueError, PdfError):
+        return 0
+
+
+def _page(reader: PdfFileReader, index: int, path: Path | None):
+    """The page object at ``index`` (pyHanko's page tree walk: the same page pyHanko puts
+    the signature widget on)."""
+    try:
+        ref, _resources = reader.find_page_for_modification(index)
+        return ref
+    except (PdfError, KeyError, TypeError, ValueError, AssertionError) as exc:
+        raise InputError(_("cannot read page {n} of the document ({reason})", n=index + 1,
+                           reason=str(exc) or type(exc).__name__), path=path,
+                         hint=_("Check the file with `qpdf --check`; re-export or re-scan "
+                                "it.")) from None
+
+
+def page_geometry(reader: PdfFileReader, index: int, *, path: Path | None = None
+                  ) -> PageGeometry:
+    """Size and position of page ``index`` (negative: from the end), inherited attributes
+    (MediaBox, CropBox, Rotate from the page tree) included."""
+    count = page_count(reader)
+    if count <= 0:
+        raise InputError(_("the document has no pages"), path=path,
+                         hint=_("Check the file with `qpdf --check`."))
+    index = index % count
+    page = _page(reader, index, path).get_object()
+    media = _rect(find_inherited_value_in_tree(page, "/MediaBox", "/Parent")) or A4
+    crop = _rect(find_inherited_value_in_tree(page, "/CropBox", "/Parent")) or media
+    crop = (max(crop[0], media[0]), max(crop[1], media[1]),
+            min(crop[2], media[2]), min(crop[3], media[3]))
+    if crop[2] - crop[0] <= 1 or crop[3] - crop[1] <= 1:
+        crop = media
+    try:
+        rotate = int(find_inherited_value_in_tree(page, "/Rotate", "/Parent") or 0) % 360
+    except (TypeError, ValueError):
+        rotate = 0
+    return PageGeometry(index, media=media, crop=crop, rotate=rotate)
+
+
+def _page_index(reader: PdfFileReader, page_ref: generic.IndirectObject) -> int | None:
+    """The index of the page ``page_ref`` points to (the last and first pages first)."""
+    count = page_count(reader)
+    order = [count - 1, 0, *range(1, count - 1)] if count > 1 else list(range(count))
+    for i in order:
+        try:
+            ref, _resources = reader.find_page_for_modification(i)
+        except (PdfError, KeyError, TypeError, ValueError, AssertionError):
+            return None
+        if ref.reference == page_ref.reference:
+            return i
+    return None
 
 
 def prior_widget(reader: PdfFileReader, signatures, preferred_field: str) -> LeaderWidget | None:
     """The visible widget of the earlier personal signature (preferably ``preferred_field``)."""
     ordered = sorted(signatures, key=lambda s: s.field_name != preferred_field)
-    refs = _page_refs(reader)
     for sig in ordered:
         field = sig.sig_field
         widget = field
         if "/Rect" not in field and "/Kids" in field:
             widget = field["/Kids"][0].get_object()
-        rect = widget.get("/Rect")
-        if rect is None:
+        try:  # pyHanko's dict.get() does not resolve indirect objects; [] does
+            box = _rect(widget["/Rect"])
+        except KeyError:
+            box = None
+        if box is None:
             continue
-        box = tuple(float(v) for v in rect)
-        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
-            continue
-        page_index = len(refs) - 1
         page_ref = widget.raw_get("/P") if "/P" in widget else None
+        page_index = None
         if isinstance(page_ref, generic.IndirectObject):
-            for i, ref in enumerate(refs):
-                if ref.idnum == page_ref.idnum:
-                    page_index = i
-        return LeaderWidget(page_index, box)  # type: ignore[arg-type]
+            page_index = _page_index(reader, page_ref)
+        if page_index is None:
+            page_index = page_count(reader) - 1
+        return LeaderWidget(page_index, box)
     return None
+
+
+def metadata_box(reader: PdfFileReader) -> Box | None:
+    """The leader's box the document's own metadata gives (``signatureBox`` in the TRAMS
+    document fields of its XMP packet, written from the metadata file or cover sheet by
+    `trams ocr` and `trams run`), or None."""
+    from trams.pdf.xmp import read_metadata
+
+    try:
+        stream = reader.root["/Metadata"]
+        _record, document = read_metadata(stream.data)
+    except (KeyError, ValueError, TypeError, AttributeError, PdfError, SyntaxError):
+        return None  # no packet, or one that is not TRAMS's: no override
+    return document.signature_box() if document is not None else None
 
 
 async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:

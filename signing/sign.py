@@ -23,12 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from io import BytesIO
 from pathlib import Path
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.misc import PdfError, PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -38,10 +37,17 @@ from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementP
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import read_certification_data
 from trams.signing import appearance as ap
-from trams.signing.appearance import AppearanceOptions, LeaderWidget, PageGeometry
+from trams.signing.appearance import AppearanceOptions, Box, LeaderWidget, PageGeometry
 from trams.signing.batch import SignerSession, SigningBatch, TsaSpec, unreachable_tsa
-from trams.signing.inspect import page_geometry, prior_widget, validate_integrity
+from trams.signing.inspect import (
+    metadata_box,
+    page_count,
+    page_geometry,
+    prior_widget,
+    validate_integrity,
+)
 from trams.signing.keys import require_source
+from trams.signing.pagetext import PageText, read_page_text
 from trams.signing.trust import load_certificates
 
 from trams.clock import now_vn
@@ -103,9 +109,11 @@ class SignResult:
 def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequence[str],
                 tsa: TsaSpec, sources: dict[str, KeySourceConfig],
                 doc_number: str | None = None, copy_type: str | None = None,
-                agency_name: str | None = None) -> list[SignSpec]:
+                agency_name: str | None = None,
+                signature_box: Box | None = None) -> list[SignSpec]:
     """One SignSpec per role of ``roles`` in the profile's signing order, with the
-    appearance options of the key sources and config (ConfigError when one is missing)."""
+    appearance options of the key sources and config (ConfigError when one is missing).
+    ``signature_box``: the leader's box for the one file of `trams sign --signature-box`."""
     allowed = PROFILES[profile].roles
     for role in roles:
         if role not in allowed:
@@ -118,7 +126,8 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
         source = sources[role]
         options = AppearanceOptions(
             image=source.image, image_width_mm=source.image_width_mm, title=source.title,
-            signature_box=config.signing.signature_box if role == "leader" else None,
+            display_name=source.display_name,
+            signature_box=signature_box if role == "leader" else None,
             agency_name=agency_name or config.agency.name or None,
             copy_type=copy_type or config.signing.copy_type, doc_number=doc_number)
         ap.require_config(profile, role, options)
@@ -232,6 +241,7 @@ async def async_sign_document(src: Path, dst: Path, *,
     src, dst = Path(src), Path(dst)
     data = read_input(src)
     batch = steps[0][1].batch
+    texts = PageTexts(src)
     records = []
     warnings: list[str] = []
     for index, (spec, session) in enumerate(steps):
@@ -239,34 +249,61 @@ async def async_sign_document(src: Path, dst: Path, *,
             # the last signature's document timestamp covers the earlier ones as well
             spec = replace(spec, level="B-LT")
         moment = (signing_time or now_vn()).replace(microsecond=0)
-        data, record = await _async_sign(data, spec, session, moment, src,
-                                         text_layer_path=src if index == 0 else None)
+        data, record, notes = await _async_sign(data, spec, session, moment, src, texts)
         records.append(record)
         warnings.extend(session.warnings)
+        warnings.extend(notes)
     checked = await validate_integrity(data, path=src, context=batch.offline_context())
     with atomic_path(dst) as tmp:
         tmp.write_bytes(data)
     return SignResult(src, dst, tuple(records), checked, tuple(warnings))
 
 
+class PageTexts:
+    """The text of a document's pages, each read once (``pdftotext``, in a worker thread
+    so that other documents go on meanwhile) and shared by the document's signing steps:
+    signatures add no page text."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._pages: dict[int, PageText] = {}
+
+    async def page(self, page: PageGeometry) -> PageText:
+        if page.index not in self._pages:
+            self._pages[page.index] = await asyncio.to_thread(
+                read_page_text, self.path, index=page.index, media=page.media)
+        return self._pages[page.index]
+
+
 def _reader(data: bytes, path: Path) -> PdfFileReader:
     try:
-        return PdfFileReader(BytesIO(data), strict=False)
+        reader = PdfFileReader(BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:
         raise InputError(_("not a readable PDF ({reason})", reason=str(exc)), path=path,
                          hint=_("Give the PDF/A file made by `trams ocr`.")) from None
+    if reader.encrypted:  # PDF/A forbids encryption; a signature would seal it in
+        raise InputError(_("the PDF is encrypted"), path=path,
+                         hint=_("Sign an unencrypted copy (qpdf --decrypt IN.pdf OUT.pdf), or "
+                                "the PDF/A file made by `trams ocr`."))
+    return reader
 
 
 def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
                  path: Path) -> LeaderWidget | None:
     """Refuse what Decree 30/2020 and the document's own locks forbid; find the leader box."""
-    certification = read_certification_data(reader)
+    try:
+        certification = read_certification_data(reader)
+        signed = reader.embedded_regular_signatures
+    except (ValueError, PdfError) as exc:  # a CMS blob pyHanko cannot take apart
+        raise InputError(_("the document's earlier signatures cannot be read ({reason})",
+                           reason=str(exc) or type(exc).__name__), path=path,
+                         hint=_("Check them with `trams verify`; sign the unsigned "
+                                "original.")) from None
     if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
         raise SigningPolicyError(
             _("the document is certified with no changes allowed; another signature would "
               "break it"), path=path,
             hint=_("Ask the certifier for a version certified to allow signatures."))
-    signed = reader.embedded_regular_signatures
     for sig in signed:
         if sig.field_name == spec.field:
             raise SigningPolicyError(_("the document already has a '{field}' signature",
@@ -292,18 +329,25 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
 
 
 async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, moment: datetime,
-                      src: Path, *, text_layer_path: Path | None):
+                      src: Path, texts: PageTexts):
     batch = session.batch
     reader = _reader(data, src)
     leader = check_policy(reader, spec, session, src)
-    first, last = page_geometry(reader, 0), page_geometry(reader, -1)
+    index = ap.target_page(spec.profile, spec.role, page_count=page_count(reader),
+                           leader_widget=leader)
+    page = page_geometry(reader, index, path=src)
+    override = None
+    if spec.profile == "issued" and spec.role == "leader" \
+            and spec.appearance.signature_box is None:
+        override = metadata_box(reader)
+    text = None
+    if ap.needs_text(spec.profile, spec.role, spec.appearance, override) and not page.rotate:
+        text = await texts.page(page)
     key = session.key
-    plan = partial(ap.plan, spec.profile, spec.role, options=spec.appearance,
-                   signer_name=key.common_name, signer_title=key.title, first_page=first,
-                   last_page=last, pdf_path=text_layer_path, leader_widget=leader,
-                   signing_time=moment)
-    # reading the text layer runs pdftotext: let other documents proceed meanwhile
-    look = await asyncio.to_thread(plan) if text_layer_path is not None else plan()
+    look = ap.plan(spec.profile, spec.role, options=spec.appearance,
+                   signer_name=key.common_name, signer_title=key.title, page=page,
+                   text=text, leader_widget=leader, signing_time=moment, override=override,
+                   path=src)
     long_term = spec.level in LONG_TERM_LEVELS
     meta = PdfSignatureMetadata(
         field_name=spec.field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
@@ -345,7 +389,7 @@ async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, momen
     record = SignatureRecord(field=spec.field, signer=key.subject, role=spec.role,
                              signing_time=moment, level=spec.level,
                              tsa_url=stamper.last_url if stamper else None)
-    return output.getvalue(), record
+    return output.getvalue(), record, look.notes
 
 
 __all__ = ["DocumentSigner", "PageGeometry", "SignResult", "SignSpec", "async_sign_document",

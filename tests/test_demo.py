@@ -71,3 +71,22 @@ def test_rerun_is_safe(demo: tuple[Path, dict]) -> None:
     assert [d["status"] for d in summary["documents"]] == ["skipped"] * 3
     after = sorted(p.relative_to(folder) for p in (folder / "archive").rglob("*.pdf"))
     assert after == before
+
+
+def test_stamps_sit_in_the_demo_leaders_signer_block(demo: tuple[Path, dict],
+                                                     tmp_path: Path) -> None:
+    """The sample pages print the demo leader's block; no fixed box: the signature lies
+    between "CHỦ TỊCH" and "Nguyễn Văn Hùng", the seal over its left third, off the body."""
+    from support.stamps import check_decree30, find_line, issued_stamps, text_lines
+
+    folder, _ = demo
+    for pdf in sorted((folder / "archive").rglob("*.pdf")):
+        if ".trams" in pdf.parts:
+            continue
+        with pikepdf.open(pdf) as doc:
+            last = len(doc.pages)
+        lines = text_lines(pdf, last)
+        footer = find_line(lines, "Nơi nhận:").box[1]
+        check_decree30(issued_stamps(pdf, lines, last, title="CHỦ TỊCH",
+                                     name="Nguyễn Văn Hùng", work=tmp_path / pdf.stem,
+                                     body_ends=footer))

@@ -8,7 +8,6 @@ Relative paths in the file are relative to the file's folder.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import string
@@ -107,7 +106,14 @@ class KeySourceConfig(_Section):
     # Image for the visible signature (leader: blue signature, agency: red seal).
     image: Path | None = None
     image_width_mm: float | None = Field(default=None, gt=0)  # real size of the seal
-    title: str | None = None  # signer's title line, e.g. "CHỦ TỊCH"
+    # The title printed in the signer block (e.g. "CHỦ TỊCH"), for a certificate that carries
+    # no title: a block printing another title than the certificate's (or this one) is a
+    # warning in the result.
+    title: str | None = None
+    # The holder's full name as printed under the signature, when the certificate's CN
+    # spells it otherwise (e.g. "NGUYEN VAN HUNG - 0123"); the leader signs an issued
+    # document only where the signer block prints this name or the CN.
+    display_name: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> KeySourceConfig:
@@ -129,30 +135,20 @@ class SigningConfig(_Section):
     copy_type: Literal["SAO Y", "SAO LỤC", "TRÍCH SAO"] = "SAO Y"
     # Circular 15/2025 pre-signing checks: "refuse" (default) or "warn".
     on_certificate_problem: Literal["refuse", "warn"] = "refuse"
-    # Box for the leader's signature image, in points from the bottom-left of the last page:
-    # [x0, y0, x1, y1]. When absent it is found from the text layer (title/name lines).
-    signature_box: tuple[float, float, float, float] | None = None
+    # The leader's signature goes where each document's signer block is (no fixed box):
+    # see trams.signing.signerblock. A page TRAMS cannot read takes its box from its own
+    # metadata (signatureBox), or from `trams sign --signature-box` for one file.
 
-    @field_validator("signature_box")
+    @model_validator(mode="before")
     @classmethod
-    def _box(cls, box: tuple[float, float, float, float] | None
-             ) -> tuple[float, float, float, float] | None:
-        if box is not None:
-            check_box(box)
-        return box
-
-
-def check_box(box: tuple[float, float, float, float]) -> None:
-    """A signature box [x0, y0, x1, y1] in points: finite, not negative, x0 < x1, y0 < y1
-    (ValueError saying which rule it breaks)."""
-    if not all(math.isfinite(v) for v in box) or min(box) < 0:
-        raise ValueError(_("the box {box} must hold four numbers of points, none negative",
-                           box=list(box)))
-    x0, y0, x1, y1 = box
-    if x0 >= x1 or y0 >= y1:
-        raise ValueError(_("the box {box} is [x0, y0, x1, y1] with x0 < x1 and y0 < y1 (left, "
-                           "bottom, right, top in points from the bottom-left corner)",
-                           box=list(box)))
+    def _no_fixed_box(cls, data: object) -> object:
+        if isinstance(data, dict) and "signature_box" in data:
+            raise ValueError(_("signing.signature_box is gone: the leader's signature is "
+                               "placed in each document's signer block; give a page that "
+                               "needs a box its own signatureBox in the metadata file or "
+                               "cover sheet, or use `trams sign --signature-box` for one "
+                               "file"))
+        return data
 
 
 class TsaConfig(_Section):

@@ -7,12 +7,15 @@ validated here, in one place. Values are Unicode NFC.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from trams.i18n import _
 
 
 def _nfc(value: object) -> object:
@@ -27,6 +30,19 @@ def _vn_date(value: object) -> object:
             d, mo, y = (int(g) for g in m.groups())
             return date(y, mo, d)
     return value
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """"x0,y0,x1,y1" (points, x0 < x1, y0 < y1, none negative) as four numbers."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.replace(";", ",").split(","))
+    except ValueError:
+        raise ValueError(_("a box is four numbers x0,y0,x1,y1 in points, e.g. "
+                           "330,95,520,165")) from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or not (0 <= x0 < x1 and 0 <= y0 < y1):
+        raise ValueError(_("a box needs 0 <= x0 < x1 and 0 <= y0 < y1 (points from the "
+                           "page's bottom-left corner)"))
+    return x0, y0, x1, y1
 
 
 def Text(max_length: int):  # noqa: N802 - reads like a type in the models below
@@ -97,6 +113,20 @@ class DocumentMetadata(_Model):
     mode: Text(30) | None = None
     confidenceLevel: Text(40) | None = None  # noqa: N815
     description: Text(2000) | None = None
+    # TRAMS's own field, not the Circular's: where the leader's signature image goes on the
+    # last page, "x0,y0,x1,y1" in points from the page's bottom-left corner, for the rare
+    # page whose signer block TRAMS cannot read (the printed name is then not checked).
+    signatureBox: Text(60) | None = None  # noqa: N815
+
+    @field_validator("signatureBox")
+    @classmethod
+    def _box(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_box(v)
+        return v
+
+    def signature_box(self) -> tuple[float, float, float, float] | None:
+        return parse_box(self.signatureBox) if self.signatureBox else None
 
     def doc_code(self, record: RecordMetadata) -> str:
         """docCode: given, or the record's fileCode + the 7-digit sequence number."""

@@ -30,6 +30,10 @@ def coversheet_command(
                                           help=_("Subject (trích yếu).")),
     organ: str | None = typer.Option(None, "--organ",  # noqa: UP007
                                         help=_("Issuing body.")),
+    signature_box: str | None = typer.Option(  # noqa: UP007
+        None, "--signature-box", metavar="x0,y0,x1,y1",
+        help=_("Leader's signature box on the last page, in points, for a page whose signer "
+               "block TRAMS cannot read.")),
     as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
 ) -> int:
     """Write a cover sheet to put in front of a document before scanning."""
@@ -37,7 +41,8 @@ def coversheet_command(
 
     report = coversheet(CoversheetOptions(
         output=output, record=record, sequence=sequence, type_name=doc_type, number=number,
-        notation=notation, issued=issued, subject=subject, organ=organ))
+        notation=notation, issued=issued, subject=subject, organ=organ,
+        signature_box=signature_box))
     if as_json:
         print_json(report.to_dict(), kind="coversheet")
     else:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import typer
 
-from trams.config import check_box
 from trams.i18n import _
+from trams.metadata import parse_box
 from trams.rules import LEVELS, PROFILES, ROLES
 
 
@@ -23,16 +23,9 @@ def _box(value: str | None) -> tuple[float, float, float, float] | None:
     if not value:
         return None
     try:
-        parts = tuple(float(v) for v in value.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 4:
-        raise typer.BadParameter(_("expected four numbers x0,y0,x1,y1 in points"))
-    try:
-        check_box(parts)  # the rule of [signing] signature_box
+        return parse_box(value)  # the rule of a document's signatureBox
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    return parts  # type: ignore[return-value]
 
 
 def register(app: typer.Typer) -> None:
@@ -85,9 +78,9 @@ def register(app: typer.Typer) -> None:
         copy_type: str | None = typer.Option(None, "--copy-type", metavar="SAO Y|SAO LỤC|"
                                              "TRÍCH SAO", help=_("Copy type (copy profile).")),
         signature_box: str | None = typer.Option(None, "--signature-box", metavar="x0,y0,x1,y1",
-                                                 help=_("Leader box on the last page, in "
-                                                        "points (default: found from the "
-                                                        "text).")),
+                                                 help=_("Leader box on the last page of the "
+                                                        "one file given, in points (default: "
+                                                        "the signer block on the page).")),
         as_json: bool = typer.Option(False, "--json", help=_("JSON summary on stdout.")),
     ) -> None:
         from trams.app.sign import (
@@ -114,6 +107,9 @@ def register(app: typer.Typer) -> None:
                           markup=False, style="red", soft_wrap=True)
             elif not as_json:
                 err.print(_("signed: {path}", path=item.output), markup=False)
+                for warning in getattr(item, "warnings", ()):
+                    err.print(f"  {_('warning')}: {warning}", markup=False, style="yellow",
+                              soft_wrap=True)
 
         if extend:
             report = extend_files(config, ExtendOptions(

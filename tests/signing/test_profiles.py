@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from support.pki import write_config
+from support.stamps import text_lines
 from trams.cli.main import run
 
 from trams.clock import iso_vn as format_time
@@ -43,6 +44,10 @@ def pixels(img: Image.Image, box_pt, page_height: float, kind: str) -> int:
             "red": (r > 150) & (g < 90) & (b < 90),
             "dark": (r < 90) & (g < 90) & (b < 90)}[kind]
     return int(mask.sum())
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def widgets(pdf: Path) -> dict[str, tuple]:
@@ -120,8 +125,13 @@ def test_dossier_profile_officer_top_left_then_agency(config, pki, input_pdf, tm
     boxes = widgets(out)
     officer, officer_time = boxes["Officer"]
     agency, agency_time = boxes["Agency"]
-    assert officer[2] < 595 / 2 and officer[3] > 800  # top left
+    # top left, moved down below the organ's name printed in the corner (it covers no text)
+    assert officer[2] < 595 / 2 and 700 < officer[3] < 841.89 - 14.17
     assert agency[0] > 595 / 2 and agency[3] > 800  # top right
+    for line in text_lines(input_pdf, 1):
+        x0, top, x1, bottom = line.box
+        text_box = (x0, 841.89 - bottom, x1, 841.89 - top)
+        assert not overlaps(officer, text_box) and not overlaps(agency, text_box), line
     text = text_of(out)
     assert "Lê Thị Ngọc Ánh" in text and "UBND xã Trà My" in text
     assert format_time(officer_time) in text and format_time(agency_time) in text

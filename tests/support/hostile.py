@@ -26,6 +26,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from support.pages import generator
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PAGES = [ROOT / "samples" / "scans" / "01-quyet-dinh" / "page1.tif",
                 ROOT / "samples" / "scans" / "02-cong-van" / "page1.jpg",
@@ -140,10 +142,29 @@ _PAGES: dict[Path, Image.Image] = {}
 
 
 def _sample(path: Path) -> Image.Image:
+    """A sample page, upright, without its footer (the sample's own signer block: a good
+    page gets the leader's block below its band of text, see :func:`signer_footer`)."""
     if path not in _PAGES:
         with Image.open(path) as page:
-            _PAGES[path] = page.convert("L")
+            gray = page.convert("L")
+        if path.parent.name == "03-to-trinh":  # fed upside down
+            gray = gray.rotate(180)
+        truth = path.with_name(path.stem + ".gt.txt").read_text("utf-8")
+        bottom = _footer_top(gray) if "Nơi nhận" in truth else gray.height
+        _PAGES[path] = gray.crop((0, 0, gray.width, bottom))
     return _PAGES[path]
+
+
+def _footer_top(page: Image.Image) -> int:
+    """Where the footer starts: its left column ("Nơi nhận:", two lines under it) is the
+    last three lines of text in the left third of the page."""
+    strip = page.crop((0, 0, page.width // 3, page.height)).reduce((8, 2))
+    data, width = strip.tobytes(), strip.width
+    inked = [data[y * width:(y + 1) * width].count(0) > 0
+             for y in range(strip.height)] if strip.mode == "1" else \
+        [min(data[y * width:(y + 1) * width]) < 128 for y in range(strip.height)]
+    starts = [y for y in range(1, len(inked)) if inked[y] and not inked[y - 1]]
+    return max(0, (starts[-3] - 12) * 2) if len(starts) >= 3 else page.height
 
 
 def _blank_rows(image: Image.Image) -> list[int]:
@@ -161,8 +182,11 @@ def good_page(rng: random.Random, used: set[tuple[int, int]]) -> Image.Image:
         which = rng.randrange(len(SAMPLE_PAGES))
         page = _sample(SAMPLE_PAGES[which])
         blank = _blank_rows(page)
-        top = rng.choice([y for y in blank if y < page.height - 1500])
-        height = rng.randrange(900, 1400)
+        tops = [y for y in blank if y < page.height - 1000]
+        if not tops:
+            continue
+        top = rng.choice(tops)
+        height = rng.randrange(700, 1200)
         bottom = min((y for y in blank if y >= top + height), default=None)
         if bottom is None or (which, top) in used:
             continue
@@ -170,8 +194,34 @@ def good_page(rng: random.Random, used: set[tuple[int, int]]) -> Image.Image:
         if band.histogram()[0] < 0.01 * band.width * band.height:
             continue  # too little text for the OCR quality gate
         used.add((which, top))
-        return band
+        footer = signer_footer()
+        signed = Image.new("L", (band.width, band.height + footer.height), 255)
+        signed.paste(band, (0, 0))
+        signed.paste(footer.resize((band.width, footer.height)), (0, band.height))
+        return signed
     raise RuntimeError("no text band found")
+
+
+_FOOTER: list[Image.Image] = []
+
+
+def signer_footer() -> Image.Image:
+    """"Nơi nhận:" and the demo leader's signer block (TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH /
+    Nguyễn Văn Hùng), drawn like the samples, to close a good page: the leader signs only a
+    document whose own block prints the key holder's name."""
+    if not _FOOTER:
+        gen = generator()
+        sheet = gen.RefSheet("LiberationSerif")
+        sheet.y = 60
+        bottom = sheet.band(
+            [("Nơi nhận:", sheet.small_bold), ("- Như trên;", sheet.small),
+             ("- Lưu: VT.", sheet.small)],
+            [("TM. ỦY BAN NHÂN DÂN", sheet.bold), ("CHỦ TỊCH", sheet.bold), *[None] * 6,
+             ("Nguyễn Văn Hùng", sheet.bold)],
+            ((sheet.left, sheet.left + 900), (sheet.left + 760, gen.A4[0] - sheet.right + 60)),
+            centre_left=False)
+        _FOOTER.append(sheet.image.crop((0, 0, gen.A4[0], bottom + 60)))
+    return _FOOTER[0]
 
 
 # --- the inbox ------------------------------------------------------------------------------

@@ -46,3 +46,24 @@ def reference_pages(folder: Path | None = None) -> Path:
         return cached
     shutil.copytree(cached, folder, dirs_exist_ok=True)
     return folder
+
+
+def issued_scans(folder: Path) -> dict[str, Path]:
+    """The signature-placement scans (``samples/gen_scans.py --issued``: chairman, tight,
+    cramped, other-block, body-only; 300 dpi JPEGs, turned 1.5 degrees), made once per
+    generator version into the cache and copied to ``folder``: name -> file."""
+    version = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:12]
+    cached = CACHE / "issued-scans" / version
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    with open(cached.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cached.is_dir():
+            partial = cached.with_name(version + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            generator().issued_scans(partial)
+            partial.rename(cached)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for scan in sorted(cached.glob("*.jpg")):
+        paths[scan.stem] = Path(shutil.copy(scan, folder / scan.name))
+    return paths

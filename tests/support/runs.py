@@ -52,7 +52,6 @@ move_failed = {str(move_failed).lower()}
 [signing]
 profile = "issued"
 level = "B-LT"
-signature_box = [340.0, 60.0, 500.0, 140.0]
 
 [signing.leader]
 kind = "pkcs12"

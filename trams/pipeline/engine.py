@@ -367,7 +367,12 @@ class _Run:
         signed = work / "signed" / f"{item.stem}.pdf"
         try:
             with self.timed("sign"):
-                signing = signer.sign(pdf.path, signed)
+                try:
+                    signing = signer.sign(pdf.path, signed)
+                except TramsError as exc:  # name the input, not the run's temporary PDF/A
+                    if exc.path == pdf.path:
+                        exc.path = item.source.pages[0].path
+                    raise
             fault("run.signed")
             with self.timed("verify"):
                 verdict = self.stages.verifier.verify(signed)
