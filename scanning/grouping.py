@@ -8,18 +8,21 @@ explicitly is a failure.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from trams.scanning.coversheet import CoverSheet, find_coversheet
-from trams.scanning.ingest import is_scan, load_page, source_pages
+from trams.scanning.coversheet import CoverSheet, find_coversheet, looks_like_coversheet
+from trams.scanning.ingest import ScanFile, inspect_file, is_scan, load_page
 
 from trams.errors import InputError, TramsError
 from trams.i18n import _
 from trams.models import DocumentSource, SourcePage
+
+log = logging.getLogger(__name__)
 
 Grouping = Literal["file", "folder", "coversheet"]
 
@@ -78,20 +81,45 @@ def _name(path: Path, inputs: Sequence[Path]) -> str:
     return path.name
 
 
+def _inspect(path: Path, default_dpi: float | None, keep_ocr_layer: bool) -> ScanFile:
+    """:func:`inspect_file`, with any failure of a library on a hostile file turned into
+    this file's InputError (the others go on)."""
+    try:
+        return inspect_file(path, default_dpi=default_dpi, keep_ocr_layer=keep_ocr_layer)
+    except TramsError:
+        raise
+    except MemoryError:
+        raise InputError(_("not enough memory to read the file"), path=path,
+                         hint=_("Scan it again at a lower resolution.")) from None
+    except Exception as exc:  # noqa: BLE001 - a reader failing on odd bytes: this file only
+        log.exception("unexpected error reading %s", path)
+        raise InputError(_("the file cannot be read ({reason})",
+                           reason=f"{type(exc).__name__}: {exc}"[:200]), path=path,
+                         hint=_("Check the file; if it opens elsewhere, please report it with "
+                                "the output of --verbose.")) from None
+
+
 def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
-             default_dpi: float | None = None) -> Discovery:
-    """Group the scans in ``inputs`` (files and folders) into documents."""
+             default_dpi: float | None = None, keep_ocr_layer: bool = False) -> Discovery:
+    """Group the scans in ``inputs`` (files and folders) into documents.
+
+    A PDF with text to keep (:attr:`DocumentSource.born_digital`) is always a document of
+    its own: it is converted as it is, never merged with scans.
+    """
     if grouping == "coversheet":
-        return _by_coversheet(inputs, default_dpi)
+        return _by_coversheet(inputs, default_dpi, keep_ocr_layer)
     documents: list[DocumentSource] = []
     failures: list[FileFailure] = []
     if grouping == "file":
         for path, _explicit in _expand(inputs):
             try:
-                documents.append(DocumentSource(name=_name(path, inputs),
-                                                pages=source_pages(path)))
+                info = _inspect(path, default_dpi, keep_ocr_layer)
             except TramsError as exc:
                 failures.append(FileFailure(path, exc))
+                continue
+            documents.append(DocumentSource(name=_name(path, inputs),
+                                            pages=info.source_pages(),
+                                            born_digital=info.born_digital))
         return Discovery(tuple(documents), tuple(failures))
     # folder: the files of each folder, in natural order, make one document
     folders: dict[Path, list[Path]] = {}
@@ -101,13 +129,14 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
         else:
             folders.setdefault(path.parent, []).append(path)
     for key, files in folders.items():
-        pages: list[SourcePage] = []
+        infos: list[ScanFile] = []
         broken: list[FileFailure] = []
         for path in files:
             try:
-                pages += source_pages(path)
+                infos.append(_inspect(path, default_dpi, keep_ocr_layer))
             except TramsError as exc:
                 broken.append(FileFailure(path, exc))
+        digital = [i for i in infos if i.born_digital]
         if broken:
             failures += broken
             if key.is_dir():
@@ -116,14 +145,30 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
                       file=broken[0].path.name), path=key,
                     hint=_("Fix or replace that file, then run again."))))
             continue
+        if digital and len(infos) > 1:
+            failures.append(FileFailure(key, InputError(
+                _("{file} already has its text and is kept as it is, so it cannot be joined "
+                  "with the other files of its folder into one document",
+                  file=digital[0].path.name), path=key,
+                hint=_("Put it in a folder of its own, or give TRAMS scans only."))))
+            continue
         name = _name(key, inputs) if key.is_dir() else key.name
         if name == ".":
             name = key.name
-        documents.append(DocumentSource(name=name, pages=tuple(pages)))
+        pages = tuple(page for info in infos for page in info.source_pages())
+        documents.append(DocumentSource(name=name, pages=pages, born_digital=bool(digital)))
     return Discovery(tuple(documents), tuple(failures))
 
 
-def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discovery:
+def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
+                   keep_ocr_layer: bool) -> Discovery:
+    """Split the scans at cover sheets.
+
+    A page that looks like a cover sheet (a large QR-like region) but does not decode
+    makes its file an entry for review: every document with a page in that file fails,
+    and so do the pages after it up to the next readable sheet, rather than being joined
+    to the wrong document. A PDF with text to keep is a document of its own.
+    """
     documents: list[DocumentSource] = []
     failures: list[FileFailure] = []
     current: CoverSheet | None = None
@@ -131,6 +176,8 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discove
     pages: list[SourcePage] = []
     loose: list[SourcePage] = []  # pages met before the first cover sheet
     broken: FileFailure | None = None
+    suspect: dict[Path, InputError] = {}  # files with an unreadable cover sheet
+    lost = False  # after an unreadable cover sheet, until the next readable one
 
     def close() -> None:
         nonlocal pages, broken
@@ -156,22 +203,41 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discove
 
     for path, _explicit in _expand(inputs):
         try:
-            file_pages = source_pages(path)
+            info = _inspect(path, default_dpi, keep_ocr_layer)
         except TramsError as exc:
             failures.append(FileFailure(path, exc))
             broken = broken or FileFailure(path, exc)
             continue
-        for page in file_pages:
+        if info.born_digital:
+            documents.append(DocumentSource(name=_name(path, inputs),
+                                            pages=info.source_pages(), born_digital=True))
+            continue
+        for page in info.source_pages():
             try:
                 loaded = load_page(page, default_dpi=default_dpi or 300.0)
                 sheet = find_coversheet(loaded.image, path=path)
+                unreadable = sheet is None and looks_like_coversheet(loaded.image,
+                                                                     min(loaded.dpi))
             except TramsError as exc:
                 failures.append(FileFailure(path, exc))
                 broken = broken or FileFailure(path, exc)
                 break
+            if unreadable:
+                lost = True  # the pages up to the next readable sheet belong to nothing
+                suspect.setdefault(path, InputError(
+                    _("page {number} looks like a cover sheet but its QR code cannot be "
+                      "read, so TRAMS cannot tell which document the pages belong to",
+                      number=page.index + 1), path=path,
+                    hint=_("Print the cover sheet again (trams coversheet), put it in "
+                           "place of the damaged one and scan the batch again.")))
+                close()
+                current = None
+                continue
             if sheet is not None:
                 close()
-                current, sheet_page = sheet, page
+                current, sheet_page, lost = sheet, page, False
+            elif lost:
+                continue  # after an unreadable sheet: part of the entry that failed
             elif current is None:
                 loose.append(page)
             else:
@@ -183,4 +249,19 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None) -> Discove
               count=len(loose)), path=loose[0].path,
             hint=_("Put a cover sheet (trams coversheet) in front of them and scan again, "
                    "or use grouping by file or folder."))))
+    if suspect:
+        kept = []
+        for document in documents:
+            files = dict.fromkeys(p.path for p in (*document.dropped_pages, *document.pages))
+            tainted = [f for f in files if f in suspect]
+            if tainted:  # every file of the document, so none is settled as done
+                failures += [FileFailure(f, InputError(
+                    _("document {name} was not made: {file} has an unreadable cover sheet",
+                      name=document.name, file=tainted[0].name), path=f,
+                    hint=_("Print the cover sheet again (trams coversheet), put it in place "
+                           "of the damaged one and scan the batch again."))) for f in files]
+            else:
+                kept.append(document)
+        documents = kept
+        failures += [FileFailure(path, error) for path, error in suspect.items()]
     return Discovery(tuple(documents), tuple(failures))

@@ -13,7 +13,7 @@ from trams.scanning.recognize import DocumentFailure, check_engine, recognize_do
 from trams.config import TramsConfig
 from trams.errors import OcrError, TramsError
 from trams.i18n import _
-from trams.models import DocumentSource, RecognizedDocument
+from trams.models import BornDigitalDocument, DocumentSource, RecognizedDocument
 
 
 class ScanningRecognizer:
@@ -36,17 +36,19 @@ class ScanningRecognizer:
     def discover(self, inputs: Sequence[Path]
                  ) -> tuple[list[DocumentSource], list[tuple[Path, TramsError]]]:
         found = discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
-                         default_dpi=self.options.default_dpi)
+                         default_dpi=self.options.default_dpi,
+                         keep_ocr_layer=self.options.keep_ocr_layer)
         return list(found.documents), [(f.path, f.error) for f in found.failures]
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | tuple[DocumentSource, TramsError]]:
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument
+                                | tuple[DocumentSource, TramsError]]:
         for result in recognize_documents(documents, self.options, jobs=self.jobs,
                                           workdir=workdir, on_page=on_page):
             if isinstance(result, DocumentFailure):
                 yield result.source, result.error
-            elif result.verdict == FAILED:
+            elif isinstance(result, RecognizedDocument) and result.verdict == FAILED:
                 yield result.source, _quality_failure(result)
             else:
                 yield result

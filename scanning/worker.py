@@ -18,6 +18,7 @@ from PIL import Image
 from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
+from trams.scanning.limits import below_minimum
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
 from trams.scanning.reading_order import reading_order
@@ -166,7 +167,7 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         loaded = load_page(source, default_dpi=options.default_dpi)
         dpi = min(loaded.dpi)
         problems: list[str] = [] if loaded.dpi_from_file else ["dpi_assumed"]
-        if dpi < options.min_dpi:
+        if below_minimum(dpi, options.min_dpi):
             if not options.accept_low_dpi:
                 raise InputError(
                     _("page {number} was scanned at {dpi} dpi, under the minimum of "

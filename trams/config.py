@@ -53,6 +53,12 @@ class OcrConfig(_Section):
     review_mean_confidence: float = Field(default=75, ge=0, le=100)
     fail_mean_confidence: float = Field(default=40, ge=0, le=100)
     review_low_share: float = Field(default=0.15, ge=0, le=1)
+    # A PDF that already has an OCR layer (scanner's OCR): false strips it and recognizes
+    # the page again (as OCRmyPDF --redo-ocr); true keeps it, converting the PDF as it is.
+    keep_ocr_layer: bool = False
+    # Leave red ink (seals, "ĐẾN" stamps) out of the image Tesseract reads (colour
+    # dropout); the archived page keeps its colours.
+    drop_red_ink: bool = True
 
 
 class PdfaConfig(_Section):

@@ -24,6 +24,9 @@ class Word:
 class Line:
     words: tuple[Word, ...]
     box: tuple[int, int, int, int]
+    # Tesseract's block on the page (a column, a header cell...); 0 when unknown. The text
+    # layer writes the lines of a block together, so text extraction follows its columns.
+    block: int = 0
 
     @property
     def text(self) -> str:
@@ -104,6 +107,9 @@ class DocumentSource:
     record: RecordMetadata | None = None
     document: DocumentMetadata | None = None
     dropped_pages: tuple[SourcePage, ...] = ()  # cover sheets, blank pages dropped
+    # Every page of one PDF whose text is kept (born digital, or an OCR layer kept on
+    # request): converted to PDF/A as it is, never recognized.
+    born_digital: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,3 +122,36 @@ class RecognizedDocument:
     @property
     def text(self) -> str:
         return "\f".join(p.text for p in self.pages)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def work_files(self) -> tuple[Path, ...]:
+        """The encoded page images the workers wrote (deleted once the PDF is written)."""
+        return tuple(p.image.path for p in self.pages)
+
+
+@dataclass(frozen=True)
+class BornDigitalDocument:
+    """A PDF whose pages already carry their text (exported from Word, or an OCR layer kept
+    on request): not recognized, converted to PDF/A as it is (:mod:`trams.pdf.convert`)."""
+
+    source: DocumentSource  # every page of one PDF, in order
+    text: str  # as extracted from the PDF; pages separated by form feeds
+    page_kinds: tuple[str, ...] = ()  # per page: text, ocr_layer, image, vector, empty
+    verdict: str = "ok"  # ok | review (some pages have no text)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> Path:
+        return self.source.pages[0].path
+
+    @property
+    def page_count(self) -> int:
+        return len(self.source.pages)
+
+    @property
+    def work_files(self) -> tuple[Path, ...]:
+        return ()

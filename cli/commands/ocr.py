@@ -20,15 +20,15 @@ from trams.errors import ExitCode, InputError, TramsError
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
-from trams.models import DocumentSource, RecognizedDocument
+from trams.models import BornDigitalDocument, DocumentSource, RecognizedDocument
 from trams.naming import document_stem
 from trams.pdf.assemble import LEVELS, write_pdfa
 from trams.pdf.report import write_report
 
 
-def _cleanup(document: RecognizedDocument) -> None:
-    for page in document.pages:
-        Path(page.image.path).unlink(missing_ok=True)
+def _cleanup(document: RecognizedDocument | BornDigitalDocument) -> None:
+    for path in document.work_files:
+        Path(path).unlink(missing_ok=True)
 
 
 def ocr_command(
@@ -68,6 +68,11 @@ def ocr_command(
         help=_("Keep the scanned pixels as they are (no fine deskew of the image)."))] = False,
     drop_blank: Annotated[bool, typer.Option(
         "--drop-blank", help=_("Drop blank pages (e.g. backs of duplex scans)."))] = False,
+    keep_ocr_layer: Annotated[bool | None, typer.Option(  # noqa: UP007
+        "--keep-ocr-layer/--redo-ocr",
+        help=_("PDFs that already have an OCR layer: keep it and convert the PDF as it is, "
+               "or strip it and recognize again (default: ocr.keep_ocr_layer, redo)."))
+    ] = None,
     sidecar: Annotated[bool, typer.Option(
         "--sidecar", help=_("Also write the recognized text as NAME.txt."))] = False,
     report: Annotated[bool, typer.Option(
@@ -92,9 +97,11 @@ def ocr_command(
         lossless=True if lossless else None, default_dpi=dpi,
         accept_low_dpi=True if accept_low_dpi else None,
         keep_original_pixels=True if keep_original else None,
-        drop_blank_pages=True if drop_blank else None)
+        drop_blank_pages=True if drop_blank else None, keep_ocr_layer=keep_ocr_layer,
+        pdfa_level=level)
     meta = load_metadata(metadata) if metadata else None
-    found = discover(inputs, grouping=group, default_dpi=options.default_dpi)
+    found = discover(inputs, grouping=group, default_dpi=options.default_dpi,
+                     keep_ocr_layer=options.keep_ocr_layer)
     console = error_console()
     done: list[dict] = []
     failed: list[dict] = [f.to_dict() for f in found.failures]
@@ -112,7 +119,7 @@ def ocr_command(
         results = recognize_documents([t.source for t in plan.targets], options,
                                       jobs=jobs or config.jobs, workdir=workdir)
         for target, result in zip(plan.targets, results, strict=True):
-            if not isinstance(result, RecognizedDocument):
+            if not isinstance(result, RecognizedDocument | BornDigitalDocument):
                 failed.append(result.to_dict())
                 console.print(_("Failed: {message}", message=result.message), markup=False)
                 continue
@@ -181,8 +188,8 @@ def _plan(sources, meta, output: Path) -> _Plan:
     return _Plan(targets, errors)
 
 
-def _write(document: RecognizedDocument, target: _Target, level: str, *, sidecar: bool,
-           report: bool, workdir: Path) -> dict:
+def _write(document: RecognizedDocument | BornDigitalDocument, target: _Target, level: str, *,
+           sidecar: bool, report: bool, workdir: Path) -> dict:
     stem, output = target.dest.stem, target.dest.parent
     result = write_pdfa(document, target.record, target.document, target.dest, level=level,
                         sidecar=output / f"{stem}.txt" if sidecar else None, workdir=workdir)

@@ -32,7 +32,7 @@ from trams.errors import InputError, TramsError
 from trams.fs import atomic_path, atomic_write_bytes
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
-from trams.models import EncodedImage, RecognizedDocument, RecognizedPage
+from trams.models import BornDigitalDocument, EncodedImage, RecognizedDocument, RecognizedPage
 from trams.pdf import xmp
 from trams.pdf.font import add_font
 from trams.pdf.icc import srgb_v2_profile
@@ -103,7 +103,7 @@ def _add_page(pdf: pikepdf.Pdf, page: RecognizedPage, index: int, font) -> None:
     )))
 
 
-def write_pdfa(document: RecognizedDocument | Iterable[RecognizedPage],
+def write_pdfa(document: RecognizedDocument | BornDigitalDocument | Iterable[RecognizedPage],
                record: RecordMetadata | None, doc: DocumentMetadata | None, dest: Path, *,
                level: str = "2b", created: datetime | None = None,
                sidecar: Path | None = None, workdir: Path | None = None) -> PdfResult:
@@ -112,10 +112,18 @@ def write_pdfa(document: RecognizedDocument | Iterable[RecognizedPage],
     ``record``/``doc`` default to the metadata found with the document (cover sheet).
     ``sidecar``: also write the OCR text there (UTF-8, pages separated by form feeds).
     ``created``: the creation time recorded in XMP and DocInfo (default: now, +07:00).
+    A :class:`~trams.models.BornDigitalDocument` is converted as it is
+    (:func:`trams.pdf.convert.convert_pdfa`); ``result.level`` says the level written.
     """
     if level not in LEVELS:
         raise InputError(_("unknown PDF/A level '{level}'", level=level),
                          hint=_("Use one of: {levels}.", levels=", ".join(LEVELS)))
+    if isinstance(document, BornDigitalDocument):
+        from trams.pdf.convert import convert_pdfa
+
+        return convert_pdfa(document.path, record or document.source.record,
+                            doc or document.source.document, dest, level=level,
+                            created=created, sidecar=sidecar, text=document.text)
     part, conformance = LEVELS[level]
     if isinstance(document, RecognizedDocument):
         record = record or document.source.record

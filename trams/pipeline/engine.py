@@ -49,7 +49,7 @@ from trams.errors import (
 )
 from trams.i18n import _
 from trams.metadata_io import load_metadata
-from trams.models import DocumentSource, RecognizedDocument
+from trams.models import BornDigitalDocument, DocumentSource, RecognizedDocument
 from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import quality_report
 from trams.pipeline import inbox as inbox_moves
@@ -85,7 +85,8 @@ class Recognizer(Protocol):
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | tuple[DocumentSource, TramsError]]: ...
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument
+                                | tuple[DocumentSource, TramsError]]: ...
 
 
 class Signer(Protocol):
@@ -237,22 +238,22 @@ class _Run:
         for item in pending:
             with self.timed("ocr_wait"):
                 result = next(results)
-            if isinstance(result, RecognizedDocument):
+            if isinstance(result, RecognizedDocument | BornDigitalDocument):
                 try:
                     self._finish(item, result, signer, work)
                 except DOCUMENT_ERRORS as exc:
                     self._fail(item, exc)
                 finally:
-                    for page in result.pages:
-                        Path(page.image.path).unlink(missing_ok=True)
+                    for path in result.work_files:
+                        Path(path).unlink(missing_ok=True)
             else:
                 self._fail(item, result[1])
 
-    def _finish(self, item: PlannedDocument, result: RecognizedDocument, signer: Signer,
-                work: Path) -> None:
+    def _finish(self, item: PlannedDocument, result: RecognizedDocument | BornDigitalDocument,
+                signer: Signer, work: Path) -> None:
         assert self.archive is not None and item.record is not None
         assert item.document is not None
-        document = item.document.model_copy(update={"numberOfPage": len(result.pages)})
+        document = item.document.model_copy(update={"numberOfPage": result.page_count})
         with self.timed("pdfa"):
             pdf = write_pdfa(result, item.record, document, work / "pdfa" / f"{item.stem}.pdf",
                              level=self.config.pdfa.level, workdir=work)
@@ -275,7 +276,7 @@ class _Run:
             with self.timed("archive"):
                 archived = self.archive.add_document(
                     item.record, document, signed, source_hash=item.hash,
-                    page_count=len(result.pages), signatures=signatures,
+                    page_count=result.page_count, signatures=signatures,
                     quality=quality_report(result, pdf), verdict=result.verdict,
                     sidecar_text=result.text if self.config.pdfa.sidecar else None,
                     input_path=str(item.source.pages[0].path))
