@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   qpdf poppler-utils softhsm2 opensc openssl
+  jbig2dec  # JBIG2 images in scanned PDFs (trams.scanning.decoders)
+  tesseract-ocr-script-viet  # Vietnamese script model, measured against vie (issue 19)
+  libreoffice-writer-nogui  # tests: Word/ODT documents exported to PDF (born-digital input)
   fonts-liberation2 fonts-dejavu-core
   python3 python3-venv python3-dev
 )
