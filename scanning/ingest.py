@@ -72,8 +72,10 @@ def _known_signature(path: Path) -> bool:
 
 
 def _open_image(path: Path) -> Image.Image:
+    """Open (read the header of) an image file; its size is judged by the caller, before
+    any pixel is decoded."""
     try:
-        with warnings.catch_warnings(), pillow_limit():
+        with warnings.catch_warnings(), pillow_limit(None):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -127,10 +129,11 @@ def inspect_file(path: Path, *, default_dpi: float | None = None,
     try:
         frames = int(getattr(image, "n_frames", 1))
         dpi = _file_dpi(image.info)
-        if dpi is None and default_dpi:
+        if dpi is not None:
+            check_resolution(path, 1, dpi)
+        elif default_dpi:
             dpi = (float(default_dpi), float(default_dpi))
-        usable = dpi if dpi and all(math.isfinite(v) and v > 0 for v in dpi) else None
-        check_size(path, 1, image.size, usable)
+        check_size(path, 1, image.size, dpi)
     except (OSError, EOFError, ValueError) as exc:
         raise damaged(path, str(exc)) from None
     finally:

@@ -124,11 +124,12 @@ def check_size(path: Path, number: int, size: tuple[int, int],
 
 
 @contextmanager
-def pillow_limit() -> Iterator[None]:
-    """Pillow's decompression-bomb limit raised to :data:`MAX_PIXELS` for one open: our
-    checks (which know the page's physical size) decide, Pillow's stays a backstop."""
+def pillow_limit(limit: int | None = MAX_PIXELS) -> Iterator[None]:
+    """Pillow's decompression-bomb limit set to ``limit`` for one open (None: off, for
+    reading a header whose size our own checks then judge): our checks know the page's
+    physical size, Pillow's default (89 Mpx) would refuse an A0 sheet at 300 dpi."""
     saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = limit
     try:
         yield
     finally:

@@ -17,11 +17,11 @@ MIN_GAP_INCHES = 0.35  # a column gap is at least this wide ...
 MIN_GAP_HEIGHTS = 2.5  # ... and this many times the median word height
 
 
-def _line(words: list[Word]) -> Line:
+def _line(words: list[Word], block: int = 0) -> Line:
     return Line(words=tuple(words), box=(min(w.box[0] for w in words),
                                          min(w.box[1] for w in words),
                                          max(w.box[2] for w in words),
-                                         max(w.box[3] for w in words)))
+                                         max(w.box[3] for w in words)), block=block)
 
 
 def _split(line: Line, min_gap: float) -> tuple[Line, Line, float] | None:
@@ -33,7 +33,8 @@ def _split(line: Line, min_gap: float) -> tuple[Line, Line, float] | None:
         return None
     gap, i = wide[0]
     centre = (words[i].box[2] + words[i + 1].box[0]) / 2
-    return _line(list(words[:i + 1])), _line(list(words[i + 1:])), centre
+    return _line(list(words[:i + 1]), line.block), _line(list(words[i + 1:]), line.block), \
+        centre
 
 
 def reading_order(lines: tuple[Line, ...], *, dpi: float) -> tuple[Line, ...]:

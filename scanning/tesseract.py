@@ -159,10 +159,10 @@ def parse_tsv(text: str) -> tuple[Line, ...]:
             Word(text=text_, box=(left, top, left + width, top + height),
                  confidence=max(0.0, float(cols[10]))))
     result = []
-    for words in lines.values():  # dicts keep insertion order: Tesseract's reading order
+    for key, words in lines.items():  # dicts keep insertion order: Tesseract's reading order
         box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
                max(w.box[2] for w in words), max(w.box[3] for w in words))
-        result.append(Line(words=tuple(words), box=box))
+        result.append(Line(words=tuple(words), box=box, block=key[1]))
     return tuple(result)
 
 

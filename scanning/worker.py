@@ -14,11 +14,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.limits import below_minimum
+from trams.scanning.ocr_image import is_negative, ocr_view, to_page
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
 from trams.scanning.reading_order import reading_order
@@ -93,8 +94,13 @@ def _mean_confidence(lines: tuple[Line, ...]) -> float:
     return sum(confs) / len(confs) if confs else 0.0
 
 
-def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None):
-    skew = measure_skew(image, dpi, mask=mask) if options.deskew else 0.0
+def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None,
+                negative: bool = False):
+    if options.deskew:
+        analysed = ImageOps.invert(image.convert("L")) if negative and mask is None else image
+        skew = measure_skew(analysed, dpi, mask=mask)
+    else:
+        skew = 0.0
     return (rotate_fine(image, -skew) if skew else image), skew
 
 
@@ -130,24 +136,38 @@ def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
                 min(w, round(nx + hw)), min(h, round(ny + hh)))
 
     return tuple(Line(words=tuple(Word(x.text, move(x.box), x.confidence) for x in line.words),
-                      box=move(line.box)) for line in lines)
+                      box=move(line.box), block=line.block) for line in lines)
 
 
-def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine: OcrEngine,
-                    mask=None):
+def _read(work: Image.Image, dpi: tuple[float, float], options: ScanOptions,
+          engine: OcrEngine, negative: bool) -> tuple[Line, ...]:
+    """OCR of the image handed to Tesseract (:mod:`.ocr_image`), boxes on ``work``."""
+    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative)
+    lines = engine.recognize(view.image, dpi=view.dpi, languages=options.languages)
+    return reading_order(to_page(lines, view), dpi=min(dpi))
+
+
+def _orientation(work: Image.Image, dpi: tuple[float, float], options: ScanOptions,
+                 engine: OcrEngine, negative: bool):
+    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative)
+    return engine.orientation(view.image, dpi=view.dpi)
+
+
+def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: ScanOptions,
+                    engine: OcrEngine, mask=None, negative: bool = False):
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
-    work, skew = _straighten(image, dpi, options, mask)
-    lines = reading_order(engine.recognize(work, dpi=dpi, languages=options.languages),
-                          dpi=dpi)
+    dpi = min(dpi_xy)
+    work, skew = _straighten(image, dpi, options, mask, negative)
+    lines = _read(work, dpi_xy, options, engine, negative)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
-        found = engine.orientation(work, dpi=dpi)
+        found = _orientation(work, dpi_xy, options, engine, negative)
         if found.rotate and found.confidence >= options.rotate_min_confidence:
             turned = turn_upright(image, found.rotate)
-            work2, skew2 = _straighten(turned, dpi, options)
-            lines2 = reading_order(engine.recognize(work2, dpi=dpi,
-                                                    languages=options.languages), dpi=dpi)
+            turned_dpi = dpi_xy if found.rotate == 180 else (dpi_xy[1], dpi_xy[0])
+            work2, skew2 = _straighten(turned, dpi, options, None, negative)
+            lines2 = _read(work2, turned_dpi, options, engine, negative)
             if _mean_confidence(lines2) >= _mean_confidence(lines) or _looks_turned(
                     lines, options) and not _looks_turned(lines2, options):
                 image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
@@ -180,12 +200,14 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         engine = get_engine(options.engine, timeout=options.timeout_seconds,
                             workdir=dest_stem.parent)
         image = loaded.image
-        mask = ink_mask(image, dpi)  # shared by the blank test and the skew measure
-        blank = is_blank(image, dpi, white_share=options.blank_threshold, mask=mask)
+        negative = is_negative(image)  # light text on dark: analysed and read inverted
+        analysed = ImageOps.invert(image.convert("L")) if negative else image
+        mask = ink_mask(analysed, dpi)  # shared by the blank test and the skew measure
+        blank = is_blank(analysed, dpi, white_share=options.blank_threshold, mask=mask)
         skew, rotation, lines = 0.0, 0, ()
         if not blank:
-            image, lines, skew, rotation, found = _clean_and_read(image, dpi, options, engine,
-                                                                 mask)
+            image, lines, skew, rotation, found = _clean_and_read(
+                image, loaded.dpi, options, engine, mask, negative)
             problems += found
         quality = page_quality(lines, dpi=dpi, skew=skew, rotation=rotation, blank=blank,
                                problems=problems, options=options)

@@ -138,9 +138,16 @@ def unmapped_fonts(pdf: pikepdf.Pdf) -> tuple[str, ...]:
 
 
 def _clean_trailer(pdf: pikepdf.Pdf) -> None:
+    """Drop what changes nothing on the pages: private trailer keys (LibreOffice's
+    /DocChecksum), and an /OpenAction that only says which page to show first."""
     for key in list(pdf.trailer.keys()):
         if key not in TRAILER_KEYS:
             del pdf.trailer[key]
+    action = pdf.Root.get("/OpenAction")
+    if isinstance(action, pikepdf.Array) or (
+            isinstance(action, Dictionary) and action.get("/S") == "/GoTo"
+            and "/Next" not in action):
+        del pdf.Root["/OpenAction"]
 
 
 def _refusal(path: Path, level: str, findings: list) -> InputError:

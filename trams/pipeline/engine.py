@@ -41,6 +41,7 @@ from trams.archive.layout import STATE_DIR
 from trams.config import TramsConfig
 from trams.errors import (
     ArchiveError,
+    ExitCode,
     InputError,
     OcrError,
     SigningError,
@@ -153,6 +154,14 @@ class _Run:
             except TramsError as exc:
                 self.summary.aborted = error_dict(exc)
                 self.emit("run_aborted", **error_dict(exc))
+            except Exception as exc:
+                # A bug: the CLI reports it (exit 1); the log says so too, not "exit 0".
+                self.summary.aborted = {
+                    "error": type(exc).__name__, "exit_code": int(ExitCode.INTERNAL),
+                    "message": str(exc), "path": None, "hint": None,
+                    "line": f"{type(exc).__name__}: {exc}"}
+                self.emit("run_aborted", **self.summary.aborted)
+                raise
             finally:
                 self.summary.wall_seconds = time.monotonic() - started
                 self.emit("run_finished", **self.summary.to_dict())
@@ -195,7 +204,8 @@ class _Run:
                                           config=self.config, meta_file=meta_file)
         for path, error in failures:
             unit = _unit_for_failure(path, self.inbox, grouping)
-            self.input_failures.setdefault(unit, []).append((path.name, error))
+            if unit != self.inbox:  # the inbox itself is never moved; its files are
+                self.input_failures.setdefault(unit, []).append((path.name, error))
             entry = {**error_dict(error), "path": str(path)}
             self.summary.input_failures.append(entry)
             self.emit("input_failed", **entry)
