@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps
-from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
+from trams.scanning.cleanup import (
+    ink_mask,
+    is_blank,
+    measure_skew,
+    rotate_fine,
+    turn_upright,
+    worth_turning,
+)
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.limits import below_minimum
@@ -96,12 +103,17 @@ def _mean_confidence(lines: tuple[Line, ...]) -> float:
 
 def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None,
                 negative: bool = False):
+    """(the page turned straight, the skew found). A skew that moves a text line by less
+    than :data:`~.cleanup.MIN_DRIFT_INCHES` across the page is left alone: turning by a few
+    hundredths of a degree resamples every pixel and blurs the text for nothing."""
     if options.deskew:
         analysed = ImageOps.invert(image.convert("L")) if negative and mask is None else image
         skew = measure_skew(analysed, dpi, mask=mask)
     else:
         skew = 0.0
-    return (rotate_fine(image, -skew) if skew else image), skew
+    if not worth_turning(skew, image.width, dpi):
+        return image, skew
+    return rotate_fine(image, -skew), skew
 
 
 def _looks_turned(lines: tuple[Line, ...], options: ScanOptions) -> bool:
@@ -177,7 +189,8 @@ def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: Sc
             problems.append("orientation_uncertain")
     if options.keep_original_pixels:
         # Right-angle turns are lossless and kept; the fine rotation is not applied.
-        return image, unrotate_lines(lines, skew, image.size), skew, rotation, problems
+        turned = skew if worth_turning(skew, image.width, dpi) else 0.0
+        return image, unrotate_lines(lines, turned, image.size), skew, rotation, problems
     return work, lines, skew, rotation, problems
 
 
