@@ -136,7 +136,7 @@ def looks_like_coversheet(image: Image.Image, dpi: float) -> bool:
     dark = tiles.mean(axis=(1, 3))
     across = np.abs(np.diff(tiles, axis=3)).mean(axis=(1, 3))
     down = np.abs(np.diff(tiles, axis=1)).mean(axis=(1, 3))
-    qr = (dark >= 0.25) & (dark <= 0.75) & (across >= 1 / 16) & (down >= 1 / 16)
+    qr = (dark >= 0.3) & (dark <= 0.7) & (across >= 0.02) & (down >= 0.02)
     side = SUSPECT_INCHES / _TILE_INCHES
     return any(h >= side and w >= side and cells >= 0.5 * h * w and max(h, w) <= 1.6 * min(h, w)
                for cells, h, w in _components(qr))

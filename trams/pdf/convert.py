@@ -152,6 +152,8 @@ def _clean_trailer(pdf: pikepdf.Pdf) -> None:
 
 def _refusal(path: Path, level: str, findings: list) -> InputError:
     reasons: list[str] = []
+    # what the clerk can act on first: a font not embedded says "export it again"
+    findings = sorted(findings, key=lambda f: "embedded" not in str(getattr(f, "message", f)))
     for finding in findings:
         text = str(getattr(finding, "message", finding)).strip().rstrip(".")
         if text and text not in reasons:
