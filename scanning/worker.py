@@ -1,4 +1,4 @@
-"""The page worker: load -> blank? -> orientation -> deskew -> OCR -> quality -> encode.
+"""The page worker: load -> ink? -> deskew -> OCR -> orientation -> blank? -> quality -> encode.
 
 Runs in a pool process. It gets a small task (file, page index, options, where to write)
 and returns a small record; the page image itself is written once, by ``encode_page``,
@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 from trams.scanning.cleanup import (
     ink_mask,
-    is_blank,
+    ink_share,
     measure_skew,
     rotate_fine,
     turn_upright,
@@ -94,6 +94,19 @@ def _die_with_parent(parent: int | None) -> None:
         return
     if parent is not None and os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
+
+
+NO_INK = 1e-4  # share of a page: under it there is nothing to read
+# An orientation OSD is this sure of is taken even when reading the turned page is no
+# better (a script the configured language cannot read: both readings are poor).
+OSD_TRUSTED = 5.0
+
+
+def _has_words(lines: tuple[Line, ...], options: ScanOptions) -> bool:
+    """At least two words read with confidence (noise on a blank back gives none)."""
+    sure = [w for line in lines for w in line.words
+            if w.confidence >= options.low_confidence and len(w.text) > 1]
+    return len(sure) >= 2
 
 
 def _mean_confidence(lines: tuple[Line, ...]) -> float:
@@ -180,8 +193,10 @@ def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: Sc
             turned_dpi = dpi_xy if found.rotate == 180 else (dpi_xy[1], dpi_xy[0])
             work2, skew2 = _straighten(turned, dpi, options, None, negative)
             lines2 = _read(work2, turned_dpi, options, engine, negative)
-            if _mean_confidence(lines2) >= _mean_confidence(lines) or _looks_turned(
-                    lines, options) and not _looks_turned(lines2, options):
+            before, after = _mean_confidence(lines), _mean_confidence(lines2)
+            if after >= before or (_looks_turned(lines, options)
+                                   and not _looks_turned(lines2, options)) or (
+                    found.confidence >= OSD_TRUSTED and after >= 0.8 * before):
                 image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
             else:
                 problems.append("orientation_uncertain")
@@ -216,12 +231,15 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         negative = is_negative(image)  # light text on dark: analysed and read inverted
         analysed = ImageOps.invert(image.convert("L")) if negative else image
         mask = ink_mask(analysed, dpi)  # shared by the blank test and the skew measure
-        blank = is_blank(analysed, dpi, white_share=options.blank_threshold, mask=mask)
+        share = ink_share(analysed, dpi, mask=mask)
         skew, rotation, lines = 0.0, 0, ()
-        if not blank:
+        if mask.mean() >= NO_INK:  # anywhere, margins too (a line at the top edge)
             image, lines, skew, rotation, found = _clean_and_read(
                 image, loaded.dpi, options, engine, mask, negative)
             problems += found
+        # Little ink is not enough to call a page blank: one line of text on a page covers
+        # 0.1 %. A page is blank when it has little ink and no word read with confidence.
+        blank = 1.0 - share >= options.blank_threshold and not _has_words(lines, options)
         quality = page_quality(lines, dpi=dpi, skew=skew, rotation=rotation, blank=blank,
                                problems=problems, options=options)
         encoded = encode_page(image, dest_stem, lossless=options.lossless,
