@@ -13,7 +13,7 @@ class ScanOptions:
     """Everything a page worker needs; plain values only, so it crosses process borders."""
 
     # OCR (OcrConfig)
-    languages: str = "Vietnamese"  # Tesseract's Vietnamese script model (see OcrConfig)
+    languages: str = "vie"  # see OcrConfig for the Vietnamese script model
     engine: Literal["tesseract", "null"] = "tesseract"  # "null": no OCR, for fast tests
     deskew: bool = True
     rotate_pages: bool = True

@@ -11,6 +11,7 @@ SYSTEM_PACKAGES=(
   jbig2dec  # JBIG2 images in scanned PDFs (trams.scanning.decoders)
   tesseract-ocr-script-viet  # Vietnamese script model, measured against vie (issue 19)
   libreoffice-writer-nogui  # tests: Word/ODT documents exported to PDF (born-digital input)
+  ghostscript  # benchmarks: OCRmyPDF, the peer, needs it for PDF/A output
   fonts-liberation2 fonts-dejavu-core
   python3 python3-venv python3-dev
 )

@@ -44,10 +44,10 @@ class InboxConfig(_Section):
 
 
 class OcrConfig(_Section):
-    # Tesseract language string, e.g. "vie+eng". Default: the Vietnamese script model
-    # (Debian tesseract-ocr-script-viet), which on scans of Vietnamese documents reads more
-    # accurately than "vie" at the same speed (measured: benchmarks/cer_scans.py).
-    languages: str = "Vietnamese"
+    # Tesseract language string, e.g. "vie+eng". "Vietnamese" (the script model, Debian
+    # tesseract-ocr-script-viet) reads scans of Vietnamese documents more accurately than
+    # "vie" but takes 30 % longer per page (benchmarks/cer_scans.py, trams/pdf/README.md).
+    languages: str = "vie"
     deskew: bool = True
     rotate_pages: bool = True
     keep_original_pixels: bool = False  # archive the scan as it came, not the cleaned page

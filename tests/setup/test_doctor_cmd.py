@@ -25,7 +25,7 @@ def test_good_setup_passes(make_setup, capsys) -> None:
         assert checks[name]["status"] == "ok", checks[name]
     assert SECRET_ENV in checks["secret.leader"]["message"]  # where it came from, not what
     assert "OCSP" in checks["revocation.leader"]["message"]
-    assert "Vietnamese" in checks["ocr.languages"]["message"]  # the default model
+    assert "vie" in checks["ocr.languages"]["message"]
     assert DEMO_PASSPHRASE not in output
 
 
