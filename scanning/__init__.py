@@ -33,7 +33,8 @@ Public API (everything else is internal)::
 Lower level, for tests and tools: ``trams.scanning.engine`` (OcrEngine protocol,
 TesseractEngine, NullEngine), ``trams.scanning.tesseract`` (the external program),
 ``trams.scanning.cleanup`` (measure_skew, rotate_fine, turn_upright, is_blank),
-``trams.scanning.ingest`` (page_count, load_page), ``trams.scanning.worker.process_page``.
+``trams.scanning.ingest`` (inspect_file, page_count, load_page),
+``trams.scanning.worker.process_page``.
 
 ScanOptions (frozen, picklable) holds: languages, engine ("tesseract" | "null"), deskew,
 rotate_pages, keep_original_pixels, timeout_seconds, the quality thresholds

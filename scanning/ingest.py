@@ -149,10 +149,6 @@ def page_count(path: Path) -> int:
     return inspect_file(path).pages
 
 
-def source_pages(path: Path) -> tuple[SourcePage, ...]:
-    return inspect_file(path).source_pages()
-
-
 def _file_dpi(info: dict) -> tuple[float, float] | None:
     """The resolution the file records, as it records it (checked later); None if none."""
     dpi = info.get("dpi")

@@ -89,10 +89,6 @@ def pdf_pages(path: Path) -> list[PdfPage]:
         return out
 
 
-def pdf_page_count(path: Path) -> int:
-    return len(pdf_pages(path))
-
-
 def _axis(dx: float, dy: float) -> str:
     """Which way a vector on the page points on screen (y up on the page)."""
     if abs(dx) >= abs(dy):

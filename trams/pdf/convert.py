@@ -179,8 +179,8 @@ def _blocking(finding) -> bool:
 
 
 def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
-    """Repairs, then the check; returns (effective level, report, notes). Raises when the
-    file cannot be PDF/A as it is."""
+    """Repairs, then the check; returns (effective level, report, notes, fonts without a
+    Unicode mapping). Raises when the file cannot be PDF/A as it is."""
     import pikepdf.pdfa
 
     unmapped = unmapped_fonts(pdf)
