@@ -24,8 +24,9 @@ from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
 from trams.models import DocumentFailure, DocumentSource, InputFailure, QualityReport
 from trams.naming import document_stem
-from trams.pdf.assemble import LEVELS, write_pdfa
+from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import write_report
+from trams.pdf.result import check_level
 from trams.pipeline.events import Sink
 
 GROUPINGS = ("file", "folder", "coversheet")
@@ -49,6 +50,7 @@ class OcrOptions:
     accept_low_dpi: bool = False
     keep_original: bool = False
     drop_blank: bool = False
+    keep_ocr_layer: bool | None = None  # PDFs with an OCR layer: keep it (else redo OCR)
     sidecar: bool = False  # also NAME.txt
     report: bool = False  # also NAME.quality.json
     force: bool = False  # replace existing output files (else such a document is refused)
@@ -106,9 +108,7 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     Events (``sinks``): ``input_failed``, ``document_failed``, ``document_written``.
     """
     level = options.pdfa or config.pdfa.level
-    if level not in LEVELS:
-        raise InputError(_("unknown PDF/A level '{level}'", level=level),
-                         hint=_("Use one of: {levels}.", levels=", ".join(LEVELS)))
+    check_level(level)
     grouping = options.grouping or config.inbox.grouping
     if grouping not in GROUPINGS:
         raise InputError(_("unknown grouping '{grouping}'", grouping=grouping),
@@ -127,7 +127,8 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
         lossless=True if options.lossless else None, default_dpi=options.dpi,
         accept_low_dpi=True if options.accept_low_dpi else None,
         keep_original_pixels=True if options.keep_original else None,
-        drop_blank_pages=True if options.drop_blank else None)
+        drop_blank_pages=True if options.drop_blank else None,
+        keep_ocr_layer=options.keep_ocr_layer, pdfa_level=level)
     meta = load_metadata(options.metadata) if options.metadata else None
     report = OcrReport(options.output)
     found = recognizer.discover(list(options.inputs))
@@ -163,8 +164,8 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
                 report.documents.append(written)
                 emit("document_written", written.to_dict())
             finally:
-                for page in result.pages:
-                    page.image.path.unlink(missing_ok=True)
+                for path in result.work_files:
+                    path.unlink(missing_ok=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return report

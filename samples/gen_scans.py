@@ -29,13 +29,14 @@ fonts-liberation2). Same seed, same files.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import unicodedata
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 DPI = 300
 A4 = (2480, 3508)
@@ -569,6 +570,310 @@ def issued_scans(out: Path) -> dict[str, Path]:
     return paths
 
 
+# --- printed with red seals, received with "ĐẾN" stamps, scanned back (issue 19) ----------
+# Decree 30 pages in colour, as they come back from a scanner: the leader's blue signature
+# with the agency's red seal over its left third (and over the signer's title), a received
+# document's red "ĐẾN" stamp filled in by hand, a leader's note in red pen across the text.
+# Printed on toned paper, then "scanned back" at 200 and 300 dpi by :func:`scan_back`
+# (a turn of up to 1.2 degrees, a slightly wrong scale, lens blur, uneven lighting, sensor
+# noise, JPEG). Ground truth is the printed black text only (seals, stamps and handwriting
+# are not text of the document), in the two orders of the reference pages.
+INK = (28, 28, 34)
+SEAL_INK = (205, 32, 45)
+PEN_BLUE = (30, 50, 170)
+PEN_RED = (200, 25, 30)
+PAPER = (247, 244, 236)
+COMMUNES = ["XÃ TRÀ MY", "XÃ TRÀ LENG", "XÃ TRÀ VÂN", "XÃ TRÀ NAM"]
+
+
+def _ring_text(layer: Image.Image, text: str, centre: tuple[float, float], radius: float,
+               font, colour: tuple[int, int, int]) -> None:
+    """``text`` along the upper and right part of a circle, letters upright to the ring."""
+    import math
+
+    widths = [font.getlength(ch) for ch in text]
+    total = sum(widths) * 1.15
+    span = min(total / radius, 2 * math.pi * 0.92)
+    angle = -math.pi / 2 - span / 2  # centred on the top
+    scale = span / total
+    for ch, width in zip(text, widths, strict=True):
+        step = width * 1.15 * scale
+        mid = angle + step / 2
+        glyph = Image.new("L", (int(font.size * 2), int(font.size * 2)), 0)
+        ImageDraw.Draw(glyph).text((glyph.width / 2, glyph.height / 2), ch, font=font,
+                                   fill=255, anchor="mm")
+        turned = glyph.rotate(-math.degrees(mid) - 90, resample=Image.Resampling.BICUBIC)
+        x = centre[0] + radius * math.cos(mid) - turned.width / 2
+        y = centre[1] + radius * math.sin(mid) - turned.height / 2
+        layer.paste(Image.new("RGBA", turned.size, (*colour, 255)), (round(x), round(y)),
+                    turned)
+        angle += step
+
+
+def seal(diameter: int, ring: str, centre_text: str, rng: random.Random) -> Image.Image:
+    """A round agency seal in red ink (RGBA): two rings, the agency's name along the edge,
+    a star, the commune's name across; ink a little uneven, as stamped."""
+    import math
+
+    size = diameter + 8
+    layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    c = size / 2
+    r = diameter / 2
+    for radius, width in ((r, 7), (r - 14, 3), (r * 0.42, 3)):
+        draw.ellipse((c - radius, c - radius, c + radius, c + radius), outline=(*SEAL_INK, 255),
+                     width=width)
+    font = ImageFont.truetype(FONTS["dejavu"][1], round(diameter * 0.085))
+    _ring_text(layer, ring, (c, c), r - 44, font, SEAL_INK)
+    star = [(c + r * 0.30 * math.cos(math.radians(-90 + k * 36)) * (1 if k % 2 == 0 else 0.42),
+             c - r * 0.07 + r * 0.30 * math.sin(math.radians(-90 + k * 36))
+             * (1 if k % 2 == 0 else 0.42)) for k in range(10)]
+    draw.polygon(star, fill=(*SEAL_INK, 255))
+    small = ImageFont.truetype(FONTS["dejavu"][1], round(diameter * 0.07))
+    draw.text((c, c + r * 0.52), centre_text, font=small, fill=(*SEAL_INK, 255), anchor="mm")
+    # uneven ink: the stamp pressed harder on one side, with pale specks
+    alpha = np.asarray(layer.getchannel("A"), dtype=np.float32)
+    yy, xx = np.mgrid[0:size, 0:size]
+    slope = 0.75 + 0.25 * ((xx * rng.uniform(-1, 1) + yy * rng.uniform(-1, 1)) / size + 1) / 2
+    specks = np.random.default_rng(rng.randint(0, 2**31)).uniform(0.6, 1.0, alpha.shape)
+    layer.putalpha(Image.fromarray((alpha * slope * specks).astype(np.uint8)))
+    return layer
+
+
+def pen_strokes(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float],
+                rng: random.Random, colour: tuple[int, int, int], *, width: int = 4,
+                words: int = 3) -> None:
+    """Handwriting-like strokes across ``box``: loops and slants joined, like a hurried
+    signature or note, in pen ``colour``."""
+    import math
+
+    x0, y0, x1, y1 = box
+    height = y1 - y0
+    x = x0
+    gap = (x1 - x0) / words
+    for _ in range(words):
+        points = []
+        end = min(x1, x + gap * rng.uniform(0.7, 0.95))
+        phase = rng.uniform(0, math.pi)
+        while x < end:
+            x += rng.uniform(3, 7)
+            phase += rng.uniform(0.35, 0.7)
+            y = y0 + height / 2 + height * 0.42 * math.sin(phase) * rng.uniform(0.6, 1.0)
+            points.append((x + 8 * math.cos(phase * 0.9), y))
+        if len(points) > 1:
+            draw.line(points, fill=colour, width=width, joint="curve")
+        x = end + gap * 0.1
+
+
+def den_stamp(width: int, rng: random.Random, agency: str) -> Image.Image:
+    """A received-document stamp ("ĐẾN") in red ink, its number and date filled in by hand
+    in blue (RGBA)."""
+    height = round(width * 0.55)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    ink = (*SEAL_INK, 235)
+    draw.rectangle((3, 3, width - 4, height - 4), outline=ink, width=5)
+    font = ImageFont.truetype(FONTS["dejavu"][1], round(height * 0.13))
+    big = ImageFont.truetype(FONTS["dejavu"][1], round(height * 0.2))
+    draw.text((width / 2, height * 0.15), agency, font=font, fill=ink, anchor="mm")
+    draw.text((width * 0.14, height * 0.5), "ĐẾN", font=big, fill=ink, anchor="mm")
+    for k, label in enumerate(("Số: ............", "Ngày: ..........", "Chuyển: .........")):
+        draw.text((width * 0.32, height * (0.36 + 0.22 * k)), label, font=font, fill=ink,
+                  anchor="lm")
+    for k in range(3):  # the clerk's handwriting in the fields
+        y = height * (0.36 + 0.22 * k)
+        pen_strokes(draw, (width * 0.55, y - height * 0.08, width * 0.93, y + height * 0.05),
+                    rng, PEN_BLUE, width=3, words=2)
+    return layer
+
+
+def _ink_over(page: Image.Image, layer: Image.Image, at: tuple[int, int]) -> None:
+    """Ink printed over ink multiplies (a red seal over black text stays dark)."""
+    x, y = at
+    region = page.crop((x, y, x + layer.width, y + layer.height))
+    colour = Image.new("RGB", layer.size, (255, 255, 255))
+    colour.paste(layer.convert("RGB"), (0, 0), layer.getchannel("A"))
+    page.paste(ImageChops.multiply(region, colour), (x, y))
+
+
+def sealed_page(index: int, rng: random.Random, *, received: bool = False
+                ) -> tuple[RefSheet, Image.Image]:
+    """A Decree 30 decision (or a received letter) printed in colour, signed in blue and
+    sealed in red; returns the sheet (ground truth) and the printed page (RGB, 300 dpi)."""
+    font = "DejaVuSerif" if index % 2 == 0 else "LiberationSerif"
+    sheet = RefSheet(font)
+    commune = COMMUNES[index % len(COMMUNES)]
+    topic, office = TOPICS[(index * 3 + 1) % len(TOPICS)]
+    village = rng.choice(VILLAGES)
+    subject = nfc(topic.format(v=village))
+    number, day, month = rng.randint(12, 980), rng.randint(1, 28), rng.randint(1, 12)
+    left_x = (sheet.left - 120, sheet.left + 760)
+    right_x = (sheet.left + 760, A4[0] - sheet.right + 60)
+    kind = "CV" if received else "QĐ"
+    bottom = sheet.band(
+        [("ỦY BAN NHÂN DÂN", sheet.small), (commune, sheet.small_bold), None,
+         (f"Số: {number}/{kind}-UBND", sheet.regular)],
+        [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", sheet.small_bold),
+         ("Độc lập - Tự do - Hạnh phúc", sheet.bold), None,
+         (f"{rng.choice(DISTRICTS)}, ngày {day:02d} tháng {month:02d} năm 2025", sheet.italic)],
+        (left_x, right_x), rules=(commune, "Độc lập - Tự do - Hạnh phúc"))
+    sheet.y = bottom + sheet.step
+    if received:
+        sheet.line("CÔNG VĂN")
+        sheet.line(subject.replace("Về việc", "V/v"), font=sheet.regular)
+        sheet.y += sheet.step // 2
+        sheet.paragraph(f"Kính gửi: Ủy ban nhân dân {COMMUNES[(index + 1) % 4].lower()}.",
+                        indent=600)
+    else:
+        sheet.line("QUYẾT ĐỊNH")
+        sheet.line(subject)
+        sheet.y += sheet.step // 2
+        sheet.line(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune}")
+        for text in rng.sample(BASES, 2):
+            sheet.paragraph(text, font=sheet.italic)
+        sheet.line("QUYẾT ĐỊNH:")
+    bodies = [b.format(n=PEOPLE[index % len(PEOPLE)], v=village)
+              for b in rng.sample(ARTICLES, 3)]
+    lead = "" if received else "Điều {n}. "
+    for n, body in enumerate(bodies, start=1):
+        if not sheet.paragraph(lead.format(n=n) + body):
+            break
+    signer = PEOPLE[(index + 3) % len(PEOPLE)]
+    sheet.y += sheet.step // 2
+    top = sheet.y
+    sheet.band(
+        [("Nơi nhận:", sheet.small_bold), ("- Như trên;", sheet.small),
+         ("- Lưu: VT.", sheet.small)],
+        [("TM. ỦY BAN NHÂN DÂN", sheet.bold), ("CHỦ TỊCH", sheet.bold), None, None, None,
+         None, None, (signer, sheet.bold)],
+        ((sheet.left, sheet.left + 900), right_x), centre_left=False)
+    page = Image.new("RGB", A4, PAPER)
+    ink = Image.new("RGB", A4, INK)
+    page.paste(ink, (0, 0), ImageOps.invert(sheet.image))
+    # the leader's signature (blue), then the seal over its left third and the title
+    centre = (right_x[0] + right_x[1]) / 2
+    sig_top, sig_bottom = top + 2.2 * sheet.step, top + 4.9 * sheet.step
+    draw = ImageDraw.Draw(page)
+    pen_strokes(draw, (centre - 230, sig_top, centre + 250, sig_bottom), rng, PEN_BLUE,
+                width=5, words=2)
+    diameter = round(36 / 25.4 * DPI)  # a 36 mm seal
+    stamp = seal(diameter, f"ỦY BAN NHÂN DÂN {commune} * {rng.choice(DISTRICTS).upper()}",
+                 commune.removeprefix("XÃ "), rng)
+    sx = round(centre - 230 - diameter * 0.5 + diameter * 0.33)
+    sy = round((sig_top + sig_bottom) / 2 - stamp.height / 2 - sheet.step * 0.6)
+    _ink_over(page, stamp, (sx, sy))
+    if received:
+        den = den_stamp(round(55 / 25.4 * DPI), rng, f"UBND {COMMUNES[(index + 1) % 4]}")
+        _ink_over(page, den, (sheet.left - 60, bottom - sheet.step // 2))
+        note = ImageDraw.Draw(page)  # the leader's instruction in red pen, over the text
+        y = bottom + 5 * sheet.step
+        pen_strokes(note, (A4[0] * 0.45, y, A4[0] * 0.88, y + 1.4 * sheet.step), rng,
+                    PEN_RED, width=4, words=3)
+    return sheet, page
+
+
+def scan_back(page: Image.Image, rng: random.Random, *, dpi: int) -> tuple[Image.Image, dict]:
+    """A colour flatbed scan at ``dpi`` of a page printed at 300 dpi: a small turn and a
+    scale a little off (no pixel lands where it was printed), blur, light falling off
+    across the glass, sensor noise, JPEG."""
+    angle = rng.choice((-1, 1)) * rng.uniform(0.1, 1.2)
+    scale = dpi / DPI * rng.uniform(0.996, 1.004)
+    blur = rng.uniform(0.5, 0.9) * dpi / DPI
+    sigma = rng.uniform(3.0, 6.0)
+    size = (round(A4[0] * dpi / DPI), round(A4[1] * dpi / DPI))
+    turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=PAPER)
+    scaled = turned.resize((round(A4[0] * scale), round(A4[1] * scale)),
+                           Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", size, PAPER)
+    canvas.paste(scaled, ((size[0] - scaled.width) // 2, (size[1] - scaled.height) // 2))
+    pixels = np.asarray(canvas.filter(ImageFilter.GaussianBlur(blur)), dtype=np.float32)
+    yy, xx = np.mgrid[0:size[1], 0:size[0]].astype(np.float32)
+    fall = rng.uniform(0.07, 0.16)
+    light = 1.0 - fall * (xx / size[0]) ** 1.5 - 0.5 * fall * ((yy / size[1]) - 0.5) ** 2
+    pixels *= light[..., None]
+    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, sigma, pixels.shape)
+    scanned = Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8), "RGB")
+    quality = rng.randint(72, 88)
+    buf = io.BytesIO()
+    scanned.save(buf, format="JPEG", quality=quality, dpi=(dpi, dpi))
+    buf.seek(0)
+    return Image.open(buf), {"angle_deg": round(angle, 3), "scale": round(scale, 5),
+                             "blur_radius": round(blur, 3), "noise_sigma": round(sigma, 2),
+                             "light_falloff": round(fall, 3), "jpeg_quality": quality}
+
+
+def seal_pages(out: Path) -> Path:
+    """Six Decree 30 pages with red seals (the last two received letters with a "ĐẾN"
+    stamp and a red-pen note), each scanned back at 200 and 300 dpi:
+    ``sealNN-{200,300}.jpg`` with ``.gt.txt``, ``.gt_rows.txt``, ``.meta.json``, and the
+    printed page ``clean_sealNN.png``; returns ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20251219)
+    for index in range(6):
+        sheet, printed = sealed_page(index, rng, received=index >= 4)
+        printed.save(out / f"clean_seal{index + 1:02d}.png", dpi=(DPI, DPI), optimize=True)
+        for dpi in (200, 300):
+            scanned, meta = scan_back(printed, rng, dpi=dpi)
+            stem = out / f"seal{index + 1:02d}-{dpi}"
+            scanned.save(stem.with_suffix(".jpg"), format="JPEG", dpi=(dpi, dpi),
+                         quality=meta["jpeg_quality"])
+            _write_truth(stem, sheet, meta, received=index >= 4)
+    return out
+
+
+def _write_truth(stem: Path, sheet: RefSheet, meta: dict, **extra) -> None:
+    columns = "\n".join(nfc(t) for t in sheet.columns) + "\n"
+    stem.with_name(stem.name + ".gt.txt").write_text(columns, encoding="utf-8")
+    stem.with_name(stem.name + ".gt_rows.txt").write_text(
+        "\n".join(nfc(t) for t in sheet.rows) + "\n", encoding="utf-8")
+    meta = {**meta, **extra, "lines": len(sheet.columns), "chars": len(columns)}
+    stem.with_name(stem.name + ".meta.json").write_text(json.dumps(meta, ensure_ascii=False,
+                                                                   indent=1))
+
+
+# --- a page in two columns (a bulletin): reading order --------------------------------------
+def bulletin_page(rng: random.Random, font: str = "LiberationSerif", *,
+                  gutter: int = 90) -> RefSheet:
+    """A commune bulletin: a title across the page, then two columns of justified text
+    ``gutter`` pixels apart (the reading order is the whole left column, then the whole
+    right one)."""
+    sheet = RefSheet(font)
+    sheet.line("BẢN TIN ỦY BAN NHÂN DÂN XÃ TRÀ MY")
+    sheet.line("Số 12 - Tháng 11 năm 2025", font=sheet.italic)
+    sheet.y += sheet.step
+    width = (A4[0] - sheet.left - sheet.right - gutter) // 2
+    texts = [a.format(n=rng.choice(PEOPLE), v=rng.choice(VILLAGES))
+             for a in rng.sample(ARTICLES, len(ARTICLES))]
+    top = sheet.y
+    for column in range(2):
+        sheet.left = REF_MARGINS[0] + column * (width + gutter)
+        sheet.right = A4[0] - sheet.left - width
+        sheet.y = top
+        for text in texts[column * 5:(column + 1) * 5]:
+            if not sheet.paragraph(text, indent=60):
+                break
+            sheet.y += sheet.step // 3
+        sheet.full = False
+    sheet.rows = []  # no row order: the columns are read one after the other
+    return sheet
+
+
+def bulletin_pages(out: Path) -> Path:
+    """``bulletin-300.png`` and ``bulletin-narrow-300.png`` (gray, 300 dpi, scanned with
+    :func:`ref_scan`; columns 0.3 and 0.15 inch apart, the second as narrow as magazines
+    set them) and their ground truth; returns ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20251220)
+    for name, gutter in (("bulletin-300", 90), ("bulletin-narrow-300", 45)):
+        sheet = bulletin_page(rng, gutter=gutter)
+        scanned, meta = ref_scan(sheet.image, rng)
+        stem = out / name
+        scanned.save(stem.with_suffix(".png"), dpi=(DPI, DPI))
+        sheet.rows = sheet.columns
+        _write_truth(stem, sheet, {**meta, "gutter_px": gutter})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
@@ -578,11 +883,17 @@ def main() -> None:
                         help="write the 10 reference pages instead of the sample set")
     parser.add_argument("--issued", action="store_true",
                         help="write the scans of the signature-placement tests")
+    parser.add_argument("--sealed", action="store_true",
+                        help="write the pages with red seals and stamps, scanned back at "
+                             "200 and 300 dpi, and the two-column bulletin")
     args = parser.parse_args()
     if args.issued:
         issued_scans(args.outdir)
     elif args.reference:
         reference_pages(args.outdir)
+    elif args.sealed:
+        seal_pages(args.outdir)
+        bulletin_pages(args.outdir)
     elif args.pages:
         extra_pages(args.outdir, args.pages)
     else:

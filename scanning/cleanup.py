@@ -102,6 +102,20 @@ def measure_skew(image: Image.Image, dpi: float, *, mask: np.ndarray | None = No
     return round(fine, 2)
 
 
+# A skew is corrected when it moves a text line by at least this much from one side of the
+# page to the other (6 px at 300 dpi: 0.14 degrees on A4). Below it Tesseract reads the
+# line as it is, and turning the page would only resample (blur) every pixel. Measured on
+# the Vietnamese pages of benchmarks/cer_scans.py (see trams/pdf/README.md).
+MIN_DRIFT_INCHES = 0.02
+
+
+def worth_turning(skew: float, width: int, dpi: float) -> bool:
+    """Is a skew of ``skew`` degrees on a page ``width`` pixels wide worth correcting?"""
+    if abs(skew) < 0.005:
+        return False
+    return width * abs(np.tan(np.radians(skew))) >= MIN_DRIFT_INCHES * dpi
+
+
 def paper_fill(image: Image.Image) -> int | tuple[int, ...]:
     """Colour for corners uncovered by rotation: the page's paper tone."""
     small = image.reduce(8) if min(image.size) >= 64 else image

@@ -16,6 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import qrcode
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
@@ -82,6 +83,64 @@ def find_coversheet(image: Image.Image, *, path: Path | None = None) -> CoverShe
         if sheet is not None:
             return sheet
     return None
+
+
+# A cover sheet's code is 3.3-3.7 inches wide; a document's own QR code (a verification
+# code in a corner) is under an inch. A QR-like region at least this large, that does not
+# decode, is taken for a damaged cover sheet.
+SUSPECT_INCHES = 2.0
+_TILE_INCHES = 0.25
+
+
+def _components(mask: np.ndarray) -> list[tuple[int, int, int]]:
+    """(cells, height, width) of the 8-connected components of a small boolean grid."""
+    seen = np.zeros(mask.shape, dtype=bool)
+    out = []
+    height, width = mask.shape
+    for i, j in zip(*np.nonzero(mask), strict=True):
+        if seen[i, j]:
+            continue
+        seen[i, j] = True
+        stack, cells = [(i, j)], []
+        while stack:
+            y, x = stack.pop()
+            cells.append((y, x))
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    yy, xx = y + dy, x + dx
+                    if 0 <= yy < height and 0 <= xx < width and mask[yy, xx] \
+                            and not seen[yy, xx]:
+                        seen[yy, xx] = True
+                        stack.append((yy, xx))
+        ys = [c[0] for c in cells]
+        xs = [c[1] for c in cells]
+        out.append((len(cells), max(ys) - min(ys) + 1, max(xs) - min(xs) + 1))
+    return out
+
+
+def looks_like_coversheet(image: Image.Image, dpi: float) -> bool:
+    """A large QR-like region: a square patch, at least :data:`SUSPECT_INCHES` a side,
+    of quarter-inch tiles about half dark with dense black/white changes both across and
+    down (a QR code's modules). Text is too light (10-25 % dark) and photos too smooth."""
+    gray = image if image.mode == "L" else image.convert("L")
+    factor = max(1, round(dpi / 150))
+    if factor > 1:
+        gray = gray.reduce(factor)
+    pixels = np.asarray(gray, dtype=np.int16)
+    paper = float(np.median(pixels))
+    ink = pixels < paper - max(40.0, (paper - float(np.percentile(pixels, 1))) / 2)
+    tile = max(8, round(_TILE_INCHES * dpi / factor))
+    rows, cols = ink.shape[0] // tile, ink.shape[1] // tile
+    if rows < 2 or cols < 2:
+        return False
+    tiles = ink[:rows * tile, :cols * tile].reshape(rows, tile, cols, tile).astype(np.int8)
+    dark = tiles.mean(axis=(1, 3))
+    across = np.abs(np.diff(tiles, axis=3)).mean(axis=(1, 3))
+    down = np.abs(np.diff(tiles, axis=1)).mean(axis=(1, 3))
+    qr = (dark >= 0.3) & (dark <= 0.7) & (across >= 0.02) & (down >= 0.02)
+    side = SUSPECT_INCHES / _TILE_INCHES
+    return any(h >= side and w >= side and cells >= 0.5 * h * w and max(h, w) <= 1.6 * min(h, w)
+               for cells, h, w in _components(qr))
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:

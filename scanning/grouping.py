@@ -8,19 +8,22 @@ file named explicitly is a failure.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from trams.scanning.coversheet import CoverSheet, find_coversheet
-from trams.scanning.ingest import is_scan, load_page, source_pages
+from trams.scanning.coversheet import CoverSheet, find_coversheet, looks_like_coversheet
+from trams.scanning.ingest import ScanFile, inspect_file, is_scan, load_page
 
 from trams.errors import InputError, TramsError
 from trams.fs import input_error
 from trams.i18n import _
 from trams.models import Discovery, DocumentSource, InputFailure, SourcePage
+
+log = logging.getLogger(__name__)
 
 Grouping = Literal["file", "folder", "coversheet"]
 # Symbolic links met in a folder: "refuse" them (the inbox, by default), read those that
@@ -127,12 +130,6 @@ def _expand(inputs: Sequence[Path], *, links: Links,
             yield item, True, None
 
 
-def _pages(path: Path, error: TramsError | None) -> tuple[SourcePage, ...]:
-    if error is not None:
-        raise error
-    return source_pages(path)
-
-
 def _name(path: Path, inputs: Sequence[Path]) -> str:
     for root in inputs:
         root = Path(root)
@@ -144,21 +141,51 @@ def _name(path: Path, inputs: Sequence[Path]) -> str:
     return path.name
 
 
+def _inspect(path: Path, default_dpi: float | None, keep_ocr_layer: bool,
+             refusal: TramsError | None = None) -> ScanFile:
+    """:func:`inspect_file`, with any failure of a library on a hostile file turned into
+    this file's InputError (the others go on); ``refusal``: why discovery refused the file
+    (a symbolic link), raised instead."""
+    if refusal is not None:
+        raise refusal
+    try:
+        return inspect_file(path, default_dpi=default_dpi, keep_ocr_layer=keep_ocr_layer)
+    except TramsError:
+        raise
+    except MemoryError:
+        raise InputError(_("not enough memory to read the file"), path=path,
+                         hint=_("Scan it again at a lower resolution.")) from None
+    except Exception as exc:  # noqa: BLE001 - a reader failing on odd bytes: this file only
+        log.exception("unexpected error reading %s", path)
+        raise InputError(_("the file cannot be read ({reason})",
+                           reason=f"{type(exc).__name__}: {exc}"[:200]), path=path,
+                         hint=_("Check the file; if it opens elsewhere, please report it with "
+                                "the output of --verbose.")) from None
+
+
 def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
-             default_dpi: float | None = None, links: Links = "refuse") -> Discovery:
+             default_dpi: float | None = None, keep_ocr_layer: bool = False,
+             links: Links = "refuse") -> Discovery:
     """Group the scans in ``inputs`` (files and folders) into documents; symbolic links in
-    folders as ``links`` says (refused by default)."""
+    folders as ``links`` says (refused by default).
+
+    A PDF with text to keep (:attr:`DocumentSource.born_digital`) is always a document of
+    its own: it is converted as it is, never merged with scans.
+    """
     if grouping == "coversheet":
-        return _by_coversheet(inputs, default_dpi, links)
+        return _by_coversheet(inputs, default_dpi, keep_ocr_layer, links)
     documents: list[DocumentSource] = []
     failures: list[InputFailure] = []
     if grouping == "file":
         for path, _explicit, error in _expand(inputs, links=links, failures=failures):
             try:
-                documents.append(DocumentSource(name=_name(path, inputs),
-                                                pages=_pages(path, error)))
+                info = _inspect(path, default_dpi, keep_ocr_layer, error)
             except TramsError as exc:
                 failures.append(InputFailure(path, exc))
+                continue
+            documents.append(DocumentSource(name=_name(path, inputs),
+                                            pages=info.source_pages(),
+                                            born_digital=info.born_digital))
         return Discovery(tuple(documents), tuple(failures))
     # folder: the files of each folder, in natural order, make one document
     folders: dict[Path, list[tuple[Path, TramsError | None]]] = {}
@@ -168,13 +195,14 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
         else:
             folders.setdefault(path.parent, []).append((path, error))
     for key, files in folders.items():
-        pages: list[SourcePage] = []
+        infos: list[ScanFile] = []
         broken: list[InputFailure] = []
         for path, error in files:
             try:
-                pages += _pages(path, error)
+                infos.append(_inspect(path, default_dpi, keep_ocr_layer, error))
             except TramsError as exc:
                 broken.append(InputFailure(path, exc))
+        digital = [i for i in infos if i.born_digital]
         if broken:
             failures += broken
             if key.is_dir():
@@ -183,15 +211,30 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
                       file=broken[0].path.name), path=key,
                     hint=_("Fix or replace that file, then run again."))))
             continue
+        if digital and len(infos) > 1:
+            failures.append(InputFailure(key, InputError(
+                _("{file} already has its text and is kept as it is, so it cannot be joined "
+                  "with the other files of its folder into one document",
+                  file=digital[0].path.name), path=key,
+                hint=_("Put it in a folder of its own, or give TRAMS scans only."))))
+            continue
         name = _name(key, inputs) if key.is_dir() else key.name
         if name == ".":
             name = key.name
-        documents.append(DocumentSource(name=name, pages=tuple(pages)))
+        pages = tuple(page for info in infos for page in info.source_pages())
+        documents.append(DocumentSource(name=name, pages=pages, born_digital=bool(digital)))
     return Discovery(tuple(documents), tuple(failures))
 
 
 def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
-                   links: Links) -> Discovery:
+                   keep_ocr_layer: bool, links: Links) -> Discovery:
+    """Split the scans at cover sheets.
+
+    A page that looks like a cover sheet (a large QR-like region) but does not decode
+    makes its file an entry for review: every document with a page in that file fails,
+    and so do the pages after it up to the next readable sheet, rather than being joined
+    to the wrong document. A PDF with text to keep is a document of its own.
+    """
     documents: list[DocumentSource] = []
     failures: list[InputFailure] = []
     current: CoverSheet | None = None
@@ -199,6 +242,8 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
     pages: list[SourcePage] = []
     loose: list[SourcePage] = []  # pages met before the first cover sheet
     broken: InputFailure | None = None
+    suspect: dict[Path, InputError] = {}  # files with an unreadable cover sheet
+    lost = False  # after an unreadable cover sheet, until the next readable one
 
     def close() -> None:
         nonlocal pages, broken
@@ -224,22 +269,41 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
 
     for path, _explicit, error in _expand(inputs, links=links, failures=failures):
         try:
-            file_pages = _pages(path, error)
+            info = _inspect(path, default_dpi, keep_ocr_layer, error)
         except TramsError as exc:
             failures.append(InputFailure(path, exc))
             broken = broken or InputFailure(path, exc)
             continue
-        for page in file_pages:
+        if info.born_digital:
+            documents.append(DocumentSource(name=_name(path, inputs),
+                                            pages=info.source_pages(), born_digital=True))
+            continue
+        for page in info.source_pages():
             try:
                 loaded = load_page(page, default_dpi=default_dpi or 300.0)
                 sheet = find_coversheet(loaded.image, path=path)
+                unreadable = sheet is None and looks_like_coversheet(loaded.image,
+                                                                     min(loaded.dpi))
             except TramsError as exc:
                 failures.append(InputFailure(path, exc))
                 broken = broken or InputFailure(path, exc)
                 break
+            if unreadable:
+                lost = True  # the pages up to the next readable sheet belong to nothing
+                suspect.setdefault(path, InputError(
+                    _("page {number} looks like a cover sheet but its QR code cannot be "
+                      "read, so TRAMS cannot tell which document the pages belong to",
+                      number=page.index + 1), path=path,
+                    hint=_("Print the cover sheet again (trams coversheet), put it in "
+                           "place of the damaged one and scan the batch again.")))
+                close()
+                current = None
+                continue
             if sheet is not None:
                 close()
-                current, sheet_page = sheet, page
+                current, sheet_page, lost = sheet, page, False
+            elif lost:
+                continue  # after an unreadable sheet: part of the entry that failed
             elif current is None:
                 loose.append(page)
             else:
@@ -251,4 +315,19 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
               count=len(loose)), path=loose[0].path,
             hint=_("Put a cover sheet (trams coversheet) in front of them and scan again, "
                    "or use grouping by file or folder."))))
+    if suspect:
+        kept = []
+        for document in documents:
+            files = dict.fromkeys(p.path for p in (*document.dropped_pages, *document.pages))
+            tainted = [f for f in files if f in suspect]
+            if tainted:  # every file of the document, so none is settled as done
+                failures += [InputFailure(f, InputError(
+                    _("document {name} was not made: {file} has an unreadable cover sheet",
+                      name=document.name, file=tainted[0].name), path=f,
+                    hint=_("Print the cover sheet again (trams coversheet), put it in place "
+                           "of the damaged one and scan the batch again."))) for f in files]
+            else:
+                kept.append(document)
+        documents = kept
+        failures += [InputFailure(path, error) for path, error in suspect.items()]
     return Discovery(tuple(documents), tuple(failures))

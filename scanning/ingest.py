@@ -1,20 +1,29 @@
 """Reading scans: which files are scans, how many pages each holds, and one page's pixels.
 
 Images (TIFF single/multi-page: uncompressed, LZW, CCITT G4, JPEG; JPEG, PNG, BMP) go
-through Pillow; image-only PDFs through :mod:`trams.scanning.pdf_input`. Broken or hostile
-files raise :class:`~trams.errors.InputError` naming the file and what to do; the caller
-records it against that file and carries on with the others.
+through Pillow; PDFs through :mod:`trams.scanning.pdf_input`. Broken or hostile files
+raise :class:`~trams.errors.InputError` naming the file and what to do; the caller records
+it against that file and carries on with the others. Resolution and size rules:
+:mod:`trams.scanning.limits`. A CMYK image is converted with its ICC profile; without
+one its colours mean nothing definite, and it is refused (as OCRmyPDF does).
+
+A PDF with text to keep (a born-digital page, or an OCR layer with
+``keep_ocr_layer``) is not a scan: :func:`inspect_file` says so, and it is converted to
+PDF/A as it is instead of being recognized.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from trams.scanning.limits import MAX_PIXELS, damaged, too_large
-from trams.scanning.pdf_input import load_pdf_page, pdf_page_count
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from trams.scanning.limits import check_resolution, check_size, damaged, pillow_limit
+from trams.scanning.pdf_images import cmyk_to_rgb
+from trams.scanning.pdf_input import load_pdf_page, no_scanned_image, pdf_pages
 
 from trams.errors import InputError
 from trams.i18n import _
@@ -23,7 +32,6 @@ from trams.models import SourcePage
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".png", ".bmp"})
 PDF_SUFFIXES = frozenset({".pdf"})
 SCAN_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
-MIN_PLAUSIBLE_DPI = 10.0  # below this a stored "resolution" is an aspect ratio, not dpi
 
 
 @dataclass
@@ -64,8 +72,10 @@ def _known_signature(path: Path) -> bool:
 
 
 def _open_image(path: Path) -> Image.Image:
+    """Open (read the header of) an image file; its size is judged by the caller, before
+    any pixel is decoded."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pillow_limit(None):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -77,46 +87,77 @@ def _open_image(path: Path) -> Image.Image:
             raise damaged(path, _("the image data cannot be decoded")) from None
         raise InputError(_("not an image format TRAMS reads"), path=path,
                          hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF.")) from None
-    except OSError as exc:
-        raise damaged(path, str(exc)) from None
-    if image.width * image.height > MAX_PIXELS:
-        image.close()
-        raise too_large(path, image.width, image.height)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise damaged(path, str(exc) or type(exc).__name__) from None
     return image
 
 
-def page_count(path: Path) -> int:
-    """Number of pages in a scan file; a light check that it is readable at all."""
+@dataclass(frozen=True)
+class ScanFile:
+    """What discovery needs of one input file."""
+
+    path: Path
+    pages: int
+    # A PDF with text to keep: converted to PDF/A as it is, not recognized.
+    born_digital: bool = False
+    kinds: tuple[str, ...] = ()  # per page of a PDF: text, ocr_layer, image, vector, empty
+
+    def source_pages(self) -> tuple[SourcePage, ...]:
+        return tuple(SourcePage(path=self.path, index=i) for i in range(self.pages))
+
+
+def inspect_file(path: Path, *, default_dpi: float | None = None,
+                 keep_ocr_layer: bool = False) -> ScanFile:
+    """Pages of a scan file and whether it is a scan at all; a light check that it is
+    readable, with the size limits applied to what its header declares."""
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        return pdf_page_count(path)
+        pages = pdf_pages(path)
+        kinds = tuple(p.kind for p in pages)
+        keep = {"text", "ocr_layer"} if keep_ocr_layer else {"text"}
+        if any(k in keep for k in kinds):
+            return ScanFile(path, len(pages), born_digital=True, kinds=kinds)
+        for number, page in enumerate(pages, start=1):
+            if page.kind in ("vector", "empty"):
+                raise no_scanned_image(path, number, page.kind)
+        return ScanFile(path, len(pages), kinds=kinds)
     if suffix not in IMAGE_SUFFIXES:
         raise InputError(_("not a scan file TRAMS reads"), path=path,
                          hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF."))
     image = _open_image(path)
     try:
-        return int(getattr(image, "n_frames", 1))
+        frames = int(getattr(image, "n_frames", 1))
+        dpi = _file_dpi(image.info)
+        if dpi is not None:
+            check_resolution(path, 1, dpi)
+        elif default_dpi:
+            dpi = (float(default_dpi), float(default_dpi))
+        check_size(path, 1, image.size, dpi)
     except (OSError, EOFError, ValueError) as exc:
         raise damaged(path, str(exc)) from None
     finally:
         image.close()
+    if frames < 1:
+        raise InputError(_("the file holds no image"), path=path,
+                         hint=_("Copy it again from the scanner or scan the paper again."))
+    return ScanFile(path, frames)
 
 
-def source_pages(path: Path) -> tuple[SourcePage, ...]:
-    return tuple(SourcePage(path=path, index=i) for i in range(page_count(path)))
+def page_count(path: Path) -> int:
+    """Number of pages in a scan file; a light check that it is readable at all."""
+    return inspect_file(path).pages
 
 
 def _file_dpi(info: dict) -> tuple[float, float] | None:
+    """The resolution the file records, as it records it (checked later); None if none."""
     dpi = info.get("dpi")
-    if not dpi:
+    if dpi is None:
         return None
     try:
         x, y = float(dpi[0]), float(dpi[1])
-    except (TypeError, ValueError, IndexError):
-        return None
-    if x < MIN_PLAUSIBLE_DPI or y < MIN_PLAUSIBLE_DPI:
-        return None
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return (math.nan, math.nan)
     return (x, y)
 
 
@@ -154,28 +195,53 @@ def _resolve_dpi(path: Path, found: tuple[float, float] | None,
                             "trams.toml)."))
 
 
+def _cmyk_file(path: Path, image: Image.Image, icc: bytes | None) -> Image.Image:
+    if not icc:
+        raise InputError(_("the image is in CMYK colours without a colour profile (ICC), so "
+                           "its colours cannot be converted faithfully"), path=path,
+                         hint=_("Save the scan in RGB or grayscale, or with its ICC profile."))
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        raise InputError(_("the image's colour profile (ICC) cannot be read"), path=path,
+                         hint=_("Save the scan in RGB or grayscale.")) from None
+    return cmyk_to_rgb(image, icc)
+
+
 def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
     """Decode one page fully (this is where truncated files are found)."""
     path = page.path
+    number = page.index + 1
     _check_readable(path)
     if path.suffix.lower() in PDF_SUFFIXES:
         image, found = load_pdf_page(path, page.index)
         dpi, from_file = _resolve_dpi(path, found, default_dpi)
+        check_resolution(path, number, dpi)
         return LoadedPage(normalize_mode(image), dpi, from_file)
     image = _open_image(path)
     try:
         if page.index:
             image.seek(page.index)
-        image.load()
         info = dict(image.info)
+        dpi, from_file = _resolve_dpi(path, _file_dpi(info), default_dpi)
+        check_resolution(path, number, dpi)
+        check_size(path, number, image.size, dpi)
+        with pillow_limit():
+            image.load()
         if getattr(image, "n_frames", 1) > 1:  # keep the frame, let go of the file
             frame = image.copy()
             image.close()
             image = frame
         if image.format == "JPEG":
+            if image.getexif().get(0x0112) in (5, 6, 7, 8):  # turned by 90: swap x and y
+                dpi = (dpi[1], dpi[0])
             image = ImageOps.exif_transpose(image)
+        if image.mode == "CMYK":
+            image = _cmyk_file(path, image, info.get("icc_profile"))
         image = normalize_mode(image)
+    except InputError:
+        image.close()
+        raise
     except (OSError, EOFError, ValueError, SyntaxError) as exc:
         raise damaged(path, str(exc) or type(exc).__name__) from None
-    dpi, from_file = _resolve_dpi(path, _file_dpi(info), default_dpi)
     return LoadedPage(image, dpi, from_file)

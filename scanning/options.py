@@ -13,7 +13,7 @@ class ScanOptions:
     """Everything a page worker needs; plain values only, so it crosses process borders."""
 
     # OCR (OcrConfig)
-    languages: str = "vie"
+    languages: str = "vie"  # see OcrConfig for the Vietnamese script model
     engine: Literal["tesseract", "null"] = "tesseract"  # "null": no OCR, for fast tests
     deskew: bool = True
     rotate_pages: bool = True
@@ -25,6 +25,11 @@ class ScanOptions:
     review_low_share: float = 0.15
     # OSD answers under this confidence are ignored (Tesseract's own scale, 0 to ~20+).
     rotate_min_confidence: float = 3.0
+    # PDFs with an OCR layer: False strips it and recognizes again (OCRmyPDF's --redo-ocr);
+    # True keeps it, and the PDF is converted to PDF/A as it is.
+    keep_ocr_layer: bool = False
+    # Red ink (seals, "ĐẾN" stamps) left out of the image Tesseract reads; kept in the PDF.
+    drop_red_ink: bool = True
     # Input (InboxConfig)
     default_dpi: float | None = None
     min_dpi: float = 200.0
@@ -34,6 +39,7 @@ class ScanOptions:
     # Encoding of the archived image (PdfaConfig)
     lossless: bool = False
     jpeg_quality: int = 60
+    pdfa_level: str = "2b"  # born-digital PDFs are checked against it
 
     @classmethod
     def from_config(cls, ocr: OcrConfig, inbox: InboxConfig, pdfa: PdfaConfig,
@@ -48,11 +54,12 @@ class ScanOptions:
             timeout_seconds=ocr.timeout_seconds, low_confidence=ocr.low_confidence,
             review_mean_confidence=ocr.review_mean_confidence,
             fail_mean_confidence=ocr.fail_mean_confidence,
-            review_low_share=ocr.review_low_share,
+            review_low_share=ocr.review_low_share, keep_ocr_layer=ocr.keep_ocr_layer,
+            drop_red_ink=ocr.drop_red_ink,
             default_dpi=inbox.default_dpi, min_dpi=inbox.min_dpi,
             accept_low_dpi=inbox.accept_low_dpi, drop_blank_pages=inbox.drop_blank_pages,
             blank_threshold=inbox.blank_threshold,
-            lossless=pdfa.lossless, jpeg_quality=pdfa.jpeg_quality,
+            lossless=pdfa.lossless, jpeg_quality=pdfa.jpeg_quality, pdfa_level=pdfa.level,
         )
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

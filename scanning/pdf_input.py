@@ -1,36 +1,37 @@
-"""Image-only PDFs: the embedded page images at their native resolution (never re-rendered).
+"""PDF inputs: what each page is (scan, scan with an OCR layer, born-digital text), and a
+scanned page's image at its native resolution (never re-rendered), upright as a viewer
+shows it.
 
-Refused with an :class:`~trams.errors.InputError` naming the file: encrypted PDFs, PDFs that
-already have a text layer (they need no OCR), pages without a scanned image.
+Refused with an :class:`~trams.errors.InputError` naming the file: a PDF that needs a
+password to open (an owner password alone, which only restricts editing, is no obstacle),
+a PDF without pages, a damaged one. Page kinds: see :mod:`trams.scanning.pdf_content`.
 """
 
 from __future__ import annotations
 
-import io
-import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 from PIL import Image
-from trams.scanning.cleanup import turn_upright
-from trams.scanning.limits import MAX_PIXELS, damaged, too_large
+from trams.scanning.limits import check_size, damaged
+from trams.scanning.pdf_content import DrawnImage, PageContent, page_content
+from trams.scanning.pdf_images import decode_inline, decode_xobject
 
 from trams.errors import InputError
 from trams.i18n import _
 
-TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page of a PDF, as discovery needs it."""
+
+    kind: str  # text | ocr_layer | image | vector | empty
+    image_size: tuple[int, int] | None  # pixels of the main image
+    dpi: tuple[float, float] | None  # of the main image as shown
 
 
-def _multiply(m: Matrix, n: Matrix) -> Matrix:
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _open(path: Path) -> pikepdf.Pdf:
+def open_pdf(path: Path) -> pikepdf.Pdf:
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError:
@@ -39,109 +40,158 @@ def _open(path: Path) -> pikepdf.Pdf:
                                 "out.pdf) and add the decrypted file.")) from None
     except (pikepdf.PdfError, OSError, ValueError) as exc:
         raise damaged(path, str(exc).splitlines()[0] if str(exc) else "PDF") from None
-    if pdf.is_encrypted:
-        pdf.close()
-        raise InputError(_("the PDF is encrypted"), path=path,
-                         hint=_("Remove the encryption (qpdf --decrypt in.pdf out.pdf) and add "
-                                "the decrypted file."))
+    # Encrypted with an owner password only: it opens, and its content is ours to read.
     return pdf
 
 
-def _walk(page: pikepdf.Page, path: Path, number: int):
-    """Yield (image xobject, CTM) for each image drawn; refuse text."""
+def _content(page: pikepdf.Page, path: Path, number: int) -> PageContent:
     try:
-        instructions = pikepdf.parse_content_stream(page)
-    except pikepdf.PdfError as exc:
-        raise damaged(path, str(exc)) from None
-    ctm, stack = IDENTITY, []
-    xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
-    for operands, operator in instructions:
-        op = str(operator)
-        if op in TEXT_OPERATORS:
-            raise InputError(
-                _("page {number} of the PDF already has a text layer", number=number),
-                path=path,
-                hint=_("It needs no OCR: archive or sign it as it is, or give TRAMS the "
-                       "original scan images."))
-        if op == "q":
-            stack.append(ctm)
-        elif op == "Q" and stack:
-            ctm = stack.pop()
-        elif op == "cm" and len(operands) == 6:
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)
-        elif op == "Do" and operands:
-            xobj = xobjects.get(str(operands[0]))
-            if xobj is None:
-                continue
-            subtype = xobj.get("/Subtype")
-            if subtype == "/Image":
-                yield xobj, ctm
-            elif subtype == "/Form":
-                # Forms may hold text too (e.g. an OCR layer); images inside are rare in scans.
-                try:
-                    for _ops, inner in pikepdf.parse_content_stream(xobj):
-                        if str(inner) in TEXT_OPERATORS:
-                            raise InputError(
-                                _("page {number} of the PDF already has a text layer",
-                                  number=number), path=path,
-                                hint=_("It needs no OCR: archive or sign it as it is, or give "
-                                       "TRAMS the original scan images."))
-                except pikepdf.PdfError as exc:
-                    raise damaged(path, str(exc)) from None
+        return page_content(page, path, number)
+    except InputError:
+        raise
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise damaged(path, _("page {number}: {reason}", number=number,
+                              reason=str(exc).splitlines()[0] or type(exc).__name__)) from None
 
 
-def _main_image(page: pikepdf.Page, path: Path, number: int):
-    drawn = list(_walk(page, path, number))
-    if not drawn:
-        raise InputError(_("page {number} of the PDF holds no scanned image", number=number),
-                         path=path,
-                         hint=_("Give TRAMS PDFs straight from the scanner (one image per "
-                                "page), or the scan images themselves."))
-    return max(drawn, key=lambda d: int(d[0].get("/Width", 0)) * int(d[0].get("/Height", 0)))
+def no_scanned_image(path: Path, number: int, kind: str) -> InputError:
+    if kind == "vector":
+        return InputError(
+            _("page {number} of the PDF has neither text nor a scanned image (its text, if "
+              "any, is drawn as curves)", number=number), path=path,
+            hint=_("Export the document again with its text, or print it and scan it."))
+    return InputError(_("page {number} of the PDF holds no scanned image", number=number),
+                      path=path,
+                      hint=_("Give TRAMS PDFs straight from the scanner (one image per "
+                             "page), or the scan images themselves."))
 
 
-def pdf_page_count(path: Path) -> int:
-    """Pages of an image-only PDF; every page is checked for a text layer and an image."""
-    with _open(path) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            xobj, _ctm = _main_image(page, path, number)
-            width, height = int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0))
-            if width * height > MAX_PIXELS:
-                raise too_large(path, width, height)
-        return len(pdf.pages)
+def pdf_pages(path: Path) -> list[PdfPage]:
+    """Every page's kind, main image size and resolution; refuses pages too large to be
+    scans. Raises for an unreadable or page-less PDF."""
+    with open_pdf(path) as pdf:
+        try:
+            pages = list(pdf.pages)
+        except (pikepdf.PdfError, ValueError, TypeError) as exc:
+            raise damaged(path, str(exc).splitlines()[0] or "PDF") from None
+        if not pages:
+            raise InputError(_("the PDF has no pages"), path=path,
+                             hint=_("Export or scan the document again."))
+        out = []
+        for number, page in enumerate(pages, start=1):
+            content = _content(page, path, number)
+            main = content.main_image()
+            size = (main.width, main.height) if main else None
+            dpi = main.dpi() if main else None
+            if main is not None and content.kind in ("image", "ocr_layer"):
+                check_size(path, number, size, dpi)
+            out.append(PdfPage(content.kind, size, dpi))
+        return out
+
+
+def _axis(dx: float, dy: float) -> str:
+    """Which way a vector on the page points on screen (y up on the page)."""
+    if abs(dx) >= abs(dy):
+        return "right" if dx > 0 else "left"
+    return "up" if dy > 0 else "down"
+
+
+# (where the image's +x axis points, where its downward +y axis points) -> transpose
+_ORIENT = {
+    ("right", "down"): None,
+    ("left", "down"): Image.Transpose.FLIP_LEFT_RIGHT,
+    ("right", "up"): Image.Transpose.FLIP_TOP_BOTTOM,
+    ("left", "up"): Image.Transpose.ROTATE_180,
+    ("down", "left"): Image.Transpose.ROTATE_270,
+    ("up", "right"): Image.Transpose.ROTATE_90,
+    ("down", "right"): Image.Transpose.TRANSPOSE,
+    ("up", "left"): Image.Transpose.TRANSVERSE,
+}
+
+
+def shown_as_on_page(image: Image.Image, drawn: DrawnImage) -> tuple[Image.Image, bool]:
+    """The image turned or mirrored as the page's transformation shows it; True when its
+    width and height were swapped."""
+    a, b, c, d, _e, _f = drawn.ctm
+    op = _ORIENT.get((_axis(a, b), _axis(-c, -d)))
+    if op is None:
+        return image, False
+    swapped = op in (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270,
+                     Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE)
+    return image.transpose(op), swapped
+
+
+MAX_RENDER_DPI = 600.0
+
+
+def needs_rendering(content: PageContent, main: DrawnImage) -> bool:
+    """The scan is more than its main image: other large images (strips, layers,
+    overprinted separations), stencil masks, or a mask on the main image."""
+    if content.stencils:
+        return True
+    if not isinstance(main.image, pikepdf.PdfInlineImage) and "/Mask" in main.image:
+        return True
+    return any(d is not main and d.area >= 0.05 * main.area for d in content.images)
+
+
+def _rendered(path: Path, index: int, main: DrawnImage) -> tuple[Image.Image, float]:
+    from trams.scanning.poppler import render_page
+
+    shown = main.dpi() or (300.0, 300.0)
+    dpi = min(MAX_RENDER_DPI, max(shown))
+    image = render_page(path, index=index, dpi=dpi, gray=False)
+    small = image.reduce(4) if min(image.size) >= 16 else image
+    r, g, b = small.split()
+    if r.tobytes() == g.tobytes() == b.tobytes():
+        image = image.convert("L")
+    return image, dpi
 
 
 def load_pdf_page(path: Path, index: int) -> tuple[Image.Image, tuple[float, float] | None]:
-    """The page's scanned image, upright as the PDF shows it, and its resolution."""
-    with _open(path) as pdf:
-        if index >= len(pdf.pages):
-            raise damaged(path, f"page {index + 1} missing")
-        page = pdf.pages[index]
-        xobj, ctm = _main_image(page, path, index + 1)
-        width, height = int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0))
-        if width * height > MAX_PIXELS:
-            raise too_large(path, width, height)
+    """The page's scanned image, upright as the PDF shows it, and its resolution.
+
+    One image on the page: that image's pixels, as they are. A page made of more
+    (see :func:`needs_rendering`): the page rendered at its main image's resolution.
+    """
+    with open_pdf(path) as pdf:
         try:
-            pdfimage = pikepdf.PdfImage(xobj)
-            if pdfimage.filters == ["/DCTDecode"]:
-                image = Image.open(io.BytesIO(xobj.read_raw_bytes()))
-                image.load()
-            else:
-                image = pdfimage.as_pil_image()
-        except (pikepdf.PdfError, NotImplementedError, OSError, ValueError) as exc:
-            raise InputError(
-                _("cannot decode the image on page {number} ({reason})", number=index + 1,
-                  reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
-                path=path,
-                hint=_("Export the scan from the scanner as TIFF or JPEG instead.")) from None
-        shown_w = math.hypot(ctm[0], ctm[1])
-        shown_h = math.hypot(ctm[2], ctm[3])
-        dpi = None
-        if shown_w > 1 and shown_h > 1:
-            dpi = (round(width * 72.0 / shown_w, 2), round(height * 72.0 / shown_h, 2))
-        rotate = int(page.obj.get("/Rotate", 0)) % 360
-        if rotate:
+            if index >= len(pdf.pages):
+                raise damaged(path, f"page {index + 1} missing")
+            page = pdf.pages[index]
+        except (pikepdf.PdfError, ValueError, TypeError) as exc:
+            raise damaged(path, str(exc).splitlines()[0] or "PDF") from None
+        number = index + 1
+        content = _content(page, path, number)
+        main = content.main_image()
+        if main is None:
+            raise no_scanned_image(path, number, content.kind)
+        dpi = main.dpi()
+        check_size(path, number, (main.width, main.height), dpi)
+        if needs_rendering(content, main):
+            image, rendered = _rendered(path, index, main)
+            return image, (round(rendered, 2), round(rendered, 2))
+        if isinstance(main.image, pikepdf.PdfInlineImage):
+            image = decode_inline(main.image, path, number)
+        else:
+            image = decode_xobject(main.image, path, number)
+        if image.size != (main.width, main.height):
+            raise damaged(path, _("page {number}: the image is {found} pixels, its PDF "
+                                  "says {said}", number=number,
+                                  found=f"{image.width} x {image.height}",
+                                  said=f"{main.width} x {main.height}"))
+        image, swapped = shown_as_on_page(image, main)
+        if dpi and swapped:
+            dpi = (dpi[1], dpi[0])
+        try:
+            rotate = int(page.obj.get("/Rotate", 0)) % 360
+        except (TypeError, ValueError):
+            rotate = 0
+        if rotate in (90, 180, 270):
+            from trams.scanning.cleanup import turn_upright
+
             image = turn_upright(image, rotate)
             if rotate in (90, 270) and dpi:
                 dpi = (dpi[1], dpi[0])
+        if dpi:
+            dpi = (round(dpi[0], 2), round(dpi[1], 2))
         return image, dpi

@@ -6,6 +6,7 @@ are machine-readable; :func:`problem_text` gives the sentence for a report.
 
 from __future__ import annotations
 
+from trams.scanning.limits import below_minimum
 from trams.scanning.options import ScanOptions
 
 from trams.i18n import _
@@ -24,7 +25,7 @@ def page_quality(lines: tuple[Line, ...], *, dpi: float, skew: float, rotation: 
     mean = sum(confs) / len(confs) if confs else 0.0
     low = sum(1 for c in confs if c < options.low_confidence) / len(confs) if confs else 0.0
     found = list(problems)
-    if dpi < options.min_dpi and "low_dpi" not in found:
+    if below_minimum(dpi, options.min_dpi) and "low_dpi" not in found:
         found.append("low_dpi")
     if not blank and options.engine != "null":
         if not words:

@@ -15,25 +15,33 @@ from trams.models import Line, Word
 
 MIN_GAP_INCHES = 0.35  # a column gap is at least this wide ...
 MIN_GAP_HEIGHTS = 2.5  # ... and this many times the median word height
+GARBAGE_CONFIDENCE = 50.0  # words read with less, on average, are a stroke or a stamp
 
 
-def _line(words: list[Word]) -> Line:
+def _line(words: list[Word], block: int = 0) -> Line:
     return Line(words=tuple(words), box=(min(w.box[0] for w in words),
                                          min(w.box[1] for w in words),
                                          max(w.box[2] for w in words),
-                                         max(w.box[3] for w in words)))
+                                         max(w.box[3] for w in words)), block=block)
 
 
 def _split(line: Line, min_gap: float) -> tuple[Line, Line, float] | None:
-    """(left, right, gap centre) when the line has exactly one column gap."""
+    """(left, right, gap centre) when the line has exactly one column gap, or several
+    with nothing but garbage after the first (a signature or seal read as words beside
+    the recipients' column: confidence under :data:`GARBAGE_CONFIDENCE`)."""
     words = line.words
     gaps = [(words[i + 1].box[0] - words[i].box[2], i) for i in range(len(words) - 1)]
     wide = [(g, i) for g, i in gaps if g >= min_gap]
-    if len(wide) != 1:
+    if not wide:
         return None
+    if len(wide) > 1:
+        rest = words[wide[0][1] + 1:]
+        if sum(w.confidence for w in rest) / len(rest) >= GARBAGE_CONFIDENCE:
+            return None  # a table's row: read across
     gap, i = wide[0]
     centre = (words[i].box[2] + words[i + 1].box[0]) / 2
-    return _line(list(words[:i + 1])), _line(list(words[i + 1:])), centre
+    return _line(list(words[:i + 1]), line.block), _line(list(words[i + 1:]), line.block), \
+        centre
 
 
 def reading_order(lines: tuple[Line, ...], *, dpi: float) -> tuple[Line, ...]:

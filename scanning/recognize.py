@@ -8,6 +8,7 @@ soon as its last page is done.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
@@ -20,12 +21,22 @@ from pathlib import Path
 from trams.scanning import tesseract
 from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
+from trams.scanning.pdf_input import pdf_pages
 from trams.scanning.quality import document_verdict
 from trams.scanning.worker import PageOutcome, init_worker, process_page
 
-from trams.errors import InputError, OcrError
+from trams.errors import DependencyError, InputError, OcrError, TramsError
 from trams.i18n import _, get_language
-from trams.models import DocumentFailure, DocumentSource, RecognizedDocument, RecognizedPage
+from trams.models import (
+    BornDigitalDocument,
+    DocumentFailure,
+    DocumentSource,
+    RecognizedDocument,
+    RecognizedPage,
+)
+from trams.pdf import convert
+
+log = logging.getLogger(__name__)
 
 
 def check_engine(options: ScanOptions) -> None:
@@ -35,10 +46,45 @@ def check_engine(options: ScanOptions) -> None:
         tesseract.check("osd")
 
 
+def _born_digital(source: DocumentSource, options: ScanOptions
+                  ) -> BornDigitalDocument | DocumentFailure:
+    """A PDF with its text: checked for PDF/A as it is, its text extracted; no OCR."""
+    path = source.pages[0].path
+    try:
+        inspection = convert.inspect(path, level=options.pdfa_level)
+        kinds = tuple(p.kind for p in pdf_pages(path))
+        text = convert.extract_text(path)
+    except DependencyError:
+        raise
+    except TramsError as exc:
+        if exc.path is None:
+            exc.path = path
+        return DocumentFailure(source, exc)
+    except Exception as exc:  # noqa: BLE001 - a library failing on a hostile file
+        log.exception("unexpected error on %s", path)
+        return DocumentFailure(source, InputError(
+            _("unexpected error reading the PDF ({reason})",
+              reason=f"{type(exc).__name__}: {exc}"[:200]), path=path,
+            hint=_("Please report it, with the output of --verbose.")))
+    notes = list(inspection.notes)
+    scanned = [n for n, kind in enumerate(kinds, start=1) if kind == "image"]
+    if scanned:
+        notes.append(_("page(s) {pages} are scanned images without text: a search will not "
+                       "find their words", pages=", ".join(map(str, scanned))))
+    verdict = "review" if scanned or inspection.unmapped_fonts else "ok"
+    return BornDigitalDocument(source=source, text=text, page_kinds=kinds, verdict=verdict,
+                               notes=tuple(notes))
+
+
 def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
-              options: ScanOptions) -> RecognizedDocument | DocumentFailure:
+              options: ScanOptions
+              ) -> RecognizedDocument | BornDigitalDocument | DocumentFailure:
+    if source.born_digital:
+        return _born_digital(source, options)
     for outcome in outcomes:
         if outcome.error is not None:
+            if outcome.error.kind == "DependencyError":  # the machine's, not the document's
+                raise outcome.error.rebuild()
             return DocumentFailure(source, outcome.error.rebuild())
     pages: list[RecognizedPage] = [o.page for o in outcomes if o.page is not None]
     notes: list[str] = []
@@ -66,19 +112,25 @@ def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
 def recognize_documents(documents: Iterable[DocumentSource], options: ScanOptions, *,
                         jobs: int, workdir: Path,
                         on_page: Callable[[DocumentSource], None] | None = None,
-                        ) -> Iterator[RecognizedDocument | DocumentFailure]:
+                        ) -> Iterator[RecognizedDocument | BornDigitalDocument
+                                      | DocumentFailure]:
     """Clean up and OCR every page; yield each document (in input order) when it is done.
+
+    A born-digital document (:attr:`DocumentSource.born_digital`) is not recognized: it
+    comes out as a :class:`~trams.models.BornDigitalDocument`, checked for PDF/A.
 
     ``jobs`` worker processes are started once for the whole batch (``jobs == 1`` runs in
     this process). Encoded page images are written under ``workdir``. ``on_page(document)``
     is called in this process as each page is done (progress bars). Raises only for
-    batch-level problems (DependencyError: tesseract or language data missing).
+    batch-level problems (DependencyError: tesseract, language data or an image decoder
+    such as jbig2dec missing).
     """
     check_engine(options)
     workdir.mkdir(parents=True, exist_ok=True)
     docs = list(documents)
-    tasks = [(d, p, page) for d, doc in enumerate(docs) for p, page in enumerate(doc.pages)]
-    remaining = [len(doc.pages) for doc in docs]
+    tasks = [(d, p, page) for d, doc in enumerate(docs) if not doc.born_digital
+             for p, page in enumerate(doc.pages)]
+    remaining = [0 if doc.born_digital else len(doc.pages) for doc in docs]
     outcomes: list[list[PageOutcome | None]] = [[None] * len(doc.pages) for doc in docs]
 
     def stem(d: int, p: int) -> Path:
@@ -88,7 +140,8 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
         for d, doc in enumerate(docs):
             page_outcomes = []
             for p, page in enumerate(doc.pages):
-                page_outcomes.append(process_page(page, stem(d, p), options))
+                if not doc.born_digital:
+                    page_outcomes.append(process_page(page, stem(d, p), options))
                 if on_page is not None:
                     on_page(doc)
             yield _assemble(doc, page_outcomes, options)
@@ -110,8 +163,11 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 d, p, page = tasks[next_task]
                 in_flight.append((d, p, pool.submit(process_page, page, stem(d, p), options)))
                 next_task += 1
-            if remaining[next_doc] == 0:  # a document without pages
-                yield _assemble(docs[next_doc], [], options)
+            if remaining[next_doc] == 0:  # born digital, or without pages: no OCR
+                doc = docs[next_doc]
+                for _page in doc.pages if on_page is not None else ():
+                    on_page(doc)
+                yield _assemble(doc, [], options)
                 next_doc += 1
                 continue
             d, p, future = in_flight.popleft()

@@ -13,7 +13,13 @@ from trams.scanning.recognize import check_engine, recognize_documents
 from trams.config import TramsConfig
 from trams.errors import OcrError
 from trams.i18n import _
-from trams.models import Discovery, DocumentFailure, DocumentSource, RecognizedDocument
+from trams.models import (
+    BornDigitalDocument,
+    Discovery,
+    DocumentFailure,
+    DocumentSource,
+    RecognizedDocument,
+)
 
 
 class ScanningRecognizer:
@@ -41,18 +47,19 @@ class ScanningRecognizer:
 
     def discover(self, inputs: Sequence[Path]) -> Discovery:
         return discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
-                        default_dpi=self.options.default_dpi, links=self.links)
+                        default_dpi=self.options.default_dpi,
+                        keep_ocr_layer=self.options.keep_ocr_layer, links=self.links)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None] | None = None
-                  ) -> Iterator[RecognizedDocument | DocumentFailure]:
-        """Every document, recognized or failed; one the OCR quality gate fails is a
-        failure too (it must be rescanned, not archived)."""
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
+        """Every document, recognized (or, born digital, read as it is) or failed; one the
+        OCR quality gate fails is a failure too (it must be rescanned, not archived)."""
         for result in recognize_documents(documents, self.options, jobs=self.jobs,
                                           workdir=workdir, on_page=on_page):
             if isinstance(result, RecognizedDocument) and result.verdict == FAILED:
-                for page in result.pages:
-                    page.image.path.unlink(missing_ok=True)
+                for path in result.work_files:
+                    path.unlink(missing_ok=True)
                 yield DocumentFailure(result.source, _quality_failure(result))
             else:
                 yield result

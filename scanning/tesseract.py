@@ -38,7 +38,8 @@ class Orientation:
 
 
 def _install_hint() -> str:
-    return _("Install it with: sudo apt install tesseract-ocr tesseract-ocr-vie")
+    return _("Install it with: sudo apt install tesseract-ocr tesseract-ocr-script-viet "
+             "tesseract-ocr-vie")
 
 
 def _env() -> dict[str, str]:
@@ -84,6 +85,21 @@ def installed_languages() -> frozenset[str]:
     return frozenset(line.strip() for line in proc.stdout.splitlines()[1:] if line.strip())
 
 
+# Script models (capitalised names, "script/" in upstream's tessdata) and the ISO 15924
+# codes Debian names their packages with (tesseract-ocr-script-viet: Vietnamese).
+SCRIPT_CODES = {"Vietnamese": "viet", "Latin": "latn", "Cyrillic": "cyrl", "Arabic": "arab",
+                "Han": "hans", "HanS": "hans", "HanT": "hant", "Thai": "thai",
+                "Khmer": "khmr", "Lao": "laoo", "Greek": "grek", "Hebrew": "hebr"}
+
+
+def package(language: str) -> str:
+    """The Debian package holding Tesseract's data for ``language``."""
+    name = language.removeprefix("script/")
+    if language.startswith("script/") or name[:1].isupper():
+        return f"tesseract-ocr-script-{SCRIPT_CODES.get(name, name.lower())}"
+    return f"tesseract-ocr-{name.lower().replace('_', '-')}"
+
+
 def check(languages: str) -> None:
     """Fail early, with an install hint, when tesseract or a language model is missing."""
     version()
@@ -93,8 +109,7 @@ def check(languages: str) -> None:
         raise DependencyError(
             _("the Tesseract language data {langs} is not installed", langs=", ".join(missing)),
             hint=_("Install it with: sudo apt install {packages}",
-                   packages=" ".join(f"tesseract-ocr-{m.lower().replace('_', '-')}"
-                                     for m in missing)))
+                   packages=" ".join(package(m) for m in missing)))
 
 
 def _run(args: list[str], *, timeout: float, what: str) -> str:
@@ -159,10 +174,10 @@ def parse_tsv(text: str) -> tuple[Line, ...]:
             Word(text=text_, box=(left, top, left + width, top + height),
                  confidence=max(0.0, float(cols[10]))))
     result = []
-    for words in lines.values():  # dicts keep insertion order: Tesseract's reading order
+    for key, words in lines.items():  # dicts keep insertion order: Tesseract's reading order
         box = (min(w.box[0] for w in words), min(w.box[1] for w in words),
                max(w.box[2] for w in words), max(w.box[3] for w in words))
-        result.append(Line(words=tuple(words), box=box))
+        result.append(Line(words=tuple(words), box=box, block=key[1]))
     return tuple(result)
 
 

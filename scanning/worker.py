@@ -1,4 +1,4 @@
-"""The page worker: load -> blank? -> orientation -> deskew -> OCR -> quality -> encode.
+"""The page worker: load -> ink? -> deskew -> OCR -> orientation -> blank? -> quality -> encode.
 
 Runs in a pool process. It gets a small task (file, page index, options, where to write)
 and returns a small record; the page image itself is written once, by ``encode_page``,
@@ -17,10 +17,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-from trams.scanning.cleanup import ink_mask, is_blank, measure_skew, rotate_fine, turn_upright
+from PIL import Image, ImageOps
+from trams.scanning.cleanup import (
+    ink_mask,
+    ink_share,
+    measure_skew,
+    rotate_fine,
+    turn_upright,
+    worth_turning,
+)
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
+from trams.scanning.limits import below_minimum
+from trams.scanning.ocr_image import is_negative, ocr_view, to_page
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
 from trams.scanning.reading_order import reading_order
@@ -88,14 +97,37 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(1)
 
 
+NO_INK = 1e-4  # share of a page: under it there is nothing to read
+# An orientation OSD is this sure of is taken even when reading the turned page is no
+# better (a script the configured language cannot read: both readings are poor).
+OSD_TRUSTED = 5.0
+
+
+def _has_words(lines: tuple[Line, ...], options: ScanOptions) -> bool:
+    """At least two words read with confidence (noise on a blank back gives none)."""
+    sure = [w for line in lines for w in line.words
+            if w.confidence >= options.low_confidence and len(w.text) > 1]
+    return len(sure) >= 2
+
+
 def _mean_confidence(lines: tuple[Line, ...]) -> float:
     confs = [w.confidence for line in lines for w in line.words]
     return sum(confs) / len(confs) if confs else 0.0
 
 
-def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None):
-    skew = measure_skew(image, dpi, mask=mask) if options.deskew else 0.0
-    return (rotate_fine(image, -skew) if skew else image), skew
+def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None,
+                negative: bool = False):
+    """(the page turned straight, the skew found). A skew that moves a text line by less
+    than :data:`~.cleanup.MIN_DRIFT_INCHES` across the page is left alone: turning by a few
+    hundredths of a degree resamples every pixel and blurs the text for nothing."""
+    if options.deskew:
+        analysed = ImageOps.invert(image.convert("L")) if negative and mask is None else image
+        skew = measure_skew(analysed, dpi, mask=mask)
+    else:
+        skew = 0.0
+    if not worth_turning(skew, image.width, dpi):
+        return image, skew
+    return rotate_fine(image, -skew), skew
 
 
 def _looks_turned(lines: tuple[Line, ...], options: ScanOptions) -> bool:
@@ -130,26 +162,42 @@ def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
                 min(w, round(nx + hw)), min(h, round(ny + hh)))
 
     return tuple(Line(words=tuple(Word(x.text, move(x.box), x.confidence) for x in line.words),
-                      box=move(line.box)) for line in lines)
+                      box=move(line.box), block=line.block) for line in lines)
 
 
-def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine: OcrEngine,
-                    mask=None):
+def _read(work: Image.Image, dpi: tuple[float, float], options: ScanOptions,
+          engine: OcrEngine, negative: bool) -> tuple[Line, ...]:
+    """OCR of the image handed to Tesseract (:mod:`.ocr_image`), boxes on ``work``."""
+    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative)
+    lines = engine.recognize(view.image, dpi=view.dpi, languages=options.languages)
+    return reading_order(to_page(lines, view), dpi=min(dpi))
+
+
+def _orientation(work: Image.Image, dpi: tuple[float, float], options: ScanOptions,
+                 engine: OcrEngine, negative: bool):
+    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative)
+    return engine.orientation(view.image, dpi=view.dpi)
+
+
+def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: ScanOptions,
+                    engine: OcrEngine, mask=None, negative: bool = False):
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
-    work, skew = _straighten(image, dpi, options, mask)
-    lines = reading_order(engine.recognize(work, dpi=dpi, languages=options.languages),
-                          dpi=dpi)
+    dpi = min(dpi_xy)
+    work, skew = _straighten(image, dpi, options, mask, negative)
+    lines = _read(work, dpi_xy, options, engine, negative)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
-        found = engine.orientation(work, dpi=dpi)
+        found = _orientation(work, dpi_xy, options, engine, negative)
         if found.rotate and found.confidence >= options.rotate_min_confidence:
             turned = turn_upright(image, found.rotate)
-            work2, skew2 = _straighten(turned, dpi, options)
-            lines2 = reading_order(engine.recognize(work2, dpi=dpi,
-                                                    languages=options.languages), dpi=dpi)
-            if _mean_confidence(lines2) >= _mean_confidence(lines) or _looks_turned(
-                    lines, options) and not _looks_turned(lines2, options):
+            turned_dpi = dpi_xy if found.rotate == 180 else (dpi_xy[1], dpi_xy[0])
+            work2, skew2 = _straighten(turned, dpi, options, None, negative)
+            lines2 = _read(work2, turned_dpi, options, engine, negative)
+            before, after = _mean_confidence(lines), _mean_confidence(lines2)
+            if after >= before or (_looks_turned(lines, options)
+                                   and not _looks_turned(lines2, options)) or (
+                    found.confidence >= OSD_TRUSTED and after >= 0.8 * before):
                 image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
             else:
                 problems.append("orientation_uncertain")
@@ -157,7 +205,8 @@ def _clean_and_read(image: Image.Image, dpi: float, options: ScanOptions, engine
             problems.append("orientation_uncertain")
     if options.keep_original_pixels:
         # Right-angle turns are lossless and kept; the fine rotation is not applied.
-        return image, unrotate_lines(lines, skew, image.size), skew, rotation, problems
+        turned = skew if worth_turning(skew, image.width, dpi) else 0.0
+        return image, unrotate_lines(lines, turned, image.size), skew, rotation, problems
     return work, lines, skew, rotation, problems
 
 
@@ -167,7 +216,7 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         loaded = load_page(source, default_dpi=options.default_dpi)
         dpi = min(loaded.dpi)
         problems: list[str] = [] if loaded.dpi_from_file else ["dpi_assumed"]
-        if dpi < options.min_dpi:
+        if below_minimum(dpi, options.min_dpi):
             if not options.accept_low_dpi:
                 raise InputError(
                     _("page {number} was scanned at {dpi} dpi, under the minimum of "
@@ -180,13 +229,18 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         engine = get_engine(options.engine, timeout=options.timeout_seconds,
                             workdir=dest_stem.parent)
         image = loaded.image
-        mask = ink_mask(image, dpi)  # shared by the blank test and the skew measure
-        blank = is_blank(image, dpi, white_share=options.blank_threshold, mask=mask)
+        negative = is_negative(image)  # light text on dark: analysed and read inverted
+        analysed = ImageOps.invert(image.convert("L")) if negative else image
+        mask = ink_mask(analysed, dpi)  # shared by the blank test and the skew measure
+        share = ink_share(analysed, dpi, mask=mask)
         skew, rotation, lines = 0.0, 0, ()
-        if not blank:
-            image, lines, skew, rotation, found = _clean_and_read(image, dpi, options, engine,
-                                                                 mask)
+        if mask.mean() >= NO_INK:  # anywhere, margins too (a line at the top edge)
+            image, lines, skew, rotation, found = _clean_and_read(
+                image, loaded.dpi, options, engine, mask, negative)
             problems += found
+        # Little ink is not enough to call a page blank: one line of text on a page covers
+        # 0.1 %. A page is blank when it has little ink and no word read with confidence.
+        blank = 1.0 - share >= options.blank_threshold and not _has_words(lines, options)
         quality = page_quality(lines, dpi=dpi, skew=skew, rotation=rotation, blank=blank,
                                problems=problems, options=options)
         encoded = encode_page(image, dest_stem, lossless=options.lossless,

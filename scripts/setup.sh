@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   qpdf poppler-utils softhsm2 opensc openssl
-  chromium  # headless browser: tests of the HTML verification report
-  libreoffice-writer-nogui  # headless word processor: tests export Decree 30 documents to PDF
+  chromium  # headless browser: tests of the HTML verification and archive reports
+  jbig2dec  # JBIG2 images in scanned PDFs (trams.scanning.decoders)
+  tesseract-ocr-script-viet  # Vietnamese script model, measured against vie (issue 19)
+  libreoffice-writer-nogui  # tests: Word/ODT documents exported to PDF (born-digital input)
+  ghostscript  # benchmarks: OCRmyPDF, the peer, needs it for PDF/A output
   fonts-liberation2 fonts-dejavu-core
-  chromium  # renders the HTML archive report in tests (tests/archive/test_search_run.py)
   python3 python3-venv python3-dev
 )
 

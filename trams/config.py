@@ -70,7 +70,10 @@ class InboxConfig(_Section):
 
 
 class OcrConfig(_Section):
-    languages: str = "vie"  # Tesseract language string, e.g. "vie+eng"
+    # Tesseract language string, e.g. "vie+eng". "Vietnamese" (the script model, Debian
+    # tesseract-ocr-script-viet) reads scans of Vietnamese documents more accurately than
+    # "vie" but takes 30 % longer per page (benchmarks/cer_scans.py, trams/pdf/README.md).
+    languages: str = "vie"
     deskew: bool = True
     rotate_pages: bool = True
     keep_original_pixels: bool = False  # archive the scan as it came, not the cleaned page
@@ -79,6 +82,12 @@ class OcrConfig(_Section):
     review_mean_confidence: float = Field(default=75, ge=0, le=100)
     fail_mean_confidence: float = Field(default=40, ge=0, le=100)
     review_low_share: float = Field(default=0.15, ge=0, le=1)
+    # A PDF that already has an OCR layer (scanner's OCR): false strips it and recognizes
+    # the page again (as OCRmyPDF --redo-ocr); true keeps it, converting the PDF as it is.
+    keep_ocr_layer: bool = False
+    # Leave red ink (seals, "ĐẾN" stamps) out of the image Tesseract reads (colour
+    # dropout); the archived page keeps its colours.
+    drop_red_ink: bool = True
 
 
 class PdfaConfig(_Section):

@@ -29,6 +29,9 @@ class Word:
 class Line:
     words: tuple[Word, ...]
     box: tuple[int, int, int, int]
+    # Tesseract's block on the page (a column, a header cell...); 0 when unknown. The text
+    # layer writes the lines of a block together, so text extraction follows its columns.
+    block: int = 0
 
     @property
     def text(self) -> str:
@@ -109,6 +112,9 @@ class DocumentSource:
     record: RecordMetadata | None = None
     document: DocumentMetadata | None = None
     dropped_pages: tuple[SourcePage, ...] = ()  # cover sheets, blank pages dropped
+    # Every page of one PDF whose text is kept (born digital, or an OCR layer kept on
+    # request): converted to PDF/A as it is, never recognized.
+    born_digital: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,38 @@ class RecognizedDocument:
     def text(self) -> str:
         return "\f".join(p.text for p in self.pages)
 
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def work_files(self) -> tuple[Path, ...]:
+        """The encoded page images the workers wrote (deleted once the PDF is written)."""
+        return tuple(p.image.path for p in self.pages)
+
+
+@dataclass(frozen=True)
+class BornDigitalDocument:
+    """A PDF whose pages already carry their text (exported from Word, or an OCR layer kept
+    on request): not recognized, converted to PDF/A as it is (:mod:`trams.pdf.convert`)."""
+
+    source: DocumentSource  # every page of one PDF, in order
+    text: str  # as extracted from the PDF; pages separated by form feeds
+    page_kinds: tuple[str, ...] = ()  # per page: text, ocr_layer, image, vector, empty
+    verdict: str = "ok"  # ok | review (some pages have no text)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> Path:
+        return self.source.pages[0].path
+
+    @property
+    def page_count(self) -> int:
+        return len(self.source.pages)
+
+    @property
+    def work_files(self) -> tuple[Path, ...]:
+        return ()
 
 @dataclass(frozen=True)
 class SignatureRecord:
@@ -150,17 +188,27 @@ class QualityReport:
 
     document: str  # the source name
     verdict: str  # ok | review | failed (the worst page decides)
-    pages: tuple[tuple[SourcePage, PageQuality], ...]
+    pages: tuple[tuple[SourcePage, PageQuality], ...] = ()  # recognized pages
     notes: tuple[str, ...] = ()
     dropped_pages: tuple[SourcePage, ...] = ()
     pdf: dict[str, Any] | None = None  # the PDF written (trams.pdf.assemble.PdfResult)
+    # a born-digital document (no OCR): each page's kind (text, ocr_layer, image, ...)
+    page_kinds: tuple[tuple[SourcePage, str], ...] = ()
 
     @classmethod
-    def of(cls, document: RecognizedDocument, pdf: dict[str, Any] | None = None
-           ) -> QualityReport:
-        return cls(document=document.source.name, verdict=document.verdict,
-                   pages=tuple((p.source, p.quality) for p in document.pages),
-                   notes=document.notes, dropped_pages=document.source.dropped_pages, pdf=pdf)
+    def of(cls, document: RecognizedDocument | BornDigitalDocument,
+           pdf: dict[str, Any] | None = None) -> QualityReport:
+        common = {"document": document.source.name, "verdict": document.verdict,
+                  "notes": document.notes, "dropped_pages": document.source.dropped_pages,
+                  "pdf": pdf}
+        if isinstance(document, BornDigitalDocument):
+            return cls(**common, page_kinds=tuple(
+                zip(document.source.pages, document.page_kinds, strict=False)))
+        return cls(**common, pages=tuple((p.source, p.quality) for p in document.pages))
+
+    @property
+    def born_digital(self) -> bool:
+        return bool(self.page_kinds)
 
     @property
     def mean_confidence(self) -> float | None:
@@ -168,7 +216,7 @@ class QualityReport:
         return sum(values) / len(values) if values else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "schema_version": QUALITY_SCHEMA_VERSION,
             "pdf": self.pdf,
             "document": self.document,
@@ -176,10 +224,17 @@ class QualityReport:
             "notes": list(self.notes),
             "dropped_pages": [{"file": str(p.path), "index": p.index}
                               for p in self.dropped_pages],
-            "pages": [{"number": n, "file": str(source.path), "index": source.index,
-                       **quality.to_dict()} for n, (source, quality) in
-                      enumerate(self.pages, start=1)],
         }
+        if self.born_digital:  # no OCR figures: each page's kind
+            data["born_digital"] = True
+            data["pages"] = [{"number": n, "file": str(source.path), "index": source.index,
+                              "kind": kind}
+                             for n, (source, kind) in enumerate(self.page_kinds, start=1)]
+        else:
+            data["pages"] = [{"number": n, "file": str(source.path), "index": source.index,
+                              **quality.to_dict()}
+                             for n, (source, quality) in enumerate(self.pages, start=1)]
+        return data
 
 
 QUALITY_SCHEMA_VERSION = 1

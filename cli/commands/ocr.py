@@ -53,6 +53,11 @@ def ocr_command(
         help=_("Keep the scanned pixels as they are (no fine deskew of the image)."))] = False,
     drop_blank: Annotated[bool, typer.Option(
         "--drop-blank", help=_("Drop blank pages (e.g. backs of duplex scans)."))] = False,
+    keep_ocr_layer: Annotated[bool | None, typer.Option(  # noqa: UP007
+        "--keep-ocr-layer/--redo-ocr",
+        help=_("PDFs that already have an OCR layer: keep it and convert the PDF as it is, "
+               "or strip it and recognize again (default: ocr.keep_ocr_layer, redo)."))
+    ] = None,
     sidecar: Annotated[bool, typer.Option(
         "--sidecar", help=_("Also write the recognized text as NAME.txt."))] = False,
     report_file: Annotated[bool, typer.Option(
@@ -83,7 +88,8 @@ def ocr_command(
         inputs=tuple(inputs), output=output, languages=ocr_lang, jobs=jobs, pdfa=pdfa,
         jpeg_quality=image_quality, lossless=lossless, metadata=metadata, grouping=grouping,
         deskew=deskew, dpi=dpi, accept_low_dpi=accept_low_dpi, keep_original=keep_original,
-        drop_blank=drop_blank, sidecar=sidecar, report=report_file, force=force),
+        drop_blank=drop_blank, keep_ocr_layer=keep_ocr_layer, sidecar=sidecar,
+        report=report_file, force=force),
         sinks=[show])
     if as_json:
         print_json(report.to_dict(), kind="ocr")

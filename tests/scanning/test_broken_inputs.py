@@ -26,6 +26,7 @@ def _png_bomb(path: Path, size: int = 60_000) -> None:
 
 
 def _text_pdf(path: Path) -> None:
+    """Born-digital text in Helvetica, not embedded: it cannot be made PDF/A as it is."""
     pdf = pikepdf.new()
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font,
                                                 Subtype=pikepdf.Name.Type1,
@@ -52,7 +53,7 @@ def _broken_batch(folder: Path, good: Image.Image) -> dict[str, str]:
     _text_pdf(folder / "has-text.pdf")
     (folder / "not-an-image.jpg").write_text("this is not a scan\n")
     return {"empty.tif": "empty", "truncated.tif": "damaged", "bomb.png": "too large",
-            "encrypted.pdf": "encrypted", "has-text.pdf": "text layer",
+            "encrypted.pdf": "encrypted", "has-text.pdf": "not embedded",
             "not-an-image.jpg": "not an image"}
 
 

@@ -146,3 +146,54 @@ def _first_page(pdf: Path) -> Image.Image:
     image, dpi = load_pdf_page(pdf, 0)
     assert dpi == (300.0, 300.0)
     return image
+
+
+def _damaged(sheet: Image.Image) -> Image.Image:
+    """A cover sheet whose code cannot be read: coffee, a fold, a pen pressed over it."""
+    from PIL import ImageDraw
+
+    image = sheet.copy()
+    ink = (sheet.point(lambda v: 255 if v < 128 else 0)).crop((0, 200, 1654, 1300)).getbbox()
+    x0, y0, x1, y1 = ink[0], ink[1] + 200, ink[2], ink[3] + 200
+    ImageDraw.Draw(image).rectangle((x0 + (x1 - x0) * 0.3, y0 + (y1 - y0) * 0.3,
+                                     x0 + (x1 - x0) * 0.75, y0 + (y1 - y0) * 0.7), fill=235)
+    return image
+
+
+def test_unreadable_cover_sheet_fails_its_whole_entry(scanned_sheets, small_scan,
+                                                      tmp_path: Path) -> None:
+    """A page that looks like a cover sheet but does not decode: the file it is in fails
+    for review, with the reason; its pages are never appended to the document before."""
+    damaged = _damaged(scanned_sheets[1])
+    assert find_coversheet(damaged) is None
+    page = small_scan.convert("L")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    scanned_sheets[0].save(batch / "scan1.png", dpi=(200, 200))
+    page.save(batch / "scan2.png", dpi=(300, 300))
+    # the second document: its damaged sheet and its page in one multi-page TIFF
+    damaged.save(batch / "scan3.tif", dpi=(200, 200), save_all=True,
+                 append_images=[page.copy()], compression="tiff_lzw")
+    scanned_sheets[2].save(batch / "scan4.png", dpi=(200, 200))
+    page.save(batch / "scan5.png", dpi=(300, 300))
+    found = discover([batch], grouping="coversheet")
+    docs = {d.name: [(p.path.name, p.index) for p in d.pages] for d in found.documents}
+    assert docs == {"000.00.00.H42-2024-HS0012.0000001": [("scan2.png", 0)],
+                    "000.00.00.H42-2024-HS0013.0000001": [("scan5.png", 0)]}
+    reasons = {f.path.name: f.error.one_line() for f in found.failures}
+    assert set(reasons) == {"scan3.tif"}, reasons
+    assert "looks like a cover sheet" in reasons["scan3.tif"]
+    assert "trams coversheet" in reasons["scan3.tif"]  # what to do
+
+
+def test_a_page_is_not_taken_for_a_cover_sheet(ref_pages) -> None:
+    from support.pages import sealed_pages
+    from trams.scanning.coversheet import looks_like_coversheet
+
+    for n in range(1, 11):
+        with Image.open(ref_pages / f"page{n:02d}.tif") as image:
+            assert not looks_like_coversheet(image, 300), n
+    sealed = sealed_pages()
+    for name in ("seal01-300.jpg", "seal05-200.jpg"):  # seals and stamps are not codes
+        with Image.open(sealed / name) as image:
+            assert not looks_like_coversheet(image, image.info["dpi"][0]), name

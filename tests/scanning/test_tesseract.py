@@ -56,3 +56,10 @@ def test_osd_finds_the_turn(small_scan: Image.Image, ref_pages) -> None:
     page = Image.open(ref_pages / "page03.tif")
     found = tesseract.osd(page.rotate(90, expand=True), dpi=300, timeout=60)
     assert found.rotate == 90 and found.confidence > 3
+
+
+def test_install_hints_name_debian_packages() -> None:
+    assert tesseract.package("vie") == "tesseract-ocr-vie"
+    assert tesseract.package("chi_sim") == "tesseract-ocr-chi-sim"
+    assert tesseract.package("Vietnamese") == "tesseract-ocr-script-viet"
+    assert tesseract.package("script/Latin") == "tesseract-ocr-script-latn"

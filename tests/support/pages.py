@@ -1,9 +1,11 @@
-"""The reference pages of the tests and benchmarks: ``samples/gen_scans.py --reference``.
+"""The generated pages of the tests and benchmarks (``samples/gen_scans.py``).
 
-Ten deterministic A4 300-dpi scans of Decree 30 decisions with their ground truth (see the
-generator's docstring). They are made once per generator version into the project's ignored
-cache folder (``.cache/reference-pages/<hash>/``), under a lock, so test processes and
-benchmark runs share one copy.
+The reference pages (``--reference``): ten deterministic A4 300-dpi scans of Decree 30
+decisions with their ground truth (see the generator's docstring). The sealed pages
+(``--sealed``): Decree 30 pages in colour with red seals and stamps, scanned back at 200
+and 300 dpi, and two-column bulletins. Each set is made once per generator version into the
+project's ignored cache folder (``.cache/<set>/<hash>/``), under a lock, so test processes
+and benchmark runs share one copy.
 """
 
 from __future__ import annotations
@@ -29,19 +31,27 @@ def generator() -> ModuleType:
     return module
 
 
-def reference_pages(folder: Path | None = None) -> Path:
-    """The folder holding page01..page10 (``.tif``, ``.jpg``, ``.gt.txt``, ``.gt_rows.txt``,
-    ``.meta.json``); with ``folder``, a copy there."""
+def _cached(kind: str, last: str, make) -> Path:
+    """``.cache/<kind>/<generator hash>/``, made once by ``make(folder)`` under a lock;
+    ``last`` is the file written last (its presence means the folder is complete)."""
     version = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:12]
-    cached = CACHE / "reference-pages" / version
+    cached = CACHE / kind / version
     cached.parent.mkdir(parents=True, exist_ok=True)
     with open(cached.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (cached / "page10.meta.json").is_file():
+        if not (cached / last).is_file():
             partial = cached.with_name(version + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
-            generator().reference_pages(partial)
+            make(partial)
             partial.rename(cached)
+    return cached
+
+
+def reference_pages(folder: Path | None = None) -> Path:
+    """The folder holding page01..page10 (``.tif``, ``.jpg``, ``.gt.txt``, ``.gt_rows.txt``,
+    ``.meta.json``); with ``folder``, a copy there."""
+    cached = _cached("reference-pages", "page10.meta.json",
+                     lambda out: generator().reference_pages(out))
     if folder is None:
         return cached
     shutil.copytree(cached, folder, dirs_exist_ok=True)
@@ -52,18 +62,23 @@ def issued_scans(folder: Path) -> dict[str, Path]:
     """The signature-placement scans (``samples/gen_scans.py --issued``: chairman, tight,
     cramped, other-block, body-only; 300 dpi JPEGs, turned 1.5 degrees), made once per
     generator version into the cache and copied to ``folder``: name -> file."""
-    version = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:12]
-    cached = CACHE / "issued-scans" / version
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with open(cached.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cached.is_dir():
-            partial = cached.with_name(version + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            generator().issued_scans(partial)
-            partial.rename(cached)
+    cached = _cached("issued-scans", "body-only.jpg",
+                     lambda out: generator().issued_scans(out))
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for scan in sorted(cached.glob("*.jpg")):
         paths[scan.stem] = Path(shutil.copy(scan, folder / scan.name))
     return paths
+
+
+def sealed_pages() -> Path:
+    """The folder of ``samples/gen_scans.py --sealed``: seal01..06 at 200 and 300 dpi
+    (``sealNN-DPI.jpg``: Decree 30 pages with red seals, 05 and 06 received letters with a
+    "ĐẾN" stamp and a red-pen note) and the two-column bulletins (``bulletin-300.png``,
+    ``bulletin-narrow-300.png``), each with ``.gt.txt``, ``.gt_rows.txt``, ``.meta.json``."""
+    def make(out: Path) -> None:
+        module = generator()
+        module.seal_pages(out)
+        module.bulletin_pages(out)
+
+    return _cached("sealed-pages", "bulletin-narrow-300.meta.json", make)

@@ -21,7 +21,6 @@ import tempfile
 import unicodedata
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -32,31 +31,19 @@ from trams.errors import InputError, TramsError
 from trams.fs import atomic_path, atomic_write_bytes
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
-from trams.models import EncodedImage, RecognizedDocument, RecognizedPage
+from trams.models import BornDigitalDocument, EncodedImage, RecognizedDocument, RecognizedPage
 from trams.pdf import xmp
+from trams.pdf.convert import convert_pdfa
 from trams.pdf.font import add_font
 from trams.pdf.icc import srgb_v2_profile
+from trams.pdf.result import PdfResult, check_level
 from trams.pdf.textlayer import FONT_RESOURCE, page_operators
 
-LEVELS = {"1b": (1, "B"), "2b": (2, "B"), "2u": (2, "U")}
 _MARK = "/TramsImage"  # placeholder marker, replaced with the real dictionary
 
 
 class PdfError(TramsError):
     """The PDF could not be assembled (a bug or an unreadable page image)."""
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    path: Path
-    pages: int
-    bytes: int
-    sha256: str
-    level: str = "2b"
-
-    def to_dict(self) -> dict:
-        return {"path": str(self.path), "pages": self.pages, "bytes": self.bytes,
-                "sha256": self.sha256, "pdfa": self.level}
 
 
 def _image_dict(image: EncodedImage) -> dict:
@@ -103,7 +90,7 @@ def _add_page(pdf: pikepdf.Pdf, page: RecognizedPage, index: int, font) -> None:
     )))
 
 
-def write_pdfa(document: RecognizedDocument | Iterable[RecognizedPage],
+def write_pdfa(document: RecognizedDocument | BornDigitalDocument | Iterable[RecognizedPage],
                record: RecordMetadata | None, doc: DocumentMetadata | None, dest: Path, *,
                level: str = "2b", created: datetime | None = None,
                sidecar: Path | None = None, workdir: Path | None = None) -> PdfResult:
@@ -112,11 +99,15 @@ def write_pdfa(document: RecognizedDocument | Iterable[RecognizedPage],
     ``record``/``doc`` default to the metadata found with the document (cover sheet).
     ``sidecar``: also write the OCR text there (UTF-8, pages separated by form feeds).
     ``created``: the creation time recorded in XMP and DocInfo (default: now, +07:00).
+    A :class:`~trams.models.BornDigitalDocument` is converted as it is
+    (:func:`trams.pdf.convert.convert_pdfa`); ``result.level`` says the level written.
     """
-    if level not in LEVELS:
-        raise InputError(_("unknown PDF/A level '{level}'", level=level),
-                         hint=_("Use one of: {levels}.", levels=", ".join(LEVELS)))
-    part, conformance = LEVELS[level]
+    check_level(level)
+    if isinstance(document, BornDigitalDocument):
+        return convert_pdfa(document.path, record or document.source.record,
+                            doc or document.source.document, dest, level=level,
+                            created=created, sidecar=sidecar, text=document.text)
+    part, conformance = check_level(level)
     if isinstance(document, RecognizedDocument):
         record = record or document.source.record
         doc = doc or document.source.document

@@ -78,6 +78,30 @@ BODY_SCALE = 1.25
 # the glyph boxes cover every snapped line (up to SNAP_HIGH) and a column's line pitch (up
 # to ~1.8 line heights) stays within 1.5 font sizes.
 COLUMN_SCALE = 1.4
+# Two of Tesseract's blocks side by side at least this many line heights apart, but closer
+# than a header's columns, are body columns (a magazine's, an infobox beside the text).
+BLOCK_GAP = 0.3
+# Body columns side by side (poppler 22.12's pdftotext, measured): a word on a block's
+# lines joins the block when it lies within 0.7 font sizes of it (whatever its size within
+# 60 %), and a word beside a block of up to three lines when it lies within one font size
+# and its size is within 20 %. Either joins two columns into one block, read line by line
+# across both (a magazine page: 75 % CER). So a column's font size keeps its gutter wider
+# than SAME_LINE_GAP font sizes, and where the gutter is under BESIDE_GAP font sizes the
+# columns alternate between two sizes SIDE_RATIO apart. Wider gutters keep one size: a
+# smaller one would cut a column into paragraphs, which poppler may take for a table.
+SAME_LINE_GAP = 0.8
+BESIDE_GAP = 1.1
+SIDE_RATIO = 1.25
+# Blocks of fewer lines are no columns (a stamp's or seal's garbled words beside a
+# paragraph), and a gutter that would force a font size under MIN_COLUMN_SIZE line heights
+# is left alone: at that size a paragraph's lines no longer read as one block.
+MIN_COLUMN_LINES = 3
+# No size over this many line pitches (the median distance between successive lines of a
+# block): successive lines stay at least 0.7 font sizes apart, more than the half a font
+# size within which poppler puts two lines into one.
+PITCH_CAP = 1.4
+CORE_CONFIDENCE = 60.0
+MIN_COLUMN_SIZE = 0.9
 # poppler puts words whose baselines are within 0.5 font sizes on one line
 # (maxIntraLineDelta): the baselines of two lines of one column are kept at least
 # MIN_PITCH font sizes apart.
@@ -96,7 +120,13 @@ class _Segment:
     words: list[Word]
     line_box: tuple[int, int, int, int]
     size: float  # points
+    line: int = 0  # index of its line on the page (one text object per line)
+    block: int = 0  # Tesseract's block (0: unknown)
+    height: float = 0.0  # pixels: the line's height as its words measure it
+    body: bool = False  # of the body's height (gets one of the body's sizes)
     column: bool = False
+    gutter: float = 0.0  # pixels: in body columns (see _body_columns), the gutter
+    body_side: int = 0  # in body columns: -1 (smaller font size) or 1 (larger), alternating
     bottom: float = 0.0  # pixels: where the glyph boxes end (the baseline is above it)
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # the words' extent, pixels
 
@@ -122,6 +152,46 @@ class _Band:
         return 1 if box[0] >= self.first_x1 + min_gap else 0
 
 
+def _body_columns(segments: list[_Segment], min_gap: float, line_height: float) -> None:
+    """Mark the segments of Tesseract's blocks that stand side by side closer than a
+    header's columns (``min_gap``) but at least :data:`BLOCK_GAP` line heights apart:
+    body columns, an infobox beside the text. Columns alternate from the left between a
+    smaller and a larger font size (:data:`SIDE_RATIO`), the larger kept small enough for
+    the narrowest gutter beside the block (:data:`GUTTER_SIZES`)."""
+    boxes: dict[int, list[int]] = {}
+    lines: dict[int, set[int]] = {}
+    for seg in segments:
+        if seg.block > 0:
+            box = boxes.setdefault(seg.block, list(seg.box))
+            box[0], box[1] = min(box[0], seg.box[0]), min(box[1], seg.box[1])
+            box[2], box[3] = max(box[2], seg.box[2]), max(box[3], seg.box[3])
+            lines.setdefault(seg.block, set()).add(seg.line)
+    # Columns of text, not a stamp's or a seal's few garbled words beside a paragraph, and
+    # a gutter that leaves room for a font size a paragraph still reads as one block in.
+    narrowest = MIN_COLUMN_SIZE * SAME_LINE_GAP * line_height
+    boxes = {b: box for b, box in boxes.items() if len(lines[b]) >= MIN_COLUMN_LINES}
+    gutters: dict[int, float] = {}  # block -> its narrowest gutter to a block beside it
+    left: dict[int, list[int]] = {}  # block -> the body-column blocks right beside it
+    for a, (_ax0, ay0, ax1, ay1) in boxes.items():
+        for b, (bx0, by0, _bx1, by1) in boxes.items():
+            overlap = min(ay1, by1) - max(ay0, by0)
+            if a == b or overlap < line_height or bx0 < ax1:
+                continue  # b must stand to the right of a, beside it for a line or more
+            gap = bx0 - ax1
+            if max(BLOCK_GAP * line_height, narrowest) <= gap < min_gap:
+                for block in (a, b):
+                    gutters[block] = min(gutters.get(block, gap), gap)
+                left.setdefault(b, []).append(a)
+    rank: dict[int, int] = {}  # columns to the left of a block, counted along its row
+    for block in sorted(gutters, key=lambda b: boxes[b][0]):
+        rank[block] = max((rank.get(a, 0) + 1 for a in left.get(block, ())), default=0)
+    for seg in segments:
+        if seg.block in gutters:
+            seg.column = True
+            seg.gutter = gutters[seg.block]
+            seg.body_side = 1 if rank[seg.block] % 2 else -1
+
+
 def _mark_columns(segments: list[_Segment], min_gap: float, line_height: float) -> None:
     """Mark the segments of two-column bands (``min_gap``, ``line_height`` in pixels).
 
@@ -134,6 +204,7 @@ def _mark_columns(segments: list[_Segment], min_gap: float, line_height: float) 
     column (the last recipients under a short signer's column, whose name stands far
     below).
     """
+    segments = [s for s in segments if not s.gutter]  # body columns are marked already
     boxes = [s.box for s in segments]
     order = sorted(range(len(segments)), key=lambda i: boxes[i][1])
     paired: set[int] = set()
@@ -175,31 +246,69 @@ def _mark_columns(segments: list[_Segment], min_gap: float, line_height: float) 
             segments[i].column = True
 
 
+def _line_pitch(page: RecognizedPage) -> float | None:
+    """The median distance (pixels) between the bottoms of successive lines of a block;
+    None with too few lines to tell."""
+    steps = sorted(b.box[3] - a.box[3] for a, b in zip(page.lines, page.lines[1:], strict=False)
+                   if a.block == b.block and b.box[3] > a.box[3])
+    return steps[len(steps) // 2] if len(steps) >= 3 else None
+
+
 def _segments(page: RecognizedPage, sy: float) -> list[_Segment]:
     """The page's lines split at column gaps, each with its font size (points)."""
     heights = sorted(line.box[3] - line.box[1] for line in page.lines if line.words)
     typical = heights[len(heights) // 2] if heights else 0  # pixels
+    word_heights = sorted(w.box[3] - w.box[1] for line in page.lines for w in line.words
+                          if w.confidence >= CORE_CONFIDENCE and w.text.strip())
+    typical_word = word_heights[len(word_heights) // 2] if word_heights else typical
+    pitch = _line_pitch(page)
+    # Word boxes blurred taller than the lines are apart (a blurred photo) must not give
+    # a size that puts successive lines within half a font size of each other, where
+    # poppler reads them as one line.
+    cap = PITCH_CAP * pitch if pitch else float("inf")
     out: list[_Segment] = []
-    for line in page.lines:
+    for number, line in enumerate(page.lines):
         words = [w for w in line.words if w.text.strip()]
         if not words:
             continue
-        height = line.box[3] - line.box[1]
+        # The line's extent by the words read with some confidence: a stamp or a blot
+        # read as garbage beside them (confidence 0-45) would pull its bottom onto the next
+        # line, where poppler would mix the two lines' words.
+        core = [w for w in words if w.confidence >= CORE_CONFIDENCE] or words
+        line_box = (line.box[0], min(w.box[1] for w in core), line.box[2],
+                    max(w.box[3] for w in core))
+        height = line_box[3] - line_box[1]
         size = max(height, 1.0 / sy)
-        if SNAP_LOW * typical <= height <= SNAP_HIGH * typical:
-            size = typical * BODY_SCALE  # body text: one size, grouped into blocks
+        # A line is as tall as its words, not as the band they are scattered over (a
+        # slanted line on a photographed page, a word box swollen by blur): a line of the
+        # body is one whose words (read with confidence) are of the body's height.
+        words_height = sorted(w.box[3] - w.box[1] for w in core)[len(core) // 2]
+        body = (SNAP_LOW * typical <= height <= SNAP_HIGH * typical
+                or (height > SNAP_HIGH * typical
+                    and SNAP_LOW * typical_word <= words_height <= SNAP_HIGH * typical_word))
+        measured = height if height <= SNAP_HIGH * typical or not body else typical
+        if body:
+            size = min(typical * BODY_SCALE, cap)  # body text: one size, grouped in blocks
         current = [words[0]]
         for prev, word in zip(words, words[1:], strict=False):
             if word.box[0] - prev.box[2] >= COLUMN_GAP * size:
-                out.append(_Segment(current, line.box, size * sy))
+                out.append(_Segment(current, line_box, size * sy, number, line.block,
+                                    height=measured, body=body))
                 current = []
             current.append(word)
-        out.append(_Segment(current, line.box, size * sy))
-    _mark_columns(out, COLUMN_GAP * BODY_SCALE * typical, typical)
+        out.append(_Segment(current, line_box, size * sy, number, line.block,
+                            height=measured, body=body))
+    min_gap = COLUMN_GAP * BODY_SCALE * typical
+    _body_columns(out, min_gap, typical)
+    _mark_columns(out, min_gap, typical)
     for seg in out:
-        height = seg.line_box[3] - seg.line_box[1]
-        if seg.column and height <= COLUMN_SCALE * typical:
-            seg.size = COLUMN_SCALE * typical * sy
+        if seg.gutter and seg.body:
+            size = min(BODY_SCALE * typical, seg.gutter / SAME_LINE_GAP, cap)
+            if seg.gutter < BESIDE_GAP * size and seg.body_side < 0:
+                size /= SIDE_RATIO
+            seg.size = size * sy
+        elif seg.column and not seg.gutter and seg.height <= COLUMN_SCALE * typical:
+            seg.size = min(COLUMN_SCALE * typical, cap) * sy
     _place(out, sy)
     return out
 
@@ -233,12 +342,19 @@ def _place(segments: list[_Segment], sy: float) -> None:
 
 
 def text_operators(page: RecognizedPage) -> bytes:
-    """Content-stream operators (``BT ... ET``) for ``page``'s words; empty if none."""
+    """Content-stream operators for ``page``'s words, in reading order: one text object
+    (``BT ... ET``) per line, the lines of a block one after another; empty if none."""
     sx = 72.0 / page.dpi[0]
     sy = 72.0 / page.dpi[1]
     page_h = page.image.height * sy
     out: list[str] = []
+    current_line = None
     for seg in _segments(page, sy):
+        if seg.line != current_line:
+            if current_line is not None:
+                out.append("ET")
+            out.append("BT 3 Tr")
+            current_line = seg.line
         size = seg.size
         baseline = page_h - seg.bottom * sy - DESCENT / 1000.0 * size
         out.append(f"{FONT_RESOURCE} {_n(size)} Tf")
@@ -259,7 +375,7 @@ def text_operators(page: RecognizedPage) -> bytes:
                            f"<{_SPACE}> Tj")
     if not out:
         return b""
-    return ("BT 3 Tr\n" + "\n".join(out) + "\nET\n").encode("ascii")
+    return ("\n".join(out) + "\nET\n").encode("ascii")
 
 
 def page_operators(page: RecognizedPage) -> bytes:

@@ -212,6 +212,13 @@ def read_metadata(xmp: bytes) -> tuple[RecordMetadata | None, DocumentMetadata |
         uri, _, name = element.tag[1:].partition("}")
         if uri in found:
             found[uri][name] = element.text or ""
+        # the attribute form (rdf:Description tt05rec:fileCode="..."), as pyHanko rewrites
+        # the packet when it signs
+        for key, value in element.attrib.items():
+            if key.startswith("{"):
+                uri, _, name = key[1:].partition("}")
+                if uri in found:
+                    found[uri][name] = value
     def build(model, values: dict[str, str]):
         if not values:
             return None

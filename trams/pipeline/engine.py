@@ -45,6 +45,7 @@ from trams.faults import fault
 from trams.i18n import _
 from trams.metadata_io import load_metadata
 from trams.models import (
+    BornDigitalDocument,
     Discovery,
     DocumentFailure,
     DocumentSource,
@@ -90,7 +91,7 @@ class Recognizer(Protocol):
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | DocumentFailure]: ...
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]: ...
 
 
 class Signed(Protocol):
@@ -283,7 +284,9 @@ class _Run:
                                           config=self.config, meta_file=meta_file)
         for failure in found.failures:
             unit = _unit_for_failure(failure.path, self.inbox, grouping)
-            self.input_failures.setdefault(unit, []).append((failure.path.name, failure.error))
+            if unit != self.inbox:  # the inbox itself is never moved; its files are
+                self.input_failures.setdefault(unit, []).append(
+                    (failure.path.name, failure.error))
             self.summary.input_failures.append(failure)
             self.emit("input_failed", **failure.to_dict())
         for item in self.planned:
@@ -340,7 +343,7 @@ class _Run:
         for item in pending:
             with self.timed("ocr_wait"):
                 result = next(results)
-            if isinstance(result, RecognizedDocument):
+            if isinstance(result, RecognizedDocument | BornDigitalDocument):
                 try:
                     self._finish(item, result, signer, work)
                 except TramsError as exc:
@@ -348,18 +351,18 @@ class _Run:
                         raise
                     self._fail(item, exc)
                 finally:
-                    for page in result.pages:
-                        Path(page.image.path).unlink(missing_ok=True)
+                    for path in result.work_files:
+                        Path(path).unlink(missing_ok=True)
             elif not result.error.per_document:
                 raise result.error  # disk full while writing a page: the whole run stops
             else:
                 self._fail(item, result.error)
 
-    def _finish(self, item: PlannedDocument, result: RecognizedDocument, signer: Signer,
-                work: Path) -> None:
+    def _finish(self, item: PlannedDocument, result: RecognizedDocument | BornDigitalDocument,
+                signer: Signer, work: Path) -> None:
         assert self.archive is not None and item.record is not None
         assert item.document is not None and self.stages is not None
-        document = item.document.model_copy(update={"numberOfPage": len(result.pages)})
+        document = item.document.model_copy(update={"numberOfPage": result.page_count})
         with self.timed("pdfa"):
             pdf = write_pdfa(result, item.record, document, work / "pdfa" / f"{item.stem}.pdf",
                              level=self.config.pdfa.level, workdir=work)
@@ -387,7 +390,7 @@ class _Run:
             with self.timed("archive"):
                 archived = self.archive.add_document(
                     item.record, document, signed, source_hash=item.hash,
-                    page_count=len(result.pages), signatures=signing.signatures,
+                    page_count=result.page_count, signatures=signing.signatures,
                     quality=quality_report(result, pdf), verdict=verdict.verdict,
                     sidecar_text=result.text if self.config.pdfa.sidecar else None,
                     input_path=str(item.source.pages[0].path), index_text=result.text)
