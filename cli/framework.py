@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from typer._click import core, formatting
+
 from trams.i18n import N_, catalogue
 
 # typer's type labels (between < >) -> the metavar shown
@@ -108,8 +110,6 @@ class Words:
 
 def install_help_formatter(lang: str) -> None:
     """Make click's help formatter speak ``lang`` and show metavars instead of types."""
-    from typer._click import core, formatting
-
     words = Words(lang)
 
     class TramsFormatter(formatting.HelpFormatter):

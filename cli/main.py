@@ -10,8 +10,13 @@ import os
 import sys
 import traceback
 
+import typer
+import typer.main
 from trams.cli.framework import install_help_formatter, translate_error
 from trams.cli.render import error_console
+from trams.cli.root import build_app
+from typer._click import exceptions as click_exceptions
+from typer._click.utils import PacifyFlushWrapper
 
 from trams.errors import ExitCode, TramsError
 from trams.i18n import _, get_language, using_language
@@ -97,14 +102,7 @@ def run(argv: list[str]) -> int:
 
 
 def _run(argv: list[str]) -> int:
-    import typer
-    from typer._click import exceptions as click_exceptions
-
     verbose = "--verbose" in argv or "-v" in argv
-
-    import typer.main
-    from trams.cli.render import error_console
-    from trams.cli.root import build_app
 
     command = typer.main.get_command(build_app())
     console = error_console()
@@ -134,8 +132,6 @@ def _run(argv: list[str]) -> int:
         return _quiet_broken_pipe()
     except SystemExit:
         # typer's own answer to a broken pipe: exit 1, with stdout wrapped to stay quiet
-        from typer._click.utils import PacifyFlushWrapper
-
         if isinstance(sys.stdout, PacifyFlushWrapper):
             sys.stdout = sys.stdout.wrapped
             return _quiet_broken_pipe()

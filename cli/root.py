@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Optional
@@ -69,8 +70,6 @@ def build_app() -> typer.Typer:
         logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s")
         ctx.obj = {"config_path": config, "verbose": verbose, "lang": lang}
-
-    import importlib
 
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"trams.cli.commands.{name}")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
 from trams.app.verify import FileReport, SignatureReport, count_verdicts
 from trams.cli.render import CsvOut
 
@@ -178,7 +179,6 @@ def when(dt: datetime | None, lang: str) -> str:
     """A time in the report's language, in Vietnam time (+07:00)."""
     if dt is None:
         return ""
-    from babel.dates import format_datetime
 
     local = dt.astimezone(VN_TZ)
     text = format_datetime(local, h(lang, "time_format"), locale=lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from trams.app.verify import FileReport
 from trams.cli.verify_render import (
@@ -64,8 +65,6 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
 
 
 def _esc(text: str) -> str:
-    from rich.markup import escape
-
     return escape(text)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pikepdf
-from PIL import Image, ImageChops, ImageCms
+from PIL import Image, ImageChops, ImageCms, ImageOps
 from trams.scanning import decoders
 from trams.scanning.limits import pillow_limit
 
@@ -222,8 +222,6 @@ def _apply_colour(image: Image.Image, xobj: pikepdf.Stream) -> Image.Image:
     if image.mode == "CMYK":
         image = cmyk_to_rgb(image, _icc_bytes(cs) if cs is not None else None)
     if decode and decode[0] > decode[1] and image.mode in ("L", "RGB", "1"):
-        from PIL import ImageOps
-
         image = ImageOps.invert(image.convert("L" if image.mode == "1" else image.mode))
     return image
 

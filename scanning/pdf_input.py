@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
+from trams.scanning.cleanup import turn_upright
 from trams.scanning.limits import check_size, damaged
 from trams.scanning.pdf_content import DrawnImage, PageContent, page_content
 from trams.scanning.pdf_images import decode_inline, decode_xobject
+from trams.scanning.poppler import render_page
 
 from trams.errors import InputError
 from trams.i18n import _
@@ -135,8 +137,6 @@ def needs_rendering(content: PageContent, main: DrawnImage) -> bool:
 
 
 def _rendered(path: Path, index: int, main: DrawnImage) -> tuple[Image.Image, float]:
-    from trams.scanning.poppler import render_page
-
     shown = main.dpi() or (300.0, 300.0)
     dpi = min(MAX_RENDER_DPI, max(shown))
     image = render_page(path, index=index, dpi=dpi, gray=False)
@@ -187,8 +187,6 @@ def load_pdf_page(path: Path, index: int) -> tuple[Image.Image, tuple[float, flo
         except (TypeError, ValueError):
             rotate = 0
         if rotate in (90, 180, 270):
-            from trams.scanning.cleanup import turn_upright
-
             image = turn_upright(image, rotate)
             if rotate in (90, 270) and dpi:
                 dpi = (dpi[1], dpi[0])

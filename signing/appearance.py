@@ -22,13 +22,19 @@ Stamp text: Liberation Serif (metric-compatible with Times New Roman, full Vietn
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from PIL import Image, ImageFont
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
@@ -98,8 +104,6 @@ def _text_size(text: str, font: Path) -> tuple[float, float]:
 
 @cache
 def _font(font: Path):
-    from PIL import ImageFont
-
     if not font.is_file():
         raise ConfigError(_("the stamp font is missing"), path=font,
                           hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."))
@@ -289,13 +293,6 @@ def font_1000_upem(font: Path) -> Path:
     is only right for 1000-unit fonts; Liberation Serif has 2048, so its text would come
     out spaced at twice the width. Rescaling the font once with fontTools avoids it.
     """
-    import hashlib
-    import os
-    import tempfile
-
-    from fontTools.ttLib import TTFont
-    from fontTools.ttLib.scaleUpem import scale_upem
-
     if not font.is_file():
         raise ConfigError(_("the stamp font is missing"), path=font,
                           hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."))
@@ -319,8 +316,6 @@ def font_1000_upem(font: Path) -> Path:
 
 @cache
 def _pdf_image(path: Path) -> PdfImage:
-    from PIL import Image
-
     with Image.open(path) as img:
         img.load()
         return PdfImage(img.copy())

@@ -3,17 +3,22 @@ the integrity check of every signature run before an output is reported as done.
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from pyhanko.sign.validation import async_validate_pdf_timestamp
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from trams.signing.pagetext import Box
 from trams.signing.placement import LeaderWidget, PageGeometry
 
 from trams.errors import InputError, SigningError
 from trams.i18n import _
+from trams.pdf.xmp import read_metadata
 
 A4: Box = (0.0, 0.0, 595.28, 841.89)
 
@@ -113,8 +118,6 @@ def metadata_box(reader: PdfFileReader) -> Box | None:
     """The leader's box the document's own metadata gives (``signatureBox`` in the TRAMS
     document fields of its XMP packet, written from the metadata file or cover sheet by
     `trams ocr` and `trams run`), or None."""
-    from trams.pdf.xmp import read_metadata
-
     try:
         stream = reader.root["/Metadata"]
         _record, document = read_metadata(stream.data)
@@ -132,12 +135,6 @@ async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
     broken write (wrong reserved size, corrupted stream, a later update breaking an
     earlier signature).
     """
-    from io import BytesIO
-
-    from pyhanko.sign.validation import async_validate_pdf_timestamp
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.generic_cms import validate_sig_integrity
-
     reader = PdfFileReader(BytesIO(data), strict=False)
     count = 0
     for sig in reader.embedded_signatures:

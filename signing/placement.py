@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from babel.numbers import format_decimal
+from PIL import Image
 from trams.signing.freespace import nearest_free, overlaps
 from trams.signing.pagetext import Box, PageText, TextLine
 from trams.signing.signerblock import SignerBlock, find_signer_block
@@ -75,8 +77,6 @@ class Placed:
 
 def decimal(value: float) -> str:
     """One decimal, as the user's language writes it (6.9 in English, 6,9 in Vietnamese)."""
-    from babel.numbers import format_decimal
-
     return format_decimal(round(value, 1), format="0.0", locale=get_language())
 
 
@@ -86,8 +86,6 @@ def mm(points: float) -> str:
 
 @cache
 def image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
-
     with Image.open(path) as img:
         return img.size
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from asn1crypto import pem, x509
+from asn1crypto import cms, pem, x509
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.api import FetcherBackend
 
@@ -42,8 +42,6 @@ def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:
 
 def _from_der(der: bytes) -> list[x509.Certificate]:
     """A DER certificate, or the certificates of a DER PKCS#7 (CMS SignedData) bundle."""
-    from asn1crypto import cms
-
     if der[:1] == b"\x30":
         try:
             info = cms.ContentInfo.load(der)

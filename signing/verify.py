@@ -24,11 +24,21 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from asn1crypto import x509
+from pyhanko.pdf_utils.crypt import AuthStatus
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from trams.signing import speedups
+from trams.signing.trust import load_certificates
+from trams.signing.verify_changes import APPENDED, appended_data
+from trams.signing.verify_collect import collect
 from trams.signing.verify_model import (
     ERROR,
     TOTAL_FAILED,
@@ -37,6 +47,17 @@ from trams.signing.verify_model import (
     worst,
 )
 from trams.signing.verify_policy import F_NOT_PASSED, POLICIES, check
+from trams.signing.verify_repair import W_REPAIRED, locate, signed_data_of
+from trams.signing.verify_sig import (
+    P_CHANGES,
+    TrustSetup,
+    analyse,
+    analyse_raw,
+    analyse_raw_timestamp,
+    analyse_timestamp,
+    failed_signature,
+    failed_timestamp,
+)
 
 from trams.i18n import N_
 
@@ -73,8 +94,6 @@ class VerifyContext:
     def build(cls, *, trust: Iterable[Path] = (), intermediates: Iterable[Path] = (),
               **kwargs) -> VerifyContext:
         """Load anchors from PEM/DER files or folders (raises ConfigError if unreadable)."""
-        from trams.signing.trust import load_certificates
-
         roots = tuple(c.dump() for c in load_certificates(_expand_cert_paths(trust)))
         inter = tuple(c.dump() for c in load_certificates(_expand_cert_paths(intermediates)))
         return cls(roots=roots, intermediates=inter, **kwargs)
@@ -91,12 +110,8 @@ _LOOP: asyncio.AbstractEventLoop | None = None
 
 def _setup_for(ctx: VerifyContext):
     """The worker's pyHanko trust setup for ``ctx``, built once and cached."""
-    from trams.signing.verify_sig import TrustSetup
-
     setup = _SETUPS.get(ctx)
     if setup is None:
-        from trams.signing import speedups
-
         speedups.install()  # pyHanko's per-character hex reader: ~58 ms of each file
         for name in ("pyhanko", "pyhanko_certvalidator"):
             logger = logging.getLogger(name)
@@ -131,7 +146,6 @@ def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
         report = FileReport(str(path), len(data), digest, ERROR, error=Note.of(E_ENCRYPTED))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop an archive run
         log.debug("verification of %s failed", path, exc_info=True)
-        from pyhanko.pdf_utils.misc import PdfError
 
         msg = E_UNREADABLE if isinstance(exc, (PdfError, ValueError, KeyError)) else E_INTERNAL
         report = FileReport(str(path), len(data), digest, ERROR,
@@ -140,17 +154,12 @@ def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
 
 
 def _with_time(report: FileReport, seconds: float) -> FileReport:
-    from dataclasses import replace
-
     return replace(report, seconds=seconds)
 
 
 def _embedded_revinfo(reader, sigs, warnings: list | None = None):
     """CRLs, OCSP responses and certificates from the DSS and the signatures' own attributes.
     A DSS that cannot be read is a file warning (``warnings``), not a verdict."""
-    from pyhanko.sign.validation.dss import DocumentSecurityStore
-    from pyhanko.sign.validation.errors import NoDSSFoundError
-
     crls, ocsps, certs = [], [], []
     try:
         dss = DocumentSecurityStore.read_dss(reader)
@@ -184,9 +193,6 @@ class EncryptedPdf(Exception):  # noqa: N818 - a condition of the file, reported
 def open_reader(data: bytes):
     """pyHanko's reader, lenient; an encrypted file is opened with the empty user password
     (signed PDFs are often encrypted only to set permissions)."""
-    from pyhanko.pdf_utils.crypt import AuthStatus
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     if reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED:
         raise EncryptedPdf
@@ -198,14 +204,6 @@ async def _verify_repaired(path: str, data: bytes, digest: str, ctx: VerifyConte
                            cause: Exception) -> FileReport:
     """pyHanko could not parse the file: locate the signatures in a qpdf-repaired copy and
     verify each over the original bytes (signing/verify_repair.py)."""
-    from trams.signing.verify_repair import W_REPAIRED, locate, signed_data_of
-    from trams.signing.verify_sig import (
-        analyse_raw,
-        analyse_raw_timestamp,
-        failed_signature,
-        failed_timestamp,
-    )
-
     try:
         raws = locate(data)
     except Exception:  # noqa: BLE001 - qpdf cannot open it either: unreadable
@@ -242,15 +240,6 @@ async def _verify_repaired(path: str, data: bytes, digest: str, ctx: VerifyConte
 
 
 async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext) -> FileReport:
-    from trams.signing.verify_changes import appended_data
-    from trams.signing.verify_collect import collect
-    from trams.signing.verify_sig import (
-        analyse,
-        analyse_timestamp,
-        failed_signature,
-        failed_timestamp,
-    )
-
     setup = _setup_for(ctx)
     try:
         reader = open_reader(data)
@@ -266,8 +255,6 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
     crls, ocsps, certs = _embedded_revinfo(reader, embedded, file_warnings)
     backend = fetchers = None
     if not setup.offline and setup.at is None and setup.revocation != "off":
-        from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
-
         backend = AIOHttpFetcherBackend()
         fetchers = backend.get_fetchers()
     ts_times = {}
@@ -322,11 +309,6 @@ async def _verify_bytes(path: str, data: bytes, digest: str, ctx: VerifyContext)
 
 def _appended_after(sig):
     """Objects appended without an xref after a signature that does not cover them."""
-    from dataclasses import replace
-
-    from trams.signing.verify_changes import APPENDED
-    from trams.signing.verify_sig import P_CHANGES
-
     if sig.coverage == "whole_file":
         return sig
     problems = sig.problems if sig.indication == TOTAL_FAILED else (

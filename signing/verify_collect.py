@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from asn1crypto import cms, core, x509
+from asn1crypto import algos, cms, core, x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils import generic
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, extract_contents
 from trams.signing.algorithms import dated_warnings, prepare
@@ -201,10 +203,6 @@ class X509RsaSha1Signature(TramsSignature):
 
 def _rsa_digest_algorithm(cert: x509.Certificate, value: bytes) -> str | None:
     """The hash named in the DigestInfo the RSA signature recovers to (None if it does not)."""
-    from asn1crypto import algos
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
     try:
         key = serialization.load_der_public_key(cert.public_key.dump())
         if not isinstance(key, rsa.RSAPublicKey):

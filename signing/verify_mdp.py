@@ -39,6 +39,7 @@ from pyhanko.sign.diff_analysis import (
 from pyhanko.sign.diff_analysis.commons import compare_dicts
 from pyhanko.sign.diff_analysis.constants import ROOT_EXEMPT_STRICT_COMPARISON, VALUE_UPDATE_KEYS
 from pyhanko.sign.diff_analysis.form_rules_api import FormUpdate, FormUpdatingRule
+from pyhanko.sign.diff_analysis.policies import _is_id
 from pyhanko.sign.diff_analysis.rules.file_structure_rules import (
     CatalogModificationRule,
     ObjectStreamRule,
@@ -52,6 +53,7 @@ from pyhanko.sign.diff_analysis.rules.form_field_rules import (
     SigFieldModificationRule,
 )
 from pyhanko.sign.diff_analysis.rules.metadata_rules import DocInfoRule, MetadataUpdateRule
+from pyhanko.sign.diff_analysis.rules_api import AbsoluteContext
 from pyhanko.sign.fields import MDPPerm
 
 # pyHanko's exempt catalog keys, plus the structure tree (checked by SubtreeRule)
@@ -128,8 +130,6 @@ class LenientDSSRule(WhitelistRule):
 
 
 def _undefined_trailer_usages(old: HistoricalResolver, ref) -> Iterable[ReferenceUpdate]:
-    from pyhanko.sign.diff_analysis.rules_api import AbsoluteContext
-
     if not old.is_ref_unassignable(ref) and not isinstance(old(ref), generic.NullObject):
         return  # the signed revision defined it: its usages stay to be justified
     old._load_reverse_xref_cache()
@@ -146,8 +146,6 @@ class ProducerMarkRule(WhitelistRule):
     MARKERS = frozenset({"/ITXT"})
 
     def apply(self, old, new):
-        from pyhanko.sign.diff_analysis.policies import _is_id
-
         for ref in new.explicit_refs_in_revision():
             if old.is_ref_unassignable(ref):
                 continue

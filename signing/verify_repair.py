@@ -18,6 +18,7 @@ import io
 import logging
 from dataclasses import dataclass
 
+import pikepdf
 from asn1crypto import cms
 
 from trams.i18n import N_
@@ -42,8 +43,6 @@ class RawSignature:
 def locate(data: bytes) -> list[RawSignature]:
     """Signature dictionaries of a (repairable) PDF, in byte-range order. Raises when
     qpdf cannot open the file either."""
-    import pikepdf
-
     found: list[RawSignature] = []
     with pikepdf.open(io.BytesIO(data)) as pdf:
         seen: set = set()

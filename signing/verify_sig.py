@@ -21,13 +21,23 @@ revisions. This module turns that status into an indication and sub-indication, 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from asn1crypto import cms, x509
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
+from pyhanko.sign.validation import (
+    SignatureCoverageLevel,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.generic_cms import (
+    async_validate_detached_cms,
+    validate_tst_signed_data,
+)
+from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
@@ -35,7 +45,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
-from trams.signing.algorithms import dated_warnings
+from trams.signing.algorithms import dated_warnings, prepare
 from trams.signing.verify_changes import later_updates, page_changes
 from trams.signing.verify_collect import P_NOT_DER
 from trams.signing.verify_mdp import DIFF_POLICY, UnanalysedChanges
@@ -51,6 +61,12 @@ from trams.signing.verify_model import (
     Revocation,
     SignatureReport,
     TimestampInfo,
+)
+from trams.signing.verify_repair import (
+    P_LATER_UNKNOWN,
+    covers_whole_file,
+    signed_bytes,
+    signed_data_of,
 )
 
 from trams.i18n import N_
@@ -413,8 +429,6 @@ async def analyse_timestamp(sig, *, setup: TrustSetup, crls, ocsps, certs, fetch
                             later_ts_time: datetime | None) -> DocTimestampReport:
     """A document timestamp's ETSI verdict; an authority certificate that expired since
     is accepted as of the next document timestamp's time (the archive chain, B-LTA)."""
-    from pyhanko.sign.validation import async_validate_pdf_timestamp
-
     vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
     status = await async_validate_pdf_timestamp(sig, validation_context=vc, skip_diff=True)
     info = _ts_info(status)
@@ -453,17 +467,6 @@ async def analyse_raw(raw, data: bytes, *, index: int, setup: TrustSetup, crls, 
                       certs, fetchers) -> SignatureReport:
     """A signature located in a repaired copy (verify_repair), validated by pyHanko over
     the original bytes. No revision history: see verify_repair's docstring."""
-    import hashlib
-
-    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-    from trams.signing.algorithms import prepare
-    from trams.signing.verify_repair import (
-        P_LATER_UNKNOWN,
-        covers_whole_file,
-        signed_bytes,
-        signed_data_of,
-    )
-
     signed_data = signed_data_of(raw)
     prepared = prepare(signed_data["signer_infos"][0])
     if prepared.signer_info is not signed_data["signer_infos"][0]:
@@ -533,16 +536,10 @@ async def analyse_raw(raw, data: bytes, *, index: int, setup: TrustSetup, crls, 
 
 async def analyse_raw_timestamp(raw, data: bytes, *, setup: TrustSetup, crls, ocsps,
                                 certs, fetchers) -> DocTimestampReport:
-    import hashlib
-
-    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
-    from trams.signing.verify_repair import signed_bytes, signed_data_of
-
     content = signed_bytes(data, raw.byte_range)
     vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
     kwargs = await validate_tst_signed_data(
         signed_data_of(raw), vc, lambda md: hashlib.new(md, content).digest())
-    from pyhanko.sign.validation.status import TimestampSignatureStatus
 
     status = TimestampSignatureStatus(**kwargs)
     info = _ts_info(status)

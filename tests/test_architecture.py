@@ -178,3 +178,53 @@ def test_nothing_reads_outside_the_repository() -> None:
            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
            if outside.search(line) and p != Path(__file__)]
     assert not bad, bad
+
+
+def _local_imports(path: Path) -> list[int]:
+    """Lines of imports inside functions (``if TYPE_CHECKING`` blocks aside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines |= {sub.lineno for sub in ast.walk(node)
+                      if isinstance(sub, (ast.Import, ast.ImportFrom))}
+    return sorted(lines)
+
+
+def test_function_local_imports_say_why() -> None:
+    """An import inside a function is there to save start-up time (or to load a heavy
+    library only on the path that needs it), and a comment says so: on the import's line,
+    on the line above it or the block it opens, or once for the module (``# start-up:``)."""
+    bad = []
+    for folder in ("trams", "app", "scanning", "signing", "cli"):
+        for path in _sources(folder):
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"^# start-up:", text, re.MULTILINE):
+                continue
+            lines = text.splitlines()
+            for number in _local_imports(path):
+                above = lines[number - 2 : number]  # the line above and the import itself
+                block = lines[max(0, number - 4) : number]
+                if not any("#" in ln for ln in above) and not any(
+                        ln.strip().startswith("#") for ln in block):
+                    bad.append(f"{path.relative_to(ROOT)}:{number}: {lines[number - 1].strip()}")
+    assert not bad, "\n".join(bad)
+
+
+def test_help_loads_no_heavy_library() -> None:
+    """`trams --help` (and every command's start) pays only for the CLI: the app layer, the
+    scanning and signing packages and their libraries load when a command runs."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nsys.argv = ['trams', '--help']\nfrom trams.cli.main import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    loaded = set(done.stderr.split())
+    assert "trams.cli.root" in loaded  # the probe ran the real entry point
+    heavy = ("trams.app", "trams.scanning", "trams.signing", "trams.config", "pyhanko",
+             "pikepdf", "pydantic", "numpy", "PIL")
+    bad = sorted(m for m in loaded if m.split(".")[0] in heavy or m.startswith(heavy))
+    assert not bad, bad

@@ -18,7 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from trams.errors import ConfigError
+from trams.archive.layout import Layout
+from trams.errors import ConfigError, TramsError
 from trams.i18n import _
 from trams.naming import unsafe_reason
 from trams.rules import Level, ProfileName
@@ -237,9 +238,6 @@ class ArchiveConfig(_Section):
     @field_validator("layout")
     @classmethod
     def _layout(cls, layout: str) -> str:
-        from trams.archive.layout import Layout  # the archive's own rules for its layout
-        from trams.errors import TramsError
-
         template_fields(layout, LAYOUT_FIELDS)
         try:
             Layout(layout)
@@ -414,7 +412,7 @@ def _check_images(config: TramsConfig, found: Path, text: str) -> None:
 def image_problem(path: Path) -> str | None:
     """Why ``path`` is not a usable signature image, or None. The pixels are counted from
     the header before any is decoded, then the whole image is decoded once."""
-    from PIL import Image
+    from PIL import Image  # here, not at the top: every command loads the config (25 ms)
 
     try:
         if path.stat().st_size > MAX_IMAGE_BYTES:

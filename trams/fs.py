@@ -8,6 +8,8 @@ leftovers can be recognised and cleaned.
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -115,3 +117,24 @@ def atomic_write_bytes(final: Path, data: bytes, *, overwrite: bool = True) -> N
 def atomic_copy(src: Path, final: Path, *, overwrite: bool = True) -> None:
     with atomic_path(final, overwrite=overwrite) as tmp:
         shutil.copyfile(src, tmp)
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def read_json_object(path: Path) -> dict:
+    """The JSON object in ``path``; ``{}`` when the file is missing, unreadable or holds
+    something else (the caller reports what it lacks)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

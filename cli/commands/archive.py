@@ -12,8 +12,14 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.table import Table
+from trams.cli.commands.common import choice, config_from
+from trams.cli.render import CsvOut, error_console, out_console, print_json
 
 from trams.i18n import N_, _, get_language
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 STATUS = {"archived": N_("archived"), "unchanged": N_("unchanged (already archived)")}
 GROUPS = {"day": N_("day"), "month": N_("month"), "agency": N_("agency")}
@@ -43,8 +49,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
         from trams.app.archive import ArchiveAddOptions, archive_add
-        from trams.cli.commands.common import config_from
-        from trams.cli.render import error_console, out_console, print_json
 
         report = archive_add(config_from(ctx), ArchiveAddOptions(
             pdfs=tuple(pdfs), record=record, metadata=metadata, archive=archive_dir,
@@ -82,8 +86,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
         from trams.app.archive import archive_check
-        from trams.cli.commands.common import config_from
-        from trams.cli.render import out_console, print_json
 
         report = archive_check(config_from(ctx), folder, deep=deep, trust=tuple(trust))
         if as_json:
@@ -118,8 +120,6 @@ def register(app: typer.Typer) -> None:
             "Archive folder (default: [archive] path of trams.toml).")),
     ) -> None:
         from trams.app.archive import archive_stats
-        from trams.cli.commands.common import choice, config_from
-        from trams.cli.render import CsvOut, out_console, print_json
 
         choice(fmt, ("text", "json", "csv"), "--format")
         report = archive_stats(config_from(ctx), by=by, folder=archive_dir)
@@ -129,8 +129,6 @@ def register(app: typer.Typer) -> None:
         elif fmt == "csv":
             CsvOut(sys.stdout, report.columns).rows(rows)
         else:
-            from rich.table import Table
-
             table = Table(box=None)
             headers = {"period": _(GROUPS.get(by, by)), "documents": _("documents"),
                        "versions": _("versions"),

@@ -16,8 +16,15 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.text import Text
+from trams.cli.commands.common import choice, config_from
+from trams.cli.render import SCHEMA_VERSION, CsvOut, error_console, out_console, print_json
 
+from trams.fs import atomic_path
 from trams.i18n import _, get_language
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 SEARCH_FORMATS = ("text", "json", "csv")
 REPORT_FORMATS = ("csv", "json", "html")
@@ -27,7 +34,6 @@ ARCHIVE_HELP = "Archive folder (default: [archive] path of trams.toml)."
 
 
 def _index_warning(status) -> None:  # noqa: ANN001 - trams.archive.index.IndexStatus
-    from trams.cli.render import error_console
 
     if status.state != "fresh":
         error_console().print(_(
@@ -58,7 +64,6 @@ def register(group: typer.Typer) -> None:
         archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
     ) -> None:
         from trams.app.archive import archive_search
-        from trams.cli.commands.common import choice, config_from
 
         from trams.archive.search import SearchOptions, parse_day
 
@@ -70,12 +75,8 @@ def register(group: typer.Typer) -> None:
         result = archive_search(config_from(ctx), options, folder=archive_dir)
         _index_warning(result.index)
         if fmt == "json":
-            from trams.cli.render import print_json
-
             print_json(result.to_dict(), kind="archive-search")
         elif fmt == "csv":
-            from trams.cli.render import CsvOut
-
             from trams.archive.search import CSV_COLUMNS
 
             CsvOut(sys.stdout, CSV_COLUMNS).rows(hit.to_dict() for hit in result.hits)
@@ -92,12 +93,9 @@ def register(group: typer.Typer) -> None:
         archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
     ) -> None:
         from trams.app.archive import archive_show
-        from trams.cli.commands.common import config_from
 
         result = archive_show(config_from(ctx), code, folder=archive_dir)
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(result.to_dict(), kind="archive-show")
         else:
             _render_show(result)
@@ -120,7 +118,6 @@ def register(group: typer.Typer) -> None:
         archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
     ) -> None:
         from trams.app.archive import archive_report
-        from trams.cli.commands.common import choice, config_from
 
         from trams.archive.report import COLUMNS, ReportOptions
         from trams.archive.search import parse_day
@@ -132,14 +129,10 @@ def register(group: typer.Typer) -> None:
         result = archive_report(config_from(ctx), options, folder=archive_dir)
         _index_warning(result.index)
         if fmt == "csv":
-            from trams.cli.render import CsvOut
-
             out = io.StringIO()
             CsvOut(out, COLUMNS).rows(row.to_dict() for row in (*result.rows, result.total))
             data = out.getvalue().encode("utf-8")
         elif fmt == "json":
-            from trams.cli.render import SCHEMA_VERSION
-
             data = (json.dumps({"schema_version": SCHEMA_VERSION, "kind": "archive-report",
                                 **result.to_dict()}, ensure_ascii=False, indent=2)
                     + "\n").encode()
@@ -158,15 +151,11 @@ def register(group: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
         from trams.app.archive import archive_reindex
-        from trams.cli.commands.common import config_from
 
         result = archive_reindex(config_from(ctx), folder=archive_dir)
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(result.to_dict(), kind="archive-reindex")
             return
-        from trams.cli.render import out_console
 
         out_console().print(_(
             "Indexed {documents} documents in {seconds:.1f} s ({from_pdf} texts read from "
@@ -190,12 +179,9 @@ def register(group: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
     ) -> None:
         from trams.app.archive import archive_rebuild
-        from trams.cli.commands.common import config_from
 
         result = archive_rebuild(config_from(ctx), folder=folder, force=force)
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(result.to_dict(), kind="archive-rebuild")
         else:
             _render_rebuild(result)
@@ -207,15 +193,12 @@ def _write(data: bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from trams.fs import atomic_path
 
     with atomic_path(output) as tmp:
         tmp.write_bytes(data)
 
 
 def _render_hits(result) -> None:  # noqa: ANN001 - trams.archive.search.SearchReport
-    from rich.text import Text
-    from trams.cli.render import out_console
 
     out = out_console()
     out.print(_("Matches: {total} ({ms:.1f} ms); the first {shown}:",
@@ -240,7 +223,6 @@ def _render_hits(result) -> None:  # noqa: ANN001 - trams.archive.search.SearchR
 
 
 def _render_show(result) -> None:  # noqa: ANN001 - trams.archive.search.ShowReport
-    from trams.cli.render import out_console
 
     out = out_console()
 
@@ -285,7 +267,6 @@ def _render_show(result) -> None:  # noqa: ANN001 - trams.archive.search.ShowRep
 
 
 def _render_rebuild(result) -> None:  # noqa: ANN001 - trams.archive.rebuild.RebuildReport
-    from trams.cli.render import out_console
 
     out = out_console()
     lang = get_language()

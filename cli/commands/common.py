@@ -4,21 +4,30 @@ terminal prompter for secrets."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from trams.app.secrets import refuse_prompt
 
-from trams.config import TramsConfig, load_config
 from trams.i18n import _
+
+if TYPE_CHECKING:
+    from trams.config import TramsConfig
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def config_from(ctx: typer.Context) -> TramsConfig:
+    from trams.config import load_config
+
     obj = ctx.find_root().obj or {}
     return load_config(obj.get("config_path"))
 
 
 def terminal_prompt(what: str) -> str:
     """A hidden prompt on the terminal; refused when there is no terminal (cron)."""
+    from trams.app.secrets import refuse_prompt
+
     if not sys.stdin.isatty():
         return refuse_prompt(what)
     return typer.prompt(_("Enter the {what}", what=what), hide_input=True, err=True)

@@ -12,6 +12,9 @@ from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
 
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
+
 
 def coversheet_command(
     output: Path = typer.Option(..., "--output", "-o", help=_("PDF file to write.")),

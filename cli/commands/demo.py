@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +36,6 @@ def register(app: typer.Typer) -> None:
         from trams.app.demo import DemoOptions
         from trams.app.demo import demo as run_demo
         from trams.cli.commands.run import sink_for
-        from trams.cli.render import error_console, out_console, print_json
         from trams.cli.run_render import print_summary
 
         summary = run_demo(DemoOptions(out=out or Path("trams-demo"), jobs=jobs or None),
@@ -50,7 +53,6 @@ def _serve(folder: Path, port: int, *, as_json: bool) -> int:
     import threading
 
     from trams.app.demo import ServeOptions, serve_trial_site
-    from trams.cli.render import out_console, print_json
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_a: stop.set())

@@ -9,38 +9,43 @@ unreachable, 15 archive not writable or disk (nearly) full.
 
 from __future__ import annotations
 
-import typer
-from trams.app.doctor import DoctorReport
-from trams.app.doctor import doctor as run_doctor
+from typing import TYPE_CHECKING
 
-from trams.doctor import Status
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from trams.cli.render import out_console, print_json
+
 from trams.i18n import N_, _
 
-STATUS_TEXT = {Status.OK: N_("OK"), Status.WARN: N_("WARN"), Status.FAIL: N_("FAIL")}
-STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
+if TYPE_CHECKING:
+    from trams.app.doctor import DoctorReport
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
+
+# keyed by the values of trams.doctor.Status (a StrEnum: Status.OK == "ok")
+STATUS_TEXT = {"ok": N_("OK"), "warn": N_("WARN"), "fail": N_("FAIL")}
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
 def render_text(report: DoctorReport) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-    from trams.cli.render import out_console
-
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column(_("status"), no_wrap=True)
     table.add_column(_("check"), no_wrap=True)
     table.add_column(_("result and fix"), overflow="fold")
     for check in report.checks:
         text = check.message
-        if check.hint and check.status is not Status.OK:
+        if check.hint and check.status != "ok":
             text += "\n" + _("Fix: {hint}", hint=check.hint)
         table.add_row(Text(_(STATUS_TEXT[check.status]), style=STATUS_STYLE[check.status]),
                       Text(check.name), Text(text))
     out = out_console()
     out.print(table)
     counts = report.counts()
-    out.print(_("OK: {ok}; warnings: {warn}; failed: {fail}", ok=counts[Status.OK],
-                warn=counts[Status.WARN], fail=counts[Status.FAIL]), markup=False)
+    out.print(_("OK: {ok}; warnings: {warn}; failed: {fail}", ok=counts["ok"],
+                warn=counts["warn"], fail=counts["fail"]), markup=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,11 +60,11 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
     ) -> None:
+        from trams.app.doctor import doctor as run_doctor
+
         obj = ctx.find_root().obj or {}
         report = run_doctor(obj.get("config_path"))
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(report.to_dict(), kind="doctor")
         else:
             render_text(report)

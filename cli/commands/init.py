@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def register(app: typer.Typer) -> None:
@@ -34,11 +38,8 @@ def register(app: typer.Typer) -> None:
         result = init_site(folder, agency_name=agency_name, agency_code=agency_code,
                            force=force)
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(result.to_dict(), kind="init")
             return
-        from trams.cli.render import out_console
 
         out = out_console()
         out.print(_("written: {path}", path=result.config), markup=False)

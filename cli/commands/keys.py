@@ -7,9 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import choice, config_from, terminal_prompt
+from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
 from trams.rules import ROLES
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +41,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
     ) -> None:
         from trams.app.keys import KeysOptions, list_keys
-        from trams.cli.commands.common import choice, config_from, terminal_prompt
 
         choice(role, ROLES, "--role")
         report = list_keys(config_from(ctx), KeysOptions(
@@ -44,11 +48,8 @@ def register(app: typer.Typer) -> None:
             secret_env=secret_env), prompter=terminal_prompt)
         infos = report.keys
         if as_json:
-            from trams.cli.render import print_json
-
             print_json(report.to_dict(), kind="keys")
             return
-        from trams.cli.render import out_console
 
         out = out_console()
         for info in infos:

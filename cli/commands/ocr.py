@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from trams.app.ocr import OcrOptions, ocr_files
 from trams.cli.commands.common import config_from
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _, _n
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def ocr_command(
@@ -69,6 +71,8 @@ def ocr_command(
         "--json", help=_("Print a JSON summary on stdout."))] = False,
 ) -> int:
     """Recognize scans and write two-layer PDF/A files with archival metadata."""
+    from trams.app.ocr import OcrOptions, ocr_files
+
     config = config_from(ctx)
     console = error_console()
 

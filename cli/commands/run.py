@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from trams.app.run import RunOptions, run
 from trams.cli.commands.common import config_from, terminal_prompt
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.errors import TramsError
 from trams.i18n import _
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 LOG_FORMATS = ("auto", "progress", "text", "json")
 
@@ -54,8 +56,8 @@ def run_command(
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
-    from trams.app.run import refused
-    from trams.cli.run_render import json_stderr
+    from trams.app.run import RunOptions, refused, run
+    from trams.cli.run_render import json_stderr, print_summary
 
     sink = sink_for(log_format, error_console())
     options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done)
@@ -74,8 +76,6 @@ def run_command(
     if as_json:
         print_json(summary.to_dict(), kind="run")
     else:
-        from trams.cli.run_render import print_summary
-
         print_summary(summary, out_console())
     return int(summary.exit_code)
 

@@ -13,16 +13,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import choice, config_from, terminal_prompt
+from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
-from trams.metadata import parse_box
 from trams.rules import LEVELS, PROFILES, ROLES
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 
 def _box(value: str | None) -> tuple[float, float, float, float] | None:
     if not value:
         return None
     try:
+        from trams.metadata import parse_box  # pydantic only when the option is given
+
         return parse_box(value)  # the rule of a document's signatureBox
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -91,8 +97,6 @@ def register(app: typer.Typer) -> None:
             extend_files,
             sign_files,
         )
-        from trams.cli.commands.common import choice, config_from, terminal_prompt
-        from trams.cli.render import error_console, out_console, print_json
 
         choice(profile, PROFILES, "--profile")
         choice(level, LEVELS, "--level")

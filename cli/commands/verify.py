@@ -14,11 +14,17 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from trams.cli.commands.common import choice, config_from
+from trams.cli.render import error_console
 
 from trams.clock import assume_vn
 from trams.errors import InputError
 from trams.i18n import _, get_language
 from trams.rules import POLICIES
+
+# start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
+# and heavy renderers are imported inside the command functions, not here.
 
 FORMATS = ("text", "json", "jsonl", "csv", "html")
 
@@ -64,7 +70,6 @@ def register(app: typer.Typer) -> None:
                                            help=_("Parallel worker processes.")),
     ) -> None:
         from trams.app.verify import REVOCATION_MODES, VerifyOptions, verify_paths
-        from trams.cli.commands.common import choice, config_from
 
         choice(revocation, REVOCATION_MODES, "--revocation")
         choice(fmt, FORMATS, "--format")
@@ -73,8 +78,6 @@ def register(app: typer.Typer) -> None:
             paths=tuple(paths), trust=tuple(trust), revocation=revocation, offline=offline,
             at=_parse_at(at), policy=policy, jobs=jobs))
         if not report.context.roots:
-            from trams.cli.render import error_console
-
             error_console().print(_("Warning: no trust anchors given (--trust or [trust] in "
                                     "trams.toml): no signature can be trusted."),
                                   markup=False, style="yellow")
@@ -103,7 +106,6 @@ def _render(report, fmt: str, lang: str, stream, *, to_terminal: bool) -> None: 
         for r in report:
             writer.rows(vr.csv_rows(r, lang))
     elif fmt == "text":
-        from rich.console import Console
         from trams.cli.verify_text import print_report, print_summary
 
         console = Console(file=stream, highlight=False,

@@ -27,17 +27,6 @@ MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 BAG_INFO = "bag-info.txt"
 TAG_FILES = ("bagit.txt", BAG_INFO, MANIFEST, TAGMANIFEST)
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _encode(name: str) -> str:

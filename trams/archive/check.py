@@ -25,7 +25,7 @@ from trams.archive.journal import Journal
 from trams.archive.layout import PAYLOAD_DIR, STATE_DIR
 from trams.archive.records import Verifier
 from trams.errors import ExitCode
-from trams.fs import TMP_PREFIX
+from trams.fs import TMP_PREFIX, sha256_file
 from trams.i18n import N_, translate_to
 from trams.rules import ERROR, INDETERMINATE, TOTAL_FAILED
 
@@ -127,7 +127,7 @@ def _bag_problems(folder: Path, rel: str, problems: list[Problem]) -> tuple[dict
             problems.append(Problem("missing_file", f"{rel}/{name}"))
             continue
         checked += 1
-        if bag.sha256_file(path)[0] != digest:
+        if sha256_file(path)[0] != digest:
             problems.append(Problem("checksum_mismatch", f"{rel}/{name}"))
         elif os.stat(path).st_mode & 0o222:
             problems.append(Problem("writable_file", f"{rel}/{name}", "warning"))
@@ -141,7 +141,7 @@ def _bag_problems(folder: Path, rel: str, problems: list[Problem]) -> tuple[dict
                 problems.append(Problem("unexpected_file", f"{rel}/{relname}"))
     for name, digest in bag.read_manifest(folder / bag.TAGMANIFEST).items():
         path = folder / name
-        if not path.is_file() or bag.sha256_file(path)[0] != digest:
+        if not path.is_file() or sha256_file(path)[0] != digest:
             problems.append(Problem("tag_mismatch", f"{rel}/{name}"))
     for name in os.listdir(folder):
         if name.startswith(TMP_PREFIX):

@@ -15,7 +15,7 @@ from trams.archive.layout import PAYLOAD_DIR
 from trams.archive.state import _doc
 from trams.errors import ArchiveError, TramsError
 from trams.faults import fault
-from trams.fs import TMP_PREFIX, fsync_dir, storage_error
+from trams.fs import TMP_PREFIX, fsync_dir, sha256_file, storage_error
 from trams.i18n import _
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def finish(a: Archive, row: dict, *, recovering: bool) -> None:
             if os.path.lexists(final):
                 if staged.exists() and os.path.samefile(staged, final):
                     continue
-                if not staged.exists() and bag.sha256_file(final)[0] == f["sha256"]:
+                if not staged.exists() and sha256_file(final)[0] == f["sha256"]:
                     continue
                 raise ArchiveError(_("a file unknown to the archive state is in the way"),
                                    path=final,
@@ -176,7 +176,7 @@ def _staged_ok(a: Archive, row: dict) -> bool:
     for f in row["files"]:
         staged, final = a.staging(row["txid"]) / f["name"], data / f["name"]
         path = staged if staged.exists() else final
-        if not path.exists() or bag.sha256_file(path)[0] != f["sha256"]:
+        if not path.exists() or sha256_file(path)[0] != f["sha256"]:
             return False
     return True
 

@@ -34,7 +34,7 @@ from trams.archive.records import content_key, mean_confidence, record_key
 from trams.archive.state import State, diagnose_state
 from trams.archive.store import Archive
 from trams.errors import ArchiveBusyError, ArchiveError, ExitCode
-from trams.fs import fsync_dir, storage_error
+from trams.fs import fsync_dir, read_json_object, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 
@@ -90,12 +90,6 @@ class RebuildReport:
                 "index": self.index.to_dict() if self.index else None}
 
 
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _lock(meta: Path) -> int:
@@ -136,7 +130,7 @@ def _record_versions(folder: Path, manifest: dict[str, str]) -> dict[int, dict]:
         base = name[len(PAYLOAD_DIR) + 1:]
         m = _VERSIONED.match(base)
         if m and m["stem"] == RECORD_JSON and m["ext"] == "json":
-            out[int(m["v"] or 1)] = _read(folder / name)
+            out[int(m["v"] or 1)] = read_json_object(folder / name)
     return out
 
 
@@ -171,7 +165,7 @@ def _collect(root: Path, rel: str, manifest: dict[str, str], archived: dict,
         m = _VERSIONED.match(base)
         if not m or m["ext"] != "json" or m["stem"] == RECORD_JSON:
             continue
-        data = _read(folder / name)
+        data = read_json_object(folder / name)
         if data.get("schema") != "trams.document/1":
             continue
         pdf = data.get("file")
@@ -348,4 +342,3 @@ def _write_state(meta: Path, db: Path, records: list[dict], docs: list[dict],
         Path(f"{new}{suffix}").unlink(missing_ok=True)
     fsync_dir(meta)
     return str(backup) if backup else None
-

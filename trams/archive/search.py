@@ -10,7 +10,6 @@ they work on a read-only copy of an archive.
 from __future__ import annotations
 
 import calendar
-import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,7 @@ from trams.archive.index import (
 from trams.archive.layout import PAYLOAD_DIR, RECORD_JSON, versioned
 from trams.archive.store import Archive
 from trams.errors import ExitCode, InputError
+from trams.fs import read_json_object
 from trams.i18n import _
 
 SNIPPET_WORDS = 32
@@ -337,13 +337,13 @@ def show(root: Path, code: str) -> ShowReport:
         record_version = int(rec.get("version") or 1)
         record_json = archive.root / folder / PAYLOAD_DIR / versioned(
             RECORD_JSON, record_version, ".json")
-        record_data = _read(record_json)
+        record_data = read_json_object(record_json)
         shown = []
         for sequence in sorted({d["sequence"] for d in mine}):
             versions = archive.state.versions(folder, sequence)
             current = versions[-1]
             _folder, doc_json, _rec = document_files(archive.root, current)
-            data = _read(doc_json)
+            data = read_json_object(doc_json)
             pdf = archive.root / folder / PAYLOAD_DIR / current["pdf"]
             sidecar = data.get("sidecar")
             shown.append(ShownDocument(
@@ -368,11 +368,3 @@ def show(root: Path, code: str) -> ShowReport:
                           agency=record_data.get("agencyCode") or mine[0].get("agency_code"),
                           record=record_data.get("record") or {},
                           record_version=record_version, documents=tuple(shown))
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from trams.archive import bag, index
 from trams.archive import commit as txn
+from trams.archive import index
 from trams.archive.check import CheckReport
 from trams.archive.check import check as check_archive
 from trams.archive.journal import Head, Journal
@@ -53,7 +53,7 @@ from trams.archive.state import State, diagnose_state, now
 from trams.archive.stats import stats as archive_stats
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
 from trams.faults import disk_full, fault, hit, kill_now
-from trams.fs import fsync_dir, storage_error
+from trams.fs import fsync_dir, sha256_file, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.models import QualityReport, SignatureRecord
@@ -257,7 +257,7 @@ class Archive:
         folder = self.layout.record_folder(self.root, record, agency_code=self.agency_code)
         stem = record_stem(record, document)
         try:
-            sha, size = bag.sha256_file(pdf_path)
+            sha, size = sha256_file(pdf_path)
         except OSError as exc:
             raise ArchiveError(_("cannot read the document to archive ({reason})",
                                  reason=exc.strerror), path=pdf_path) from None
@@ -361,7 +361,7 @@ class Archive:
             target = folder / name
             if isinstance(content, Path):
                 _copy(content, target)
-                got, size = bag.sha256_file(target)
+                got, size = sha256_file(target)
                 if got != sha:
                     raise ArchiveError(_("the document changed while it was being archived"),
                                        path=content, hint=_("Run the command again."))
@@ -372,7 +372,7 @@ class Archive:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-                got, size = bag.sha256_file(target)
+                got, size = sha256_file(target)
                 kind = ("stage.record_json_written" if name.startswith(RECORD_JSON + ".")
                         else "stage.json_written" if name.endswith(".json")
                         else "stage.sidecar_written")

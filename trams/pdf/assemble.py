@@ -15,7 +15,6 @@ ToUnicode map gives). No encryption, no transparency groups, no JavaScript or ac
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import unicodedata
@@ -28,7 +27,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from trams.errors import InputError, TramsError
-from trams.fs import atomic_path, atomic_write_bytes
+from trams.fs import atomic_path, atomic_write_bytes, sha256_file
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.models import BornDigitalDocument, EncodedImage, RecognizedDocument, RecognizedPage
@@ -153,7 +152,7 @@ def write_pdfa(document: RecognizedDocument | BornDigitalDocument | Iterable[Rec
         with atomic_path(dest) as out:
             _qpdf_write(skeleton, update_path, out, part)
             out.chmod(0o644)  # an ordinary document, readable like the scans it came from
-            digest, size = _hash(out)
+            digest, size = sha256_file(out)
     if sidecar is not None:
         atomic_write_bytes(sidecar, "\f".join(texts).encode("utf-8") + b"\n")
     return PdfResult(path=dest, pages=len(images), bytes=size, sha256=digest, level=level)
@@ -192,13 +191,3 @@ def _qpdf_write(skeleton: Path, update: Path, out: Path, part: int) -> None:
         raise PdfError(_("could not write the PDF (qpdf exit code {code})",
                          code=job.exit_code), path=out,
                        hint=_("Run again with --verbose and report the output."))
-
-
-def _hash(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size

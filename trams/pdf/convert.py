@@ -22,7 +22,6 @@ Unicode, else ``2b`` (noted). Text for the sidecar and the search index comes fr
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -32,10 +31,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pikepdf
+import pikepdf.pdfa
 from pikepdf import Dictionary, Name
 
 from trams.errors import DependencyError, InputError
-from trams.fs import atomic_path, atomic_write_bytes, storage_error
+from trams.fs import atomic_path, atomic_write_bytes, sha256_file, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.pdf import xmp
@@ -182,8 +182,6 @@ def _blocking(finding) -> bool:
 def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
     """Repairs, then the check; returns (effective level, report, notes, fonts without a
     Unicode mapping). Raises when the file cannot be PDF/A as it is."""
-    import pikepdf.pdfa
-
     unmapped = unmapped_fonts(pdf)
     notes: list[str] = []
     if level == "2u" and unmapped:
@@ -212,17 +210,22 @@ def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
     return level, report, notes, unmapped
 
 
+def _prepared(pdf: pikepdf.Pdf, path: Path, level: str):
+    """:func:`_prepare`, with what pikepdf cannot parse turned into an InputError."""
+    try:
+        return _prepare(pdf, path, level)
+    except InputError:
+        raise
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
+        raise InputError(_("the PDF cannot be read ({reason})",
+                           reason=str(exc).splitlines()[0] or type(exc).__name__),
+                         path=path, hint=_("Export or scan the document again.")) from None
+
+
 def inspect(path: Path, *, level: str = "2b") -> Inspection:
     """Check that ``path`` can be converted as it is (raises InputError if not)."""
     with open_input(path) as pdf:
-        try:
-            effective, _report, notes, unmapped = _prepare(pdf, path, level)
-        except InputError:
-            raise
-        except (pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
-            raise InputError(_("the PDF cannot be read ({reason})",
-                               reason=str(exc).splitlines()[0] or type(exc).__name__),
-                             path=path, hint=_("Export or scan the document again.")) from None
+        effective, _report, notes, unmapped = _prepared(pdf, path, level)
     return Inspection(effective, tuple(notes), unmapped)
 
 
@@ -233,14 +236,7 @@ def convert_pdfa(source: Path, record: RecordMetadata | None, doc: DocumentMetad
     check_level(level)
     created = created or xmp.now()
     with open_input(source) as pdf:
-        try:
-            effective, report, _notes, _unmapped = _prepare(pdf, source, level)
-        except InputError:
-            raise
-        except (pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
-            raise InputError(_("the PDF cannot be read ({reason})",
-                               reason=str(exc).splitlines()[0] or type(exc).__name__),
-                             path=source, hint=_("Export or scan the document again.")) from None
+        effective, report, _notes, _unmapped = _prepared(pdf, source, level)
         part, conformance = check_level(effective)
         metadata = pdf.make_stream(xmp.build_xmp(record, doc, part=part,
                                                  conformance=conformance, created=created))
@@ -261,7 +257,7 @@ def convert_pdfa(source: Path, record: RecordMetadata | None, doc: DocumentMetad
             with atomic_path(dest) as out:
                 pdf.save(out, **kwargs)
                 out.chmod(0o644)
-                digest, size = _hash(out)
+                digest, size = sha256_file(out)
         except (pikepdf.PdfError, RuntimeError) as exc:
             raise InputError(_("could not write the PDF ({reason})", reason=str(exc)),
                              path=dest, hint=_("Run again with --verbose and report the "
@@ -296,13 +292,3 @@ def extract_text(path: Path) -> str:
                          hint=_("Export the document again, or print it and scan it."))
     text = proc.stdout.decode("utf-8", "replace").rstrip("\f")
     return unicodedata.normalize("NFC", text)
-
-
-def _hash(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
