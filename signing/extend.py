@@ -8,6 +8,7 @@ for the last document timestamp to the DSS, then a fresh document timestamp over
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -38,6 +39,33 @@ class ExtendResult:
         return {"source": str(self.source), "output": str(self.output),
                 "signatures_extended": self.signatures_extended,
                 "signatures_validated": self.signatures_validated, "tsa_url": self.tsa_url}
+
+
+@dataclass(frozen=True)
+class ArchiveTimestamp:
+    """The newest document timestamp of a file: when it was made and until when its
+    authority's certificate is valid (a renewal is due before that)."""
+
+    field_name: str
+    time: datetime | None
+    expires: datetime
+
+
+def signature_count(data: bytes) -> int:
+    """How many signatures (not document timestamps) the PDF holds."""
+    return len(PdfFileReader(BytesIO(data), strict=False).embedded_regular_signatures)
+
+
+def newest_archive_timestamp(data: bytes) -> ArchiveTimestamp | None:
+    """The last document timestamp of the PDF (PAdES B-LTA), or None when it has none."""
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    stamps = reader.embedded_timestamp_signatures
+    if not stamps:
+        return None
+    newest = max(stamps, key=lambda s: s.signed_revision)
+    signed = newest.signed_data["encap_content_info"]["content"].parsed
+    return ArchiveTimestamp(newest.field_name, signed["gen_time"].native,
+                            newest.signer_cert.not_valid_after)
 
 
 def extend_pdf(src: Path, dst: Path, *, batch: SigningBatch, tsa: TsaSpec) -> ExtendResult:

@@ -151,6 +151,13 @@ class SigningError(TramsError):
     per_document = True
 
 
+class VerificationFailed(TramsError):  # noqa: N818 - a verdict, reported as such
+    """A file TRAMS made (signed, extended) does not verify: it is not kept."""
+
+    exit_code = ExitCode.VERIFY_FAILED
+    per_document = True
+
+
 class ArchiveBusyError(TramsError):
     exit_code = ExitCode.ARCHIVE_BUSY
 

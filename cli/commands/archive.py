@@ -1,5 +1,6 @@
 # ruff: noqa: B008 - typer declares options as argument defaults
-"""`trams archive add | check | stats`: parse -> :mod:`trams.app.archive` -> render.
+"""`trams archive add | check | stats`: parse -> :mod:`trams.app.archive` -> render
+(search ... rebuild in :mod:`.archive_index`, renew in :mod:`.archive_renew`).
 
 Exit codes: add 0 all archived, 5 (PARTIAL) some refused, 11 (VERIFY_FAILED) all refused;
 check 0 clean, 14 (ARCHIVE_INTEGRITY) problems found; 13 (ARCHIVE_BUSY) another process
@@ -142,6 +143,10 @@ def register(app: typer.Typer) -> None:
                 table.add_row(*("" if row[c] is None else str(row[c]) for c in report.columns))
             out_console().print(table)
 
-    from trams.cli.commands import archive_index  # search, show, report, reindex, rebuild
+    from trams.cli.commands import (  # search, show, report, reindex, rebuild; renew
+        archive_index,
+        archive_renew,
+    )
 
     archive_index.register(group)
+    archive_renew.register(group)

@@ -39,6 +39,26 @@ class ArchivedDocument:
                 "metadata": str(self.metadata), "sha256": self.sha256}
 
 
+@dataclass(frozen=True)
+class KeptQuality:
+    """The quality report of an archived version, carried unchanged into a new version of
+    the same document (a renewal changes the signatures' validation data, not the OCR)."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def verdict(self) -> str | None:
+        value = self.data.get("verdict")
+        return value if isinstance(value, str) else None
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return mean_confidence(self.data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
 def canonical(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
@@ -68,7 +88,7 @@ def record_json(record: RecordMetadata, *, agency_code: str, version: int,
 def document_json(record: RecordMetadata, document: DocumentMetadata, *, version: int,
                   pdf_name: str, sha256: str, size: int, page_count: int,
                   signatures: Sequence[SignatureRecord], verdict: str | None,
-                  quality: QualityReport | None,
+                  quality: QualityReport | KeptQuality | None,
                   sidecar_name: str | None, source_hash: str, archived_at: str,
                   previous: str | None) -> bytes:
     return pretty({

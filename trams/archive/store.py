@@ -43,6 +43,7 @@ from trams.archive.layout import (
 )
 from trams.archive.records import (
     ArchivedDocument,
+    KeptQuality,
     Verifier,
     content_key,
     document_json,
@@ -243,7 +244,8 @@ class Archive:
     # --- adding ------------------------------------------------------------------------------
     def add_document(self, record: RecordMetadata, document: DocumentMetadata, pdf_path: Path,
                      *, source_hash: str, page_count: int,
-                     signatures: Sequence[SignatureRecord], quality: QualityReport | None,
+                     signatures: Sequence[SignatureRecord],
+                     quality: QualityReport | KeptQuality | None,
                      verdict: str | None = None, sidecar_text: str | None = None,
                      input_path: str | None = None,
                      index_text: str | None = None) -> ArchivedDocument:
