@@ -69,7 +69,7 @@ def demo_config(out: Path, pki: DemoPki, *, scans: Path, jobs: int | None = None
         inbox=InboxConfig(path=scans, grouping="folder", move_done=False, move_failed=False),
         # the sample pages print the demo leader's block: TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH /
         # Nguyễn Văn Hùng, which is where the signature goes (no fixed box)
-        signing=SigningConfig(profile="issued", level="B-LT", leader=leader, agency=agency),
+        signing=SigningConfig(profile="issued", level="B-LTA", leader=leader, agency=agency),
         tsa=TsaConfig(urls=[pki.tsa_url()]),
         trust=TrustConfig(roots=[pki.root_pem]),
         metadata=MetadataConfig(title="Hồ sơ mẫu {name}", subject="Tài liệu số hóa mẫu {name}"),

@@ -55,11 +55,13 @@ def test_every_pdf_passes_independent_checks(demo: tuple[Path, dict]) -> None:
             assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
         sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
         blocks = re.split(r"Signature #\d+:", sig)[1:]
-        assert len(blocks) == 2, sig
+        # B-LTA: the leader, the agency, then the archive timestamp over the whole file
+        assert len(blocks) == 3, sig
         assert "Nguyễn Văn Hùng" in blocks[0] and "UBND xã Trà My" in blocks[1]
-        for block in blocks:
+        for block in blocks[:2]:
             assert "Signature is Valid" in block, block
-        assert "Total document signed" in blocks[1], blocks[1]
+        assert "Time Stamping Authority" in blocks[2], blocks[2]
+        assert "Total document signed" in blocks[2], blocks[2]
 
 
 def test_rerun_is_safe(demo: tuple[Path, dict]) -> None:

@@ -138,7 +138,7 @@ class KeySourceConfig(_Section):
 
 class SigningConfig(_Section):
     profile: ProfileName = "issued"
-    level: Level = "B-LT"
+    level: Level = "B-LTA"  # archived documents: renewed by `trams archive renew`
     leader: KeySourceConfig | None = None
     agency: KeySourceConfig | None = None
     officer: KeySourceConfig | None = None  # desk officer (profile "dossier")
