@@ -112,7 +112,7 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     grouping = options.grouping or config.inbox.grouping
     if grouping not in GROUPINGS:
         raise InputError(_("unknown grouping '{grouping}'", grouping=grouping),
-                         hint=_("Use file, folder or coversheet."))
+                         hint=_("Use file, folder or coversheet."), code="grouping_unknown")
 
     def emit(event: str, data: dict[str, Any]) -> None:
         for sink in sinks:
@@ -198,14 +198,15 @@ def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: 
                 raise InputError(
                     _("two documents would both be named {name}.pdf", name=stem),
                     path=output / f"{stem}.pdf",
-                    hint=_("Give each document its own sequence number in the metadata."))
+                    hint=_("Give each document its own sequence number in the metadata."),
+                    code="name_collision")
             existing = [p for p in _outputs(stem, options) if os.path.lexists(p)]
             if existing and not options.force:
                 raise InputError(
                     _("the output file already exists; it is not replaced"),
                     path=existing[0],
                     hint=_("Choose another --output folder, move the file away, or replace "
-                           "it with --force."))
+                           "it with --force."), code="output_exists")
         except TramsError as exc:
             planned.append(DocumentFailure(source, exc))
             continue

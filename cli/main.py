@@ -114,8 +114,8 @@ def _run(argv: list[str]) -> int:
     except TramsError as exc:
         if verbose:
             console.print(traceback.format_exc(), markup=False, highlight=False)
-        console.print(_("Error: {message}", message=exc.one_line()), markup=False,
-                      highlight=False, style="bold red", soft_wrap=True)
+        console.print(_("Error: {message}", message=f"{exc.one_line()} [{exc.code}]"),
+                      markup=False, highlight=False, style="bold red", soft_wrap=True)
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         console.print(_("Interrupted. Run the same command again to continue."), markup=False)

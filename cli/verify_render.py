@@ -16,7 +16,7 @@ from trams.cli.render import CsvOut
 
 from trams.i18n import N_, translate_to
 
-SCHEMA_VERSION = 1  # of the verification report (signing/verify_schema.md)
+SCHEMA_VERSION = 2  # of the verification report (signing/verify_schema.md)
 
 L = {  # report labels (msgids)
     "file": N_("File"), "verdict": N_("Verdict"), "policy": N_("Policy"),

@@ -94,7 +94,8 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise KeyAccessError(_("cannot read the key file ({reason})", reason=exc.strerror),
-                             path=path, hint=_("Check the key source path in trams.toml.")
+                             path=path, hint=_("Check the key source path in trams.toml."),
+                             code="key_file_unreadable"
                              ) from None
 
 
@@ -108,12 +109,13 @@ def _load_pkcs12(source: KeySourceConfig, secret: str | None):
         raise KeyAccessError(
             _("wrong passphrase, or not a PKCS#12 file"), path=source.path,
             hint=_("Check the passphrase given through the environment variable, the secret "
-                   "file or the prompt."),
+                   "file or the prompt."), code="wrong_passphrase",
         ) from None
     if key is None or cert is None:
         raise KeyAccessError(_("the PKCS#12 file holds no private key with its certificate"),
                              path=source.path,
-                             hint=_("Export the key together with its certificate."))
+                             hint=_("Export the key together with its certificate."),
+                             code="p12_without_key")
     chain = [x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra]
     return key, cert.public_bytes(serialization.Encoding.DER), chain
 
@@ -127,14 +129,17 @@ def _load_pem(source: KeySourceConfig, secret: str | None):
         raise KeyAccessError(_("the private key is encrypted and no passphrase was given"),
                              path=source.path,
                              hint=_("Name the passphrase's environment variable or file in "
-                                    "trams.toml (secret_env, secret_file).")) from None
+                                    "trams.toml (secret_env, secret_file)."),
+                                    code="passphrase_missing") from None
     except ValueError:
         raise KeyAccessError(_("wrong passphrase, or not a PEM private key"), path=source.path,
-                             hint=_("Check the passphrase and the file.")) from None
+                             hint=_("Check the passphrase and the file."),
+                             code="wrong_passphrase") from None
     certs = load_certificates([source.cert])
     if not certs:
         raise KeyAccessError(_("no certificate in the file"), path=source.cert,
-                             hint=_("Give the signer's certificate in PEM form."))
+                             hint=_("Give the signer's certificate in PEM form."),
+                             code="certificate_missing")
     return key, certs[0].dump(), certs[1:]
 
 
@@ -171,7 +176,7 @@ def require_source(source: KeySourceConfig | None, role: str) -> KeySourceConfig
         raise ConfigError(
             _("no key source is configured for the {role} signature", role=role),
             hint=_("Add [signing.{role}] to trams.toml or give the key on the command line.",
-                   role=role),
+                   role=role), code="key_source_missing",
         )
     return source
 

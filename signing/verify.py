@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from asn1crypto import x509
+from trams.signing.notecodes import coded
 from trams.signing.verify_model import (
     ERROR,
     TOTAL_FAILED,
@@ -42,12 +43,15 @@ from trams.i18n import N_
 
 log = logging.getLogger(__name__)
 
-E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
-E_NOT_FOUND = N_("file or folder not found")
-E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
-W_DSS = N_("the validation data (DSS) cannot be read ({reason}); it was not used")
-E_ENCRYPTED = N_("the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt "
-                 "--password=...) and verify the copy")
+E_UNREADABLE = coded("pdf_unreadable", N_("cannot read the file as a PDF ({reason})"))
+E_NOT_FOUND = coded("file_not_found", N_("file or folder not found"))
+E_INTERNAL = coded("verification_crashed", N_(
+    "verification stopped on an unexpected problem ({reason})"))
+W_DSS = coded("dss_unreadable", N_(
+    "the validation data (DSS) cannot be read ({reason}); it was not used"))
+E_ENCRYPTED = coded("pdf_encrypted", N_(
+    "the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt --password=...) "
+    "and verify the copy"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from trams.signing.notecodes import note_code
+
 from trams.i18n import N_, translate_to
 from trams.rules import ERROR, INDETERMINATE, TOTAL_FAILED, TOTAL_PASSED, worst
 
@@ -29,8 +31,14 @@ class Note:
     def text(self, lang: str = "en") -> str:
         return translate_to(lang, self.msgid, **dict(self.params))
 
+    @property
+    def code(self) -> str:
+        """The machine code (docs/codes.md), the same in every language."""
+        return note_code(self.msgid)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.msgid, "params": dict(self.params), "text": self.text("en")}
+        return {"code": self.code, "message_id": self.msgid, "params": dict(self.params),
+                "text": self.text("en")}
 
 
 def _iso(dt: datetime | None) -> str | None:

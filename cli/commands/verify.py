@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             _render(report, fmt, lang, stream, to_terminal=out is None and stream.isatty())
         except OSError as exc:
             raise InputError(_("cannot write the report ({reason})", reason=exc.strerror),
-                             path=out) from exc
+                             path=out, code="write_failed") from exc
         finally:
             if out:
                 stream.close()

@@ -27,7 +27,7 @@ def test_exit_codes(pki, docs, tmp_path, capsys):
 def test_json_has_schema_version(pki, docs, capsys):
     assert run(_argv(pki, docs["dual-B-T"], docs["added-page"], extra=["--format", "json"])) == 11
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema_version"] == 1 and doc["kind"] == "verify"
+    assert doc["schema_version"] == 2 and doc["kind"] == "verify"
     assert doc["summary"] == {"files": 2, "passed": 1, "failed": 1, "indeterminate": 0,
                               "errors": 0}
     bad = next(f for f in doc["files"] if f["path"].endswith("added-page.pdf"))
@@ -43,7 +43,7 @@ def test_jsonl_streams_one_line_per_file(pki, docs, capsys):
     assert code == 11
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(docs)
-    assert all(json.loads(line)["schema_version"] == 1 for line in lines)
+    assert all(json.loads(line)["schema_version"] == 2 for line in lines)
 
 
 def test_csv_one_row_per_signature(pki, docs, tmp_path, capsys):
