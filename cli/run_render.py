@@ -95,14 +95,23 @@ def json_stderr() -> Iterator[None]:
             root.addHandler(handler)
 
 
-class TextSink:
-    """One plain line per document (``--log-format text``, or a terminal with --no-progress)."""
+PROBLEMS = ("document_failed", "input_failed", "run_aborted", "warning")
 
-    def __init__(self, console: Console):
+
+class TextSink:
+    """One plain line per document (``--log-format text``); ``problems_only`` (``-q``):
+    only failures, warnings and an abort."""
+
+    def __init__(self, console: Console, *, problems_only: bool = False):
         self.console = console
+        self.problems_only = problems_only
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if self.problems_only and event not in PROBLEMS:
+            return
         line = describe(event, data)
+        if self.problems_only and event == "run_aborted":  # no summary follows
+            line = _("Run stopped: {message}", message=f"{data['line']} [{data['code']}]")
         if line:
             self.console.print(line, markup=False, soft_wrap=True,
                                style="red" if event in ("document_failed", "input_failed",
@@ -263,7 +272,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     if summary.log_file:
         console.print(_("Log: {path}", path=summary.log_file), markup=False)
     if summary.aborted:
-        console.print(_("Run stopped: {message}", message=summary.aborted.one_line()),
+        console.print(_("Run stopped: {message}", message=f"{summary.aborted.one_line()} "
+                                                          f"[{summary.aborted.code}]"),
                       markup=False, style="red", soft_wrap=True)
     if summary.interrupted:
         console.print(_("Interrupted: run the same command again to finish the rest."),

@@ -46,9 +46,10 @@ from trams.signing.placement import (
 )
 from trams.signing.signerblock import find_signer_block, normalise, same_name
 
+from trams import labels
 from trams.clock import iso_vn
 from trams.errors import ConfigError, InputError, Notice, SigningPolicyError
-from trams.i18n import _
+from trams.i18n import N_, _
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
 
@@ -56,6 +57,9 @@ FONT_PATH = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.
 FONT_SIZE = 10
 LEADING = 12
 TEXT_MARGIN = 2  # points between a text stamp's box and its text
+# which roles sign under each profile, as trams.toml writes them
+PROFILE_ROLES_HINT = N_('profile "issued": the leader, then the agency; "dossier": the desk '
+                        'officer, then the agency; "copy" and "attachment": the agency alone.')
 
 __all__ = ["Appearance", "AppearanceOptions", "Box", "LeaderWidget", "PageGeometry", "plan",
            "stamp_style", "target_page", "text_params"]
@@ -246,10 +250,9 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
                                 path=path)
         return Appearance(page.index, placed.box, text=body, font=options.font,
                           notes=placed.notes)
-    raise ConfigError(_("the {profile} profile has no {role} signature", profile=profile,
-                        role=role),
-                      hint=_("issued: leader then agency; dossier: officer then agency; "
-                             "copy and attachment: agency only."), code="profile_role_unknown")
+    raise ConfigError(_("the {profile} profile has no {role} signature",
+                        profile=labels.profile(profile), role=labels.role(role)),
+                      hint=_(PROFILE_ROLES_HINT), code="profile_role_unknown")
 
 
 def stamp_style(appearance: Appearance) -> BaseStampStyle:

@@ -26,6 +26,7 @@ from trams.signing.keyinfo import KeyInfo, OpenedKey, key_info
 from trams.signing.pkcs11 import list_token_keys, open_token_key
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.errors import ConfigError, KeyAccessError
 from trams.i18n import _
@@ -77,7 +78,7 @@ def _simple_signer(crypto_key, cert_der: bytes, chain: list[x509.Certificate]) -
 def secret_label(source: KeySourceConfig, role: str) -> str:
     """What a source's secret is called in messages: "PIN of the agency key", ..."""
     kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
-    return _("{kind} of the {role} key", kind=kind, role=role)
+    return _("{kind} of the {role} key", kind=kind, role=labels.role(role))
 
 
 def resolve_secret(source: KeySourceConfig, *, what: str,
@@ -174,7 +175,7 @@ def list_keys(source: KeySourceConfig, *, secret: str | None) -> list[KeyInfo]:
 def require_source(source: KeySourceConfig | None, role: str) -> KeySourceConfig:
     if source is None:
         raise ConfigError(
-            _("no key source is configured for the {role} signature", role=role),
+            _("no key source is configured for the {role} signature", role=labels.role(role)),
             hint=_("Add [signing.{role}] to trams.toml or give the key on the command line.",
                    role=role), code="key_source_missing",
         )

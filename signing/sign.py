@@ -50,6 +50,7 @@ from trams.signing.keys import require_source
 from trams.signing.pagetext import PageText, read_page_text
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.clock import now_vn
 from trams.config import KeySourceConfig, TramsConfig
 from trams.errors import (
@@ -125,10 +126,8 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
     for role in roles:
         if role not in allowed:
             raise ConfigError(_("the {profile} profile has no {role} signature",
-                                profile=profile, role=role),
-                              hint=_("issued: leader then agency; dossier: officer then "
-                                     "agency; copy and attachment: agency only."),
-                                     code="profile_role_unknown")
+                                profile=labels.profile(profile), role=labels.role(role)),
+                              hint=_(ap.PROFILE_ROLES_HINT), code="profile_role_unknown")
     specs = []
     for role in [r for r in allowed if r in roles]:
         source = sources[role]
@@ -324,9 +323,10 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
     if spec.role in ("leader", "officer") and any(
             s.field_name == FIELD_NAMES["agency"] for s in signed):
         raise SigningPolicyError(_("the agency has already signed; the {role} must sign first",
-                                   role=spec.role), path=path,
+                                   role=labels.role(spec.role)), path=path,
                                  hint=_("Sign the unsigned document: the {role} first, then "
-                                        "the agency.", role=spec.role), code="signing_order")
+                                        "the agency.", role=labels.role(spec.role)),
+                                 code="signing_order")
     if spec.role != "agency":
         return None
     first = PROFILES[spec.profile].first_signer
@@ -335,8 +335,10 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
     if first is not None and not others:
         raise SigningPolicyError(
             _("the {profile} profile needs the {first}'s signature before the agency's, "
-              "and the document has none", profile=spec.profile, first=first), path=path,
-            hint=_("Have the {first} sign first (trams sign --role {first}).", first=first),
+              "and the document has none", profile=labels.profile(spec.profile),
+              first=labels.role(first)), path=path,
+            hint=_("Have the {first} sign first (`trams sign --role {role}`).",
+                   first=labels.role(first), role=first),
             code="signing_order")
     return prior_widget(reader, others, FIELD_NAMES.get(first or "", ""))
 

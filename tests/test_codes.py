@@ -44,8 +44,14 @@ def test_an_error_carries_its_code_in_every_shape() -> None:
 
 def test_verification_notes_have_codes() -> None:
     import trams.signing.verify  # noqa: F401 - registers the notes of every verify module
-    from trams.signing import algorithms, verify_changes, verify_collect, verify_policy, \
-        verify_repair, verify_sig
+    from trams.signing import (
+        algorithms,
+        verify_changes,
+        verify_collect,
+        verify_policy,
+        verify_repair,
+        verify_sig,
+    )
     from trams.signing.notecodes import NOTE_CODES
     from trams.signing.verify_model import Note
 

@@ -380,7 +380,7 @@ def load_config(path: Path | None = None) -> TramsConfig:
             _("invalid setting '{key}'{where}: {reason}", key=key, where=where,
               reason=reason),
             path=found,
-            hint=_("Correct or remove that key; `trams init` writes a commented example."),
+            hint=_("Correct or remove that setting; `trams init` writes a commented example."),
         ) from None
     config = _resolve_paths(config, found.resolve().parent)
     _check_images(config, found, text)

@@ -136,6 +136,14 @@ def batch_exit_code(done: int, failures: Iterable[TramsError | ExitCode]) -> Exi
     return ExitCode.PARTIAL
 
 
+class UsageError(TramsError):
+    """The command line asks for something that cannot be done (found only once the inputs
+    are known: one output file for several documents)."""
+
+    exit_code = ExitCode.USAGE
+    code = "usage_invalid"
+
+
 class ConfigError(TramsError):
     exit_code = ExitCode.CONFIG
     code = "config_invalid"

@@ -113,7 +113,7 @@ def _from_mapping(data: dict, path: Path, code: str | None = None) -> MetadataFi
         raise _error(path, _("the top level must be a table/object"))
     unknown = set(data) - {"record", "document", "documents"}
     if unknown:
-        raise _error(path, _("unknown keys: {keys}", keys=", ".join(sorted(unknown))))
+        raise _error(path, _("unknown fields: {keys}", keys=", ".join(sorted(unknown))))
     shared = _record(data["record"], path, _("record"), code) if "record" in data else None
     docs = data.get("documents", [])
     if "document" in data:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, output_format
 
 from trams.i18n import _
 from trams.rules import ROLES
@@ -33,8 +34,11 @@ def register(app: typer.Typer) -> None:
         secret_env: str | None = typer.Option(
             None, "--secret-env", metavar="NAME",
             help=_("Environment variable holding the PIN or passphrase.")),
-        as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         from trams.app.keys import KeysOptions, list_keys
         from trams.cli.commands.common import choice, config_from, terminal_prompt
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import JSON_HELP
 
 from trams.clock import assume_vn
 from trams.errors import InputError
@@ -56,18 +57,22 @@ def register(app: typer.Typer) -> None:
             None, "--policy", metavar="vn-dual|any|copy",
             help=_("File policy (default: the policy of the signing profile of trams.toml "
                    "when it names an agency, else any).")),
-        fmt: str = typer.Option("text", "--format", metavar="|".join(FORMATS),
-                                help=_("Report format.")),
-        out: Path | None = typer.Option(None, "--out",  # noqa: UP007
-                                           help=_("Write the report to this file.")),
-        jobs: int | None = typer.Option(None, "--jobs", min=1,  # noqa: UP007
-                                           help=_("Parallel worker processes.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="|".join(FORMATS),
+                                       help=_("Report format (default: text).")),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        out: Path | None = typer.Option(None, "--output", "-o",  # noqa: UP007
+                                           help=_("Write the report to this file (default: "
+                                                  "standard output).")),
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,  # noqa: UP007
+                                           help=_("Worker processes verifying files in "
+                                                  "parallel (default: jobs in trams.toml, at "
+                                                  "most 8).")),
     ) -> None:
         from trams.app.verify import REVOCATION_MODES, VerifyOptions, verify_paths
-        from trams.cli.commands.common import choice, config_from
+        from trams.cli.commands.common import choice, config_from, output_format
 
         choice(revocation, REVOCATION_MODES, "--revocation")
-        choice(fmt, FORMATS, "--format")
+        fmt = output_format(fmt, as_json, FORMATS)
         choice(policy, POLICIES, "--policy")
         report = verify_paths(config_from(ctx), VerifyOptions(
             paths=tuple(paths), trust=tuple(trust), revocation=revocation, offline=offline,

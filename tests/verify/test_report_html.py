@@ -68,7 +68,7 @@ def report(pki, docs, tmp_path_factory):
         "fields": {"subject": "Quyết định cấp phép xây dựng"}}), encoding="utf-8")
     out = folder / "report.html"
     code = run(["--lang", "vi", "verify", "--trust", str(pki.root_pem), "--policy", "vn-dual",
-                "--format", "html", "--out", str(out), str(archived), str(docs["revoked"])])
+                "--format", "html", "--output", str(out), str(archived), str(docs["revoked"])])
     assert code == 11
     return out
 

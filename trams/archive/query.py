@@ -188,7 +188,8 @@ def parse(text: str) -> Node:
     node = _Parser(_lex(vitext.nfc(text))).parse()
     if node is None or _only_negative(node):
         raise InputError(_("the query has no word to look for"),
-                         hint=_('Give at least one word, e.g. trams archive search "quyết định".'),
+                         hint=_('Give at least one word, e.g. '
+                                '`trams archive search "quyết định"`.'),
                          code="search_query_invalid")
     return node
 

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from trams import labels
 from trams.archive import Archive
 from trams.archive.layout import STATE_DIR
 from trams.archive.store import DamagedDocumentError
@@ -411,7 +412,7 @@ class _Run:
             if not verdict.passed:
                 raise SigningError(
                     _("the signed document did not pass verification ({verdict}: {detail})",
-                      verdict=verdict.verdict, detail=verdict.detail),
+                      verdict=labels.indication(verdict.verdict), detail=verdict.detail),
                     path=item.source.pages[0].path,
                     hint=_("Run `trams doctor` to check the keys, trust roots and "
                            "revocation servers."), code="verification_failed")
