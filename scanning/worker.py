@@ -55,14 +55,16 @@ class PageError:
     message: str
     path: str | None
     hint: str | None
+    code: str | None = None  # the error's machine code (docs/codes.md); None: the class's
 
     @classmethod
     def of(cls, exc: TramsError) -> PageError:
         kind = type(exc).__name__ if type(exc).__name__ in _ERRORS else "TramsError"
-        return cls(kind, exc.message, str(exc.path) if exc.path else None, exc.hint)
+        return cls(kind, exc.message, str(exc.path) if exc.path else None, exc.hint, exc.code)
 
     def rebuild(self) -> TramsError:
-        return _ERRORS[self.kind](self.message, path=self.path, hint=self.hint)
+        return _ERRORS[self.kind](self.message, path=self.path, hint=self.hint,
+                                  code=self.code)
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,8 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         return PageOutcome(source=source, error=PageError(
             "InputError", _("not enough memory to process page {number}",
                             number=source.index + 1),
-            str(source.path), _("Run with fewer --jobs, or scan at a lower resolution.")))
+            str(source.path), _("Run with fewer --jobs, or scan at a lower resolution."),
+            "out_of_memory"))
     except Exception as exc:  # a bug, or a library failing on odd pixels: this page only
         return _unexpected(source, exc)
 
