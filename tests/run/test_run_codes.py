@@ -104,3 +104,18 @@ def test_dry_run_finds_what_the_run_would_refuse_without_ocr(pki, tmp_path, caps
     assert "[dpi_too_low]" in out and "[input_unreadable]" in out
     assert "[record_code_awkward]" in out and "ghi-chu.txt" in out and "[not_a_scan]" in out
     assert "sẽ không đạt" in out
+
+
+def test_a_run_refused_for_a_missing_secret_names_the_setting(pki, tmp_path, capsys,
+                                                               monkeypatch) -> None:
+    from support.runs import P12_ENV
+
+    inbox = _inbox(tmp_path)
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=tmp_path / "archive")
+    cfg.write_text(cfg.read_text("utf-8").replace(f'secret_env = "{P12_ENV}"', ""), "utf-8")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code = run(["--lang", "vi", "--config", str(cfg), "run", "--json", "--log-format", "json"])
+    aborted = json.loads(capsys.readouterr().out)["aborted"]
+    assert code == 7 and aborted["code"] == "secret_missing"
+    assert "người có thẩm quyền" in aborted["message"]  # the role by its name
+    assert "secret_env" in aborted["hint"] and "--" not in aborted["hint"]

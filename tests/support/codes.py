@@ -110,6 +110,8 @@ def computed_codes() -> list[str]:
     bad = []
     for path, tree in _trees():
         for node, value in _code_values(tree):
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue  # no code of its own: the class's
             if _constant(value) is None and _table(value) is None and \
                     _fallback(value) is None and \
                     not (isinstance(value, ast.Attribute) and value.attr == "code"):

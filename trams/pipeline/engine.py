@@ -176,7 +176,7 @@ class _Run:
             except KeyboardInterrupt:
                 self.summary.interrupted = True
             except TramsError as exc:
-                self.summary.aborted = exc
+                self.summary.aborted = for_run(exc)
             except Exception as exc:  # noqa: BLE001 - a bug: reported, never a traceback
                 log.debug("unexpected error in the run", exc_info=True)
                 self.summary.aborted = TramsError(

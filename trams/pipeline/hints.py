@@ -15,6 +15,14 @@ RUN_HINTS = {
                       "true under [inbox] in trams.toml (they are marked for review)."),
     "dpi_unknown": N_("Scan it again with a scanner that records the resolution, or set "
                       "default_dpi under [inbox] in trams.toml."),
+    "no_signer_block": N_("Check the last page and its text (pdftotext -layout); for a page "
+                          "TRAMS cannot read, give the box in the document's metadata "
+                          "(signatureBox in the metadata file or on the cover sheet)."),
+    "tsa_missing": N_("Set [tsa] urls in trams.toml (the address your CA gives)."),
+    "trust_roots_missing": N_("Set [trust] roots in trams.toml."),
+    "doc_number_missing": N_("An attachment is signed one document at a time with `trams sign "
+                             "--doc-number`; choose another profile under [signing] for "
+                             "`trams run`."),
 }
 
 
