@@ -61,6 +61,6 @@ def list_keys(config: TramsConfig, options: KeysOptions, *,
               prompter: SecretPrompter = refuse_prompt) -> KeysReport:
     """Subject, issuer, serial, validity and key usage of each certificate, to choose a key."""
     source = _source(config, options)
-    secret = resolve_secret(source, what=secret_label(source, options.role or "selected"),
+    secret = resolve_secret(source, what=secret_label(source, options.role),
                             prompt=prompter)
     return KeysReport(tuple(_list_keys(source, secret=secret)))

@@ -168,7 +168,7 @@ def _appearance_check(config: TramsConfig, role: str, source: KeySourceConfig) -
     except ConfigError as exc:
         return Check.from_error(name, exc)
     return Check.ok(name, _("the appearance settings of the {profile} profile are complete",
-                            profile=profile))
+                            profile=labels.profile(profile)))
 
 
 def _certificate_check(config: TramsConfig, role: str, key: OpenedKey,

@@ -75,9 +75,12 @@ def _simple_signer(crypto_key, cert_der: bytes, chain: list[x509.Certificate]) -
     )
 
 
-def secret_label(source: KeySourceConfig, role: str) -> str:
-    """What a source's secret is called in messages: "PIN of the agency key", ..."""
+def secret_label(source: KeySourceConfig, role: str | None) -> str:
+    """What a source's secret is called in messages: "PIN of the agency key", ...; without
+    a role (a key source given on the command line), "... of the selected key"."""
     kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
+    if role is None:
+        return _("{kind} of the selected key", kind=kind)
     return _("{kind} of the {role} key", kind=kind, role=labels.role(role))
 
 

@@ -170,9 +170,10 @@ def _vietnamese():  # noqa: ANN202
     return using_language("vi")
 
 
-@pytest.mark.parametrize("role", ["leader", "agency", "officer"])
+@pytest.mark.parametrize("role", ["leader", "agency", "officer", None])  # None: keys list
 @pytest.mark.parametrize("kind", ["pkcs12", "pkcs11"])
-def test_the_prompt_for_a_key_secret_names_the_role_in_vietnamese(role: str, kind: str) -> None:
+def test_the_prompt_for_a_key_secret_names_the_role_in_vietnamese(role: str | None,
+                                                                  kind: str) -> None:
     from trams.signing.keys import secret_label
 
     from trams.config import KeySourceConfig

@@ -15,6 +15,7 @@ import typer
 from trams.cli.commands.common import (
     FORMAT_HELP,
     JSON_HELP,
+    archive_from,
     archive_option_help,
     output_format,
 )
@@ -24,14 +25,6 @@ from trams.i18n import N_, _, get_language
 
 STATUS = {"archived": N_("archived"), "unchanged": N_("unchanged (already archived)")}
 GROUPS = {"day": N_("day"), "month": N_("month"), "agency": N_("agency")}
-
-
-def _archive(option: Path | None, positional: Path | None) -> Path | None:
-    """The archive given with --archive (or, as before, as a bare argument)."""
-    if option is not None and positional is not None and option != positional:
-        raise typer.BadParameter(_("give the archive once, with --archive"),
-                                 param_hint="--archive")
-    return option or positional
 
 
 def register(app: typer.Typer) -> None:
@@ -110,7 +103,7 @@ def register(app: typer.Typer) -> None:
         from trams.cli.render import out_console, print_json
 
         as_json = output_format(fmt, as_json, ("text", "json")) == "json"
-        report = archive_check(config_from(ctx), _archive(archive_dir, folder), deep=deep,
+        report = archive_check(config_from(ctx), archive_from(archive_dir, folder), deep=deep,
                                trust=tuple(trust))
         if as_json:
             print_json(report.to_dict(), kind="archive-check")

@@ -209,11 +209,10 @@ def register(group: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.archive import archive_rebuild
-        from trams.cli.commands.archive import _archive
-        from trams.cli.commands.common import config_from
+        from trams.cli.commands.common import archive_from, config_from
 
         as_json = output_format(fmt, as_json, ("text", "json")) == "json"
-        result = archive_rebuild(config_from(ctx), folder=_archive(archive_dir, folder),
+        result = archive_rebuild(config_from(ctx), folder=archive_from(archive_dir, folder),
                                  force=force)
         if as_json:
             from trams.cli.render import print_json

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import typer
 from trams.app.secrets import refuse_prompt
@@ -47,6 +48,14 @@ def output_format(fmt: str | None, as_json: bool, allowed: Sequence[str], *,
     value = "json" if as_json else (fmt or default)
     choice(value, allowed, "--format")
     return value
+
+
+def archive_from(option: Path | None, positional: Path | None) -> Path | None:
+    """The archive given with --archive (or, as before, as a bare argument)."""
+    if option is not None and positional is not None and option != positional:
+        raise typer.BadParameter(_("give the archive once, with --archive"),
+                                 param_hint="--archive")
+    return option or positional
 
 
 def archive_option_help() -> str:
