@@ -54,7 +54,8 @@ def coversheet(options: CoversheetOptions) -> CoversheetReport:
         err = exc.errors()[0]
         raise InputError(_("invalid cover sheet field '{field}': {reason}",
                            field=".".join(str(k) for k in err["loc"]), reason=err["msg"]),
-                         hint=_("Correct the option and run again.")) from None
+                         hint=_("Correct the option and run again."),
+                         code="coversheet_field_invalid") from None
     # The checks `trams run` makes on this document's names, now, not after the scanning:
     # the file name (record code + sequence) and the record's folder in the archive.
     record_stem(sheet.record, sheet.document)

@@ -49,16 +49,18 @@ def _source(config: TramsConfig, options: KeysOptions) -> KeySourceConfig:
         source = key_source(config, options.role, KeyFlags(secret_env=options.secret_env))
         if source is None:
             raise ConfigError(_("no [signing.{role}] in trams.toml", role=options.role),
-                              hint=_("Add it, or give --p12 FILE or --pkcs11-module MODULE."))
+                              hint=_("Add it, or give --p12 FILE or --pkcs11-module MODULE."),
+                              code="key_source_missing")
         return source
     raise ConfigError(_("no key source given"),
-                      hint=_("Give --p12 FILE, --pkcs11-module MODULE, or --role ROLE."))
+                      hint=_("Give --p12 FILE, --pkcs11-module MODULE, or --role ROLE."),
+                      code="key_source_missing")
 
 
 def list_keys(config: TramsConfig, options: KeysOptions, *,
               prompter: SecretPrompter = refuse_prompt) -> KeysReport:
     """Subject, issuer, serial, validity and key usage of each certificate, to choose a key."""
     source = _source(config, options)
-    secret = resolve_secret(source, what=secret_label(source, options.role or "selected"),
+    secret = resolve_secret(source, what=secret_label(source, options.role),
                             prompt=prompter)
     return KeysReport(tuple(_list_keys(source, secret=secret)))

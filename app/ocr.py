@@ -18,7 +18,7 @@ from typing import Any
 from trams.scanning.stage import ScanningRecognizer
 
 from trams.config import TramsConfig
-from trams.errors import ExitCode, InputError, TramsError, batch_exit_code
+from trams.errors import ExitCode, InputError, TramsError, UsageError, batch_exit_code
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
@@ -37,7 +37,8 @@ class OcrOptions:
     """`trams ocr`'s options; None keeps the value of trams.toml."""
 
     inputs: tuple[Path, ...]
-    output: Path  # the folder for the PDF/A files
+    output: Path  # the folder for the PDF/A files; with ``single``, the one PDF/A file
+    single: bool = False  # the inputs make one document, written to ``output``
     languages: str | None = None
     jobs: int | None = None
     pdfa: str | None = None  # 1b | 2b | 2u
@@ -51,7 +52,8 @@ class OcrOptions:
     keep_original: bool = False
     drop_blank: bool = False
     keep_ocr_layer: bool | None = None  # PDFs with an OCR layer: keep it (else redo OCR)
-    sidecar: bool = False  # also NAME.txt
+    sidecar: bool = False  # also NAME.txt beside each PDF
+    sidecar_file: Path | None = None  # single: the recognized text into this file
     report: bool = False  # also NAME.quality.json
     force: bool = False  # replace existing output files (else such a document is refused)
 
@@ -98,7 +100,7 @@ class _Target:
     source: DocumentSource
     record: RecordMetadata | None
     document: DocumentMetadata | None
-    dest: Path
+    outputs: dict[str, Path]  # pdf, and sidecar and report when asked for
 
 
 def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink] = ()
@@ -112,7 +114,7 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     grouping = options.grouping or config.inbox.grouping
     if grouping not in GROUPINGS:
         raise InputError(_("unknown grouping '{grouping}'", grouping=grouping),
-                         hint=_("Use file, folder or coversheet."))
+                         hint=_('Use "file", "folder" or "coversheet".'), code="grouping_unknown")
 
     def emit(event: str, data: dict[str, Any]) -> None:
         for sink in sinks:
@@ -132,6 +134,14 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     meta = load_metadata(options.metadata) if options.metadata else None
     report = OcrReport(options.output)
     found = recognizer.discover(list(options.inputs))
+    if options.single and len(found.documents) > 1:
+        raise UsageError(
+            _("{output} names one file, but the inputs make {count} documents",
+              output=options.output, count=len(found.documents)),
+            hint=_("Give a folder with -o to get one PDF/A file per document, or give the "
+                   "folder that holds the pages with `--grouping folder` to make them one "
+                   "document."),
+            code="output_not_single")
     for failure in found.failures:
         report.failures.append(failure)
         emit("input_failed", failure.to_dict())
@@ -143,7 +153,8 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
             emit("document_failed", target.to_dict())
         else:
             targets.append(target)
-    options.output.mkdir(parents=True, exist_ok=True)
+    folder = options.output.parent if options.single else options.output
+    folder.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="trams-ocr-"))
     try:
         results = recognizer.recognize([t.source for t in targets], workdir)
@@ -171,11 +182,21 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     return report
 
 
-def _outputs(stem: str, options: OcrOptions) -> list[Path]:
-    """Every file ``trams ocr`` writes for the document named ``stem``."""
-    return [options.output / f"{stem}{suffix}" for suffix, wanted in (
-        (".pdf", True), (".txt", options.sidecar), (".quality.json", options.report))
-        if wanted]
+def _outputs(stem: str, options: OcrOptions) -> dict[str, Path]:
+    """Every file ``trams ocr`` writes for the document named ``stem`` (pdf, sidecar,
+    report): in the output folder by the naming rule, or the one file named."""
+    if options.single:
+        pdf = options.output
+        base = pdf.with_suffix("") if pdf.suffix.lower() == ".pdf" else pdf
+        found = {"pdf": pdf, "sidecar": options.sidecar_file or base.with_name(
+                     base.name + ".txt"), "report": base.with_name(base.name + ".quality.json")}
+    else:
+        found = {"pdf": options.output / f"{stem}.pdf",
+                 "sidecar": options.output / f"{stem}.txt",
+                 "report": options.output / f"{stem}.quality.json"}
+    wanted = {"pdf": True, "sidecar": options.sidecar or options.sidecar_file is not None,
+              "report": options.report}
+    return {kind: path for kind, path in found.items() if wanted[kind]}
 
 
 def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: ANN001
@@ -198,31 +219,31 @@ def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: 
                 raise InputError(
                     _("two documents would both be named {name}.pdf", name=stem),
                     path=output / f"{stem}.pdf",
-                    hint=_("Give each document its own sequence number in the metadata."))
-            existing = [p for p in _outputs(stem, options) if os.path.lexists(p)]
+                    hint=_("Give each document its own sequence number in the metadata."),
+                    code="name_collision")
+            existing = [p for p in _outputs(stem, options).values() if os.path.lexists(p)]
             if existing and not options.force:
                 raise InputError(
                     _("the output file already exists; it is not replaced"),
                     path=existing[0],
                     hint=_("Choose another --output folder, move the file away, or replace "
-                           "it with --force."))
+                           "it with --force."), code="output_exists")
         except TramsError as exc:
             planned.append(DocumentFailure(source, exc))
             continue
         names.add(stem)
-        planned.append(_Target(source, record, doc, output / f"{stem}.pdf"))
+        planned.append(_Target(source, record, doc, _outputs(stem, options)))
     return planned
 
 
 def _write(document, target: _Target, level: str, options: OcrOptions,  # noqa: ANN001
            workdir: Path) -> OcrDocument:
-    stem, output = target.dest.stem, target.dest.parent
-    sidecar = output / f"{stem}.txt" if options.sidecar else None
-    result = write_pdfa(document, target.record, target.document, target.dest, level=level,
-                        sidecar=sidecar, workdir=workdir)
+    sidecar = target.outputs.get("sidecar")
+    result = write_pdfa(document, target.record, target.document, target.outputs["pdf"],
+                        level=level, sidecar=sidecar, workdir=workdir)
     report = None
-    if options.report:
+    if "report" in target.outputs:
         report = write_report(QualityReport.of(document, result.to_dict()),
-                              output / f"{stem}.quality.json")
+                              target.outputs["report"])
     return OcrDocument(document.source.name, result.to_dict(), document.verdict,
                        document.notes, sidecar, report)

@@ -26,6 +26,7 @@ from trams.signing.batch import SigningBatch, TsaSpec
 from trams.signing.extend import extend_pdf, newest_archive_timestamp, signature_count
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.archive.current import CurrentDocument, current_documents
 from trams.config import TramsConfig
 from trams.errors import ConfigError, ExitCode, TramsError, VerificationFailed, batch_exit_code
@@ -189,7 +190,7 @@ def _renew(archive, item: _Due, batch: SigningBatch, tsa: TsaSpec, context,  # n
     if checked.verdict != TOTAL_PASSED or (checked.policy and not checked.policy.passed):
         raise VerificationFailed(
             _("the renewed file of {code} does not verify ({verdict}); the current version "
-              "is kept", code=current.doc_code, verdict=checked.verdict),
+              "is kept", code=current.doc_code, verdict=labels.indication(checked.verdict)),
             path=current.pdf, hint=_("Check it with `trams verify --format html`."))
     before = {s.get("field"): s for s in current.signatures}
     signatures = [SignatureRecord(

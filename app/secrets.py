@@ -28,7 +28,7 @@ def refuse_prompt(what: str) -> str:
     raise KeyAccessError(
         _("no {what} given and no terminal to ask for it", what=what),
         hint=_("Name an environment variable (secret_env) or a file (secret_file) for it "
-               "in trams.toml, or --secret-env NAME."))
+               "in the key source's section of trams.toml."), code="secret_missing")
 
 
 def role_secrets(sources: Mapping[str, KeySourceConfig],

@@ -19,7 +19,14 @@ from trams.signing.sign import SignResult, build_specs, open_signer
 from trams.signing.trust import load_certificates
 
 from trams.config import KeySourceConfig, TramsConfig
-from trams.errors import ConfigError, ExitCode, InputError, TramsError, batch_exit_code
+from trams.errors import (
+    ConfigError,
+    ExitCode,
+    InputError,
+    TramsError,
+    batch_exit_code,
+    notice_dict,
+)
 from trams.i18n import _
 from trams.rules import LEVELS, PROFILES, ROLES
 
@@ -73,7 +80,8 @@ class SignReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"signed": [r.to_dict() for r in self.results],
-                "failed": [f.to_dict() for f in self.failures], "warnings": self.warnings,
+                "failed": [f.to_dict() for f in self.failures],
+                "warnings": [notice_dict(w) for w in self.warnings],
                 "exit_code": int(self.exit_code)}
 
 
@@ -95,7 +103,7 @@ def key_source(config: TramsConfig, role: str, flags: KeyFlags = KeyFlags(), *,
         if mod is None:
             raise ConfigError(_("--pkcs11-module is needed with a token"),
                               hint=_("Give the token's PKCS#11 module (.so) with "
-                                     "--pkcs11-module."))
+                                     "--pkcs11-module."), code="pkcs11_module_missing")
         fields = base.model_dump() if base and base.kind == "pkcs11" else {}
         fields.update(kind="pkcs11", module=mod, token_label=flags.token, **secret)
         return KeySourceConfig(**fields)
@@ -114,19 +122,22 @@ def sign_files(config: TramsConfig, options: SignOptions, *,
         raise ConfigError(_("--signature-box places the signature on one document, and {n} "
                             "were given", n=len(options.inputs)),
                           hint=_("Sign that one file alone with --signature-box; the others "
-                                 "find their signer block themselves."))
+                                 "find their signer block themselves."), code="signature_box_many")
     profile = options.profile or config.signing.profile
     level = options.level or config.signing.level
     if profile not in PROFILES:
         raise ConfigError(_("unknown profile '{value}'", value=profile),
-                          hint=_("Use one of: {values}.", values=", ".join(PROFILES)))
+                          hint=_("Use one of: {values}.", values=", ".join(PROFILES)),
+                          code="profile_unknown")
     if level not in LEVELS:
         raise ConfigError(_("unknown level '{value}'", value=level),
-                          hint=_("Use one of: {values}.", values=", ".join(LEVELS)))
+                          hint=_("Use one of: {values}.", values=", ".join(LEVELS)),
+                          code="level_unknown")
     for role in options.roles:
         if role not in ROLES:
             raise ConfigError(_("unknown role '{value}'", value=role),
-                              hint=_("Use one of: {values}.", values=", ".join(ROLES)))
+                              hint=_("Use one of: {values}.", values=", ".join(ROLES)),
+                              code="role_unknown")
     wanted = options.roles or PROFILES[profile].roles
     sources = {}
     for role in wanted:
@@ -159,7 +170,7 @@ def sign_files(config: TramsConfig, options: SignOptions, *,
             if dst.resolve() == Path(src).resolve():
                 record(Path(src), InputError(
                     _("the output would overwrite the input"), path=src,
-                    hint=_("Choose another output folder with -o.")))
+                    hint=_("Choose another output folder with -o."), code="output_is_input"))
                 continue
             jobs.append((Path(src), dst))
         signer.sign_many(jobs, concurrency=concurrency, on_done=record)
@@ -196,7 +207,8 @@ def extend_files(config: TramsConfig, options: ExtendOptions,
     roots = load_certificates([*config.trust.roots, *options.trust])
     if not roots:
         raise ConfigError(_("no trust root is configured"),
-                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
+                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."),
+                          code="trust_roots_missing")
     tsa = TsaSpec.from_config(config.tsa, urls=options.tsa_urls)
     report = ExtendReport()
     with SigningBatch(trust_roots=roots,

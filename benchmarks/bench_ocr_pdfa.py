@@ -5,7 +5,7 @@
 
 - Inputs: the project's reference pages (``samples/gen_scans.py --reference``: A4, 300 dpi,
   grayscale, skewed). Work folder: ``.cache/bench/ocr_pdfa`` unless ``--workdir``.
-- TRAMS: ``trams ocr --grouping folder --jobs 2 --pdfa 2b PAGES -o OUT`` (deskew on by
+- TRAMS: ``trams ocr --grouping folder --jobs 2 --pdfa-level 2b PAGES -o OUT`` (deskew on by
   default) -> one 10-page PDF/A.
 - OCRmyPDF: ``img2pdf pages/*.tif -o in.pdf`` then ``ocrmypdf --jobs 2 -l vie
   --output-type pdfa --deskew in.pdf out.pdf``, from a venv of its own made on first use
@@ -156,7 +156,7 @@ def main() -> None:
 
     out_t = work / "trams-out"
     shutil.rmtree(out_t, ignore_errors=True)
-    cmd_t = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", "--pdfa", "2b",
+    cmd_t = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", "--pdfa-level", "2b",
              str(scans), "-o", str(out_t)]
     wall_t, mem_t = measure(cmd_t, env)
     pdf_t = next(out_t.glob("*.pdf"))

@@ -10,7 +10,7 @@ exists. Opt-in: the corpus is not part of the repository and is read where it li
 ``PATH`` is the corpus folder (holding ``corpus.tsv`` and ``scans/``). Every row of kind
 ``scan`` is run once as a clerk would first run it (``trams ocr FILE -o OUT --json
 --report``), and once more where upstream processes it only with a setting: files without
-a resolution get ``--dpi`` (the page assumed A4 wide), pages under 200 dpi get
+a resolution get ``--default-dpi`` (the page assumed A4 wide), pages under 200 dpi get
 ``--accept-low-dpi`` (TRAMS refuses them by default: Circular 05/2025 asks for 200 dpi).
 
 Per file it prints: the expected outcome (``corpus.tsv``), what TRAMS did (written,
@@ -142,8 +142,8 @@ def settings(row: Row, first: dict) -> list[str] | None:
         return None
     reason = first["reason"]
     extra: list[str] = []
-    if "resolution" in reason and "--dpi" in reason:
-        extra += ["--dpi", str(assumed_dpi(row.path)), "--accept-low-dpi"]
+    if "resolution" in reason and "--default-dpi" in reason:
+        extra += ["--default-dpi", str(assumed_dpi(row.path)), "--accept-low-dpi"]
     elif "under the minimum" in reason:
         extra += ["--accept-low-dpi"]
     return extra or None
@@ -188,7 +188,7 @@ def judge(row: Row) -> tuple[bool, str]:
 def bare_tesseract(path: Path, lang: str, dpi: int | None) -> str:
     args = ["tesseract", str(path), "stdout", "-l", lang]
     if dpi:
-        args += ["--dpi", str(dpi)]
+        args += ["--default-dpi", str(dpi)]
     proc = subprocess.run(args, capture_output=True, timeout=600,
                           env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     return proc.stdout.decode("utf-8", "replace")
@@ -224,7 +224,7 @@ def main() -> int:
     bin_ = None if args.skip_ocrmypdf else peer("ocrmypdf")
     for row in rows:
         out = work / "out" / row.path.parent.name / row.path.stem
-        lang = ["--ocr-lang", "eng"] if row.path.name in ENGLISH else []
+        lang = ["--languages", "eng"] if row.path.name in ENGLISH else []
         first = run_trams(args.trams, row.path, out / "default", lang, env)
         row.runs.append(first)
         extra = settings(row, first)
@@ -233,7 +233,7 @@ def main() -> int:
         if row.truth is not None:
             done = next((r for r in row.runs if r["written"]), None)
             language = "eng" if lang else "vie"
-            dpi = assumed_dpi(row.path) if done and "--dpi" in done["args"] else None
+            dpi = assumed_dpi(row.path) if done and "--default-dpi" in done["args"] else None
             row.cer["trams"] = score(pdftotext(Path(done["docs"][0]["pdf"]["path"])),
                                      row.truth) if done else None
             row.cer["tesseract"] = score(bare_tesseract(row.path, language, dpi), row.truth)

@@ -79,6 +79,7 @@ class Words:
         return re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), text)
 
     def usage(self, args: str) -> str:
+        args = args.replace(" []", "")  # a hidden argument kept for old command lines
         for word in USAGE_WORDS:
             args = args.replace(word, self(word))
         return self.metavars(args)

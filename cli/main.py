@@ -51,6 +51,39 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+# Options renamed so that every option has the name of the trams.toml key it overrides and
+# every command writes files with -o/--output: the old names still work, with a note.
+RENAMED_OPTIONS = {"--ocr-lang": "--languages", "--pdfa": "--pdfa-level",
+                   "--image-quality": "--jpeg-quality", "--dpi": "--default-dpi",
+                   "--keep-original": "--keep-original-pixels",
+                   "--drop-blank": "--drop-blank-pages", "--out": "--output"}
+# Options whose value may be left out (as OCRmyPDF's --sidecar): alone (last, or followed by
+# another option), they take this value. ``--sidecar`` alone: NAME.txt beside each PDF.
+OPTIONAL_VALUES = {"--sidecar": ""}
+
+
+def rename_options(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Old option names -> new ones, and an optional value made explicit; the renames done
+    (for a note to the user). Nothing after ``--`` changes."""
+    out: list[str] = []
+    renamed: list[tuple[str, str]] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out += argv[i:]
+            break
+        name, eq, value = arg.partition("=")
+        if name in RENAMED_OPTIONS:
+            renamed.append((name, RENAMED_OPTIONS[name]))
+            name = RENAMED_OPTIONS[name]
+            arg = name + eq + value
+        if arg in OPTIONAL_VALUES:
+            following = argv[i + 1] if i + 1 < len(argv) else None
+            if following is None or (following.startswith("-") and following != "-"):
+                arg = f"{arg}={OPTIONAL_VALUES[arg]}"
+        out.append(arg)
+    return out, renamed
+
+
 def _peek_option(argv: list[str], name: str) -> str | None:
     for i, arg in enumerate(argv):
         if arg == "--":
@@ -89,7 +122,7 @@ def run(argv: list[str]) -> int:
     The language chosen for this run is undone afterwards, so runs in one process
     (tests) do not leak their language into each other.
     """
-    argv = hoist_global_options(argv)
+    argv, renamed = rename_options(hoist_global_options(argv))
     wanted = _peek_option(argv, "--lang")
     with using_language(wanted if wanted in LANGUAGES else None) as lang:
         install_help_formatter(lang)
@@ -98,6 +131,9 @@ def run(argv: list[str]) -> int:
                 _("Error: {message}", message=_("unknown language '{value}': use vi or en",
                                                 value=wanted)), markup=False, style="bold red")
             return int(ExitCode.USAGE)
+        for old, new in renamed:
+            error_console().print(_("Note: {old} is now called {new}.", old=old, new=new),
+                                  markup=False, style="yellow")
         return _run(argv)
 
 
@@ -112,8 +148,8 @@ def _run(argv: list[str]) -> int:
     except TramsError as exc:
         if verbose:
             console.print(traceback.format_exc(), markup=False, highlight=False)
-        console.print(_("Error: {message}", message=exc.one_line()), markup=False,
-                      highlight=False, style="bold red", soft_wrap=True)
+        console.print(_("Error: {message}", message=f"{exc.one_line()} [{exc.code}]"),
+                      markup=False, highlight=False, style="bold red", soft_wrap=True)
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         console.print(_("Interrupted. Run the same command again to continue."), markup=False)

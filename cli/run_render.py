@@ -26,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from trams.errors import notice_dict
 from trams.i18n import N_, _, _n
 from trams.models import DocumentStatus
 from trams.pipeline import RunSummary
@@ -94,18 +95,28 @@ def json_stderr() -> Iterator[None]:
             root.addHandler(handler)
 
 
-class TextSink:
-    """One plain line per document (``--log-format text``, or a terminal with --no-progress)."""
+PROBLEMS = ("document_failed", "input_failed", "run_aborted", "warning")
 
-    def __init__(self, console: Console):
+
+class TextSink:
+    """One plain line per document (``--log-format text``); ``problems_only`` (``-q``):
+    only failures, warnings and an abort."""
+
+    def __init__(self, console: Console, *, problems_only: bool = False):
         self.console = console
+        self.problems_only = problems_only
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if self.problems_only and event not in PROBLEMS:
+            return
         line = describe(event, data)
+        if self.problems_only and event == "run_aborted":  # no summary follows
+            line = _("Run stopped: {message}", message=f"{data['line']} [{data['code']}]")
         if line:
             self.console.print(line, markup=False, soft_wrap=True,
                                style="red" if event in ("document_failed", "input_failed",
-                                                        "run_aborted") else None)
+                                                        "run_aborted")
+                               else "yellow" if event == "warning" else None)
 
 
 class ProgressSink:
@@ -148,16 +159,19 @@ class ProgressSink:
         line = describe(event, data)
         if line and event != "document_archived":
             self.console.print(line, markup=False, soft_wrap=True,
-                               style="red" if "failed" in event or "abort" in event else None)
+                               style="red" if "failed" in event or "abort" in event
+                               else "yellow" if event == "warning" else None)
         if event == "run_finished":
             self.progress.stop()
 
 
 def reason(data: dict[str, Any]) -> str:
-    """What went wrong and what to do, without the path (the line names the file once)."""
+    """What went wrong and what to do, without the path (the line names the file once),
+    and the machine code a script or a support call can use: ``... [dpi_too_low]``."""
     message = " ".join(str(data.get("message") or "").split()).rstrip(".")
     hint = " ".join(str(data.get("hint") or "").split())
-    return f"{message}. {hint}" if hint else message
+    text = f"{message}. {hint}" if hint else message
+    return f"{text} [{data['code']}]" if data.get("code") else text
 
 
 def pages(count: int) -> str:
@@ -184,6 +198,10 @@ def describe(event: str, data: dict[str, Any]) -> str | None:
         return _("cannot use {path}: {reason}", path=data["path"], reason=reason(data))
     if event == "input_moved":
         return _("moved {source} -> {target}", source=data["source"], target=data["target"])
+    if event == "warning":
+        if data.get("document"):
+            return _("warning: {name}: {reason}", name=data["document"], reason=reason(data))
+        return _("warning: {reason}", reason=reason(data))
     return None
 
 
@@ -200,7 +218,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     table.add_column(_("documents"), justify="right")
     table.add_column(_("pages"), justify="right")
     names = {"archived": _("archived"), "skipped": _("skipped (already archived)"),
-             "failed": _("failed"), "planned": _("would be processed"),
+             "failed": _("would fail") if summary.dry_run else _("failed"),
+             "planned": _("would be processed"),
              "not_started": _("not started (run again)")}
     for status, label in names.items():
         if status == "planned" and not summary.dry_run:
@@ -224,11 +243,22 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         elif doc.status is DocumentStatus.PLANNED:
             line(_("  {name} -> {stem}.pdf ({pages})", name=doc.name, stem=doc.stem,
                    pages=pages(doc.pages)))
+            for warning in doc.warnings:
+                line("    " + _("warning: {reason}", reason=reason(notice_dict(warning))),
+                     "yellow")
     for doc in summary.documents:
         if doc.status is DocumentStatus.FAILED:
             line("  " + describe("document_failed", doc.to_dict()), "red")
     for item in summary.input_failures:
         line("  " + describe("input_failed", item.to_dict()), "red")
+    if summary.ignored and summary.dry_run:
+        for path in summary.ignored:
+            line("  " + _("ignored {path}: not a scan, TRAMS leaves it where it is "
+                          "[not_a_scan]", path=path), "yellow")
+    elif summary.ignored:
+        line(_n("{count} file in the inbox is not a scan and was left where it is.",
+                "{count} files in the inbox are not scans and were left where they are.",
+                len(summary.ignored), count=len(summary.ignored)))
     if summary.failed_waiting:
         line(_n("{count} input waits in {folder} for a rescan or a fix (see its .reason.txt).",
                 "{count} inputs wait in {folder} for a rescan or a fix (see their .reason.txt).",
@@ -242,7 +272,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     if summary.log_file:
         console.print(_("Log: {path}", path=summary.log_file), markup=False)
     if summary.aborted:
-        console.print(_("Run stopped: {message}", message=summary.aborted.one_line()),
+        console.print(_("Run stopped: {message}", message=f"{summary.aborted.one_line()} "
+                                                          f"[{summary.aborted.code}]"),
                       markup=False, style="red", soft_wrap=True)
     if summary.interrupted:
         console.print(_("Interrupted: run the same command again to finish the rest."),

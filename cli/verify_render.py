@@ -16,8 +16,9 @@ from trams.app.verify import FileReport, SignatureReport, count_verdicts
 from trams.cli.render import CsvOut
 
 from trams.i18n import N_, translate_to
+from trams.labels import name as label_name
 
-SCHEMA_VERSION = 1  # of the verification report (signing/verify_schema.md)
+SCHEMA_VERSION = 2  # of the verification report (signing/verify_schema.md)
 
 L = {  # report labels (msgids)
     "file": N_("File"), "verdict": N_("Verdict"), "policy": N_("Policy"),
@@ -277,7 +278,8 @@ def render_html(reports: list[FileReport], lang: str, info=None) -> str:
              f"<header><h1>{e(t(lang, 'title'))}</h1>"]
     if info is not None:
         mode = h(lang, info.revocation) + (f"; {h(lang, 'offline')}" if info.offline else "")
-        policy = info.policy + (f" ({info.agency})" if info.agency else "")
+        policy = label_name("policy", info.policy, lang) + (
+            f" ({info.agency})" if info.agency else "")
         parts.append(_kv([
             (h(lang, "checked"), list(info.paths)),
             (h(lang, "generated"), when(info.generated, lang)),
@@ -320,7 +322,8 @@ def render_html(reports: list[FileReport], lang: str, info=None) -> str:
         if r.policy:
             state = t(lang, "passed_policy" if r.policy.passed else "failed_policy")
             findings = [n_.text(lang) for n_ in r.policy.findings]
-            rows.append((t(lang, "policy"), f"{r.policy.name}: {state}"))
+            rows.append((t(lang, "policy"),
+                         f"{label_name('policy', r.policy.name, lang)}: {state}"))
             if findings:
                 rows.append((t(lang, "problems"), findings))
         if r.error:

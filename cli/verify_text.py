@@ -14,6 +14,7 @@ from trams.cli.verify_render import (
     verdict_words,
 )
 
+from trams import labels
 from trams.i18n import translate_to
 
 STYLE = {"TOTAL_PASSED": "green", "TOTAL_FAILED": "bold red", "INDETERMINATE": "yellow",
@@ -31,7 +32,8 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
         console.print(f"  {note.text(lang)}", markup=False)
     if report.policy:
         state = t(lang, "passed_policy" if report.policy.passed else "failed_policy")
-        console.print(f"  {t(lang, 'policy')}: {report.policy.name}: {state}", markup=False)
+        policy = labels.name("policy", report.policy.name, lang)
+        console.print(f"  {t(lang, 'policy')}: {policy}: {state}", markup=False)
         for note in report.policy.findings:
             console.print(f"    - {note.text(lang)}", markup=False)
     if not report.signatures:
@@ -47,7 +49,9 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
         changes = t(lang, s.changes_after)
         if s.changes_after == "disallowed":
             changes += ": " + "; ".join(n.text(lang) for n in s.changes)
-        indication = s.indication + (f"\n{s.sub_indication}" if s.sub_indication else "")
+        indication = labels.name("indication", s.indication, lang) + (
+            f"\n{labels.name('sub_indication', s.sub_indication, lang)}"
+            if s.sub_indication else "")
         stamp = s.timestamp.time.isoformat(timespec="seconds") if s.timestamp else ""
         table.add_row(s.field_name, signer, stamp,
                       coverage_text(s, lang), changes, revocation_text(s, lang), s.level,

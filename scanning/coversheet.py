@@ -68,7 +68,8 @@ def parse_payload(text: str, *, path: Path | None = None) -> CoverSheet | None:
     except (ValidationError, ValueError, KeyError, TypeError) as exc:
         raise InputError(_("a cover sheet's QR code holds data TRAMS cannot use ({reason})",
                            reason=str(exc).splitlines()[0]), path=path,
-                         hint=_("Print the cover sheet again with `trams coversheet`.")) from None
+                         hint=_("Print the cover sheet again with `trams coversheet`."),
+                         code="coversheet_unreadable") from None
 
 
 def find_coversheet(image: Image.Image, *, path: Path | None = None) -> CoverSheet | None:
@@ -148,7 +149,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
         if Path(candidate).is_file():
             return ImageFont.truetype(candidate, size)
     raise DependencyError(_("no Unicode font for the cover sheet text was found"),
-                          hint=_("Install it with: sudo apt install fonts-dejavu-core"))
+                          hint=_("Install it with: sudo apt install fonts-dejavu-core"),
+                          code="font_missing")
 
 
 def render_coversheet(sheet: CoverSheet) -> Image.Image:

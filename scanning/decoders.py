@@ -30,7 +30,7 @@ JBIG2_TIMEOUT = 120.0  # seconds for one page image
 def missing_jbig2dec() -> DependencyError:
     return DependencyError(
         _("the JBIG2 decoder jbig2dec is not installed (needed for JBIG2 images in PDFs)"),
-        hint=_("Install it with: sudo apt install jbig2dec"))
+        hint=_("Install it with: sudo apt install jbig2dec"), code="jbig2dec_missing")
 
 
 @cache
@@ -50,11 +50,12 @@ def check_openjpeg() -> None:
         raise DependencyError(
             _("this Pillow cannot decode JPEG 2000 images (built without OpenJPEG)"),
             hint=_("Reinstall TRAMS's Python packages (pip install --force-reinstall pillow) "
-                   "or install libopenjp2-7 and rebuild Pillow."))
+                   "or install libopenjp2-7 and rebuild Pillow."), code="jpeg2000_unsupported")
 
 
 def timed_out(path, number: int) -> InputError:
     return InputError(
         _("decoding the image of page {number} took longer than {seconds} s",
           number=number, seconds=round(JBIG2_TIMEOUT)),
-        path=path, hint=_("Export the scan from the scanner as TIFF or JPEG instead."))
+        path=path, hint=_("Export the scan from the scanner as TIFF or JPEG instead."),
+        code="decode_timeout")

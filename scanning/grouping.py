@@ -42,11 +42,12 @@ def _refused_link(path: Path, *, outside: bool) -> InputError:
     if outside:
         return InputError(_("this symbolic link does not lead to a scan inside the inbox; "
                             "it is not read"),
-                          path=path, hint=_("Copy the file itself into the inbox."))
+                          path=path, hint=_("Copy the file itself into the inbox."),
+                          code="symlink_outside")
     return InputError(
         _("this is a symbolic link; links in the inbox are not read"), path=path,
         hint=_("Copy the file itself into the inbox, or allow links that stay inside it "
-               "with [inbox] follow_symlinks = true."))
+               "with [inbox] follow_symlinks = true."), code="symlink_refused")
 
 
 def _inside(real: str, real_root: str) -> bool:
@@ -110,7 +111,8 @@ def _walk(root: Path, links: Links, failures: list[InputFailure]
                     found.append((path, None if entry.is_file(follow_symlinks=False) else
                                   InputError(_("this is not a regular file (a pipe, socket "
                                                "or device)"), path=path,
-                                             hint=_("Remove it from the inbox."))))
+                                             hint=_("Remove it from the inbox."),
+                                             code="not_regular_file")))
             except OSError as exc:
                 found.append((path, input_error(exc, path)))
     return sorted(found, key=lambda item: natural_key(item[0]))
@@ -154,13 +156,14 @@ def _inspect(path: Path, default_dpi: float | None, keep_ocr_layer: bool,
         raise
     except MemoryError:
         raise InputError(_("not enough memory to read the file"), path=path,
-                         hint=_("Scan it again at a lower resolution.")) from None
+                         hint=_("Scan it again at a lower resolution."),
+                         code="out_of_memory") from None
     except Exception as exc:  # noqa: BLE001 - a reader failing on odd bytes: this file only
         log.exception("unexpected error reading %s", path)
         raise InputError(_("the file cannot be read ({reason})",
                            reason=f"{type(exc).__name__}: {exc}"[:200]), path=path,
                          hint=_("Check the file; if it opens elsewhere, please report it with "
-                                "the output of --verbose.")) from None
+                                "the output of --verbose."), code="input_unreadable") from None
 
 
 def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
@@ -209,14 +212,16 @@ def discover(inputs: Sequence[Path], *, grouping: Grouping = "file",
                 failures.append(InputFailure(key, InputError(
                     _("the document in this folder was skipped: {file} cannot be read",
                       file=broken[0].path.name), path=key,
-                    hint=_("Fix or replace that file, then run again."))))
+                    hint=_("Fix or replace that file, then run again."),
+                    code="folder_file_unreadable")))
             continue
         if digital and len(infos) > 1:
             failures.append(InputFailure(key, InputError(
                 _("{file} already has its text and is kept as it is, so it cannot be joined "
                   "with the other files of its folder into one document",
                   file=digital[0].path.name), path=key,
-                hint=_("Put it in a folder of its own, or give TRAMS scans only."))))
+                hint=_("Put it in a folder of its own, or give TRAMS scans only."),
+                code="born_digital_in_folder")))
             continue
         name = _name(key, inputs) if key.is_dir() else key.name
         if name == ".":
@@ -253,13 +258,15 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
             failures.append(InputFailure(broken.path, InputError(
                 _("document {name} was skipped: {file} cannot be read",
                   name=current.document.file_stem(current.record), file=broken.path.name),
-                path=broken.path, hint=_("Fix or replace that file, then run again."))))
+                path=broken.path, hint=_("Fix or replace that file, then run again."),
+                code="document_file_unreadable")))
         elif not pages:
             failures.append(InputFailure(sheet_page.path, InputError(
                 _("cover sheet for {name} is followed by no page",
                   name=current.document.file_stem(current.record)),
                 path=sheet_page.path,
-                hint=_("Scan the document after its cover sheet."))))
+                hint=_("Scan the document after its cover sheet."),
+                code="coversheet_without_pages")))
         else:
             documents.append(DocumentSource(
                 name=current.document.file_stem(current.record), pages=tuple(pages),
@@ -295,7 +302,8 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
                       "read, so TRAMS cannot tell which document the pages belong to",
                       number=page.index + 1), path=path,
                     hint=_("Print the cover sheet again (trams coversheet), put it in "
-                           "place of the damaged one and scan the batch again.")))
+                           "place of the damaged one and scan the batch again."),
+                           code="coversheet_unreadable"))
                 close()
                 current = None
                 continue
@@ -314,7 +322,7 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
             _("{count} page(s) come before the first cover sheet and belong to no document",
               count=len(loose)), path=loose[0].path,
             hint=_("Put a cover sheet (trams coversheet) in front of them and scan again, "
-                   "or use grouping by file or folder."))))
+                   "or use grouping by file or folder."), code="pages_before_coversheet")))
     if suspect:
         kept = []
         for document in documents:
@@ -325,7 +333,8 @@ def _by_coversheet(inputs: Sequence[Path], default_dpi: float | None,
                     _("document {name} was not made: {file} has an unreadable cover sheet",
                       name=document.name, file=tainted[0].name), path=f,
                     hint=_("Print the cover sheet again (trams coversheet), put it in place "
-                           "of the damaged one and scan the batch again."))) for f in files]
+                           "of the damaged one and scan the batch again."),
+                           code="coversheet_unreadable")) for f in files]
             else:
                 kept.append(document)
         documents = kept

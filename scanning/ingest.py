@@ -52,10 +52,12 @@ def _check_readable(path: Path) -> None:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(_("cannot read the file ({reason})", reason=exc.strerror), path=path,
-                         hint=_("Check that the file exists and is readable.")) from None
+                         hint=_("Check that the file exists and is readable."),
+                         code="file_unreadable") from None
     if size == 0:
         raise InputError(_("the file is empty (0 bytes)"), path=path,
-                         hint=_("Copy it again from the scanner or scan the paper again."))
+                         hint=_("Copy it again from the scanner or scan the paper again."),
+                         code="file_empty")
 
 
 SIGNATURES = (b"II*\x00", b"MM\x00*", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
@@ -81,12 +83,13 @@ def _open_image(path: Path) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(_("the image is too large to be a page scan"), path=path,
                          hint=_("This may be a decompression bomb; scan the page again at "
-                                "200-600 dpi.")) from None
+                                "200-600 dpi."), code="image_too_large") from None
     except UnidentifiedImageError:
         if _known_signature(path):
             raise damaged(path, _("the image data cannot be decoded")) from None
         raise InputError(_("not an image format TRAMS reads"), path=path,
-                         hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF.")) from None
+                         hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF."),
+                         code="not_a_scan") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise damaged(path, str(exc) or type(exc).__name__) from None
     return image
@@ -124,7 +127,7 @@ def inspect_file(path: Path, *, default_dpi: float | None = None,
         return ScanFile(path, len(pages), kinds=kinds)
     if suffix not in IMAGE_SUFFIXES:
         raise InputError(_("not a scan file TRAMS reads"), path=path,
-                         hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF."))
+                         hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF."), code="not_a_scan")
     image = _open_image(path)
     try:
         frames = int(getattr(image, "n_frames", 1))
@@ -140,7 +143,8 @@ def inspect_file(path: Path, *, default_dpi: float | None = None,
         image.close()
     if frames < 1:
         raise InputError(_("the file holds no image"), path=path,
-                         hint=_("Copy it again from the scanner or scan the paper again."))
+                         hint=_("Copy it again from the scanner or scan the paper again."),
+                         code="no_image")
     return ScanFile(path, frames)
 
 
@@ -191,20 +195,22 @@ def _resolve_dpi(path: Path, found: tuple[float, float] | None,
         return (float(default_dpi), float(default_dpi)), False
     raise InputError(_("the file does not say at what resolution it was scanned"),
                      path=path,
-                     hint=_("Give the resolution with --dpi (or inbox.default_dpi in "
-                            "trams.toml)."))
+                     hint=_("Give the resolution with --default-dpi (or default_dpi under "
+                            "[inbox] in trams.toml)."), code="dpi_unknown")
 
 
 def _cmyk_file(path: Path, image: Image.Image, icc: bytes | None) -> Image.Image:
     if not icc:
         raise InputError(_("the image is in CMYK colours without a colour profile (ICC), so "
                            "its colours cannot be converted faithfully"), path=path,
-                         hint=_("Save the scan in RGB or grayscale, or with its ICC profile."))
+                         hint=_("Save the scan in RGB or grayscale, or with its ICC profile."),
+                         code="cmyk_without_profile")
     try:
         ImageCms.ImageCmsProfile(io.BytesIO(icc))
     except (ImageCms.PyCMSError, OSError, ValueError):
         raise InputError(_("the image's colour profile (ICC) cannot be read"), path=path,
-                         hint=_("Save the scan in RGB or grayscale.")) from None
+                         hint=_("Save the scan in RGB or grayscale."),
+                         code="icc_unreadable") from None
     return cmyk_to_rgb(image, icc)
 
 

@@ -47,7 +47,8 @@ MAX_PIXELS = 600_000_000
 def damaged(path: Path, reason: str) -> InputError:
     return InputError(_("the file is damaged or not a readable scan ({reason})", reason=reason),
                       path=path,
-                      hint=_("Copy it again from the scanner or scan the paper again."))
+                      hint=_("Copy it again from the scanner or scan the paper again."),
+                      code="input_unreadable")
 
 
 def too_large(path: Path, width: int, height: int) -> InputError:
@@ -55,7 +56,8 @@ def too_large(path: Path, width: int, height: int) -> InputError:
         _("the image is {width} x {height} pixels, too large to be a page scan",
           width=width, height=height),
         path=path,
-        hint=_("This may be a decompression bomb; scan the page again at 200-600 dpi."))
+        hint=_("This may be a decompression bomb; scan the page again at 200-600 dpi."),
+        code="image_too_large")
 
 
 def _dpi_text(dpi: tuple[float, float]) -> str:
@@ -78,22 +80,34 @@ def check_resolution(path: Path, number: int, dpi: tuple[float, float]) -> None:
     hint = _("Check the scanner's resolution setting (200-600 dpi) and scan the page again.")
     if not (math.isfinite(x) and math.isfinite(y)) or x <= 0 or y <= 0:
         raise InputError(_("page {number} records an impossible resolution ({dpi} dpi)",
-                           number=number, dpi=_dpi_text(dpi)), path=path, hint=hint)
+                           number=number, dpi=_dpi_text(dpi)), path=path, hint=hint,
+                           code="dpi_invalid")
     if min(x, y) < MIN_DPI * (1 - DPI_TOLERANCE) or max(x, y) > MAX_DPI * (1 + DPI_TOLERANCE):
         raise InputError(
             _("page {number} records a resolution of {dpi} dpi, outside the {low}-{high} dpi "
               "of a scan", number=number, dpi=_dpi_text(dpi), low=round(MIN_DPI),
-              high=round(MAX_DPI)), path=path, hint=hint)
+              high=round(MAX_DPI)), path=path, hint=hint, code="dpi_invalid")
     if max(x, y) > MAX_ASPECT * (1 + DPI_TOLERANCE) * min(x, y) and not is_fax_mode(dpi):
         raise InputError(
             _("page {number} records {dpi} dpi: its width and height resolutions differ more "
               "than {ratio} times", number=number, dpi=_dpi_text(dpi), ratio=round(MAX_ASPECT)),
-            path=path, hint=hint)
+            path=path, hint=hint, code="dpi_invalid")
 
 
 def below_minimum(dpi: float, minimum: float) -> bool:
     """``dpi`` is under ``minimum`` beyond what unit conversions explain."""
     return dpi < minimum * (1 - DPI_TOLERANCE)
+
+
+def low_dpi_error(path: Path, number: int, dpi: float, minimum: float) -> InputError:
+    """Page ``number`` is under the floor (``[inbox] min_dpi``) and low pages are not
+    accepted. The hint names `trams ocr`'s option; a run names its setting instead
+    (trams.pipeline.hints)."""
+    return InputError(
+        _("page {number} was scanned at {dpi} dpi, under the minimum of {minimum} dpi",
+          number=number, dpi=round(dpi), minimum=round(minimum)), path=path,
+        hint=_("Scan it again at 300 dpi, or accept it with --accept-low-dpi (it will be "
+               "marked for review)."), code="dpi_too_low")
 
 
 def check_size(path: Path, number: int, size: tuple[int, int],
@@ -118,7 +132,7 @@ def check_size(path: Path, number: int, size: tuple[int, int],
                   w_cm=round(inches[0] * 2.54), h_cm=round(inches[1] * 2.54)),
                 path=path,
                 hint=_("This may be a decompression bomb or a wrong resolution in the file; "
-                       "scan the page again at 200-600 dpi."))
+                       "scan the page again at 200-600 dpi."), code="page_too_large")
     if width * height > MAX_PIXELS:
         raise too_large(path, width, height)
 

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 def _unsupported(path: Path, number: int, reason: str) -> InputError:
     return InputError(
         _("cannot decode the image on page {number} ({reason})", number=number, reason=reason),
-        path=path, hint=_("Export the scan from the scanner as TIFF or JPEG instead."))
+        path=path, hint=_("Export the scan from the scanner as TIFF or JPEG instead."),
+        code="image_undecodable")
 
 
 def _reason(exc: BaseException) -> str:

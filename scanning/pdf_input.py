@@ -39,7 +39,8 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
     except pikepdf.PasswordError:
         raise InputError(_("the PDF is encrypted with a password"), path=path,
                          hint=_("Remove the password (qpdf --decrypt --password=... in.pdf "
-                                "out.pdf) and add the decrypted file.")) from None
+                                "out.pdf) and add the decrypted file."),
+                                code="pdf_encrypted") from None
     except (pikepdf.PdfError, OSError, ValueError) as exc:
         raise damaged(path, str(exc).splitlines()[0] if str(exc) else "PDF") from None
     # Encrypted with an owner password only: it opens, and its content is ours to read.
@@ -61,11 +62,12 @@ def no_scanned_image(path: Path, number: int, kind: str) -> InputError:
         return InputError(
             _("page {number} of the PDF has neither text nor a scanned image (its text, if "
               "any, is drawn as curves)", number=number), path=path,
-            hint=_("Export the document again with its text, or print it and scan it."))
+            hint=_("Export the document again with its text, or print it and scan it."),
+            code="no_scanned_image")
     return InputError(_("page {number} of the PDF holds no scanned image", number=number),
                       path=path,
                       hint=_("Give TRAMS PDFs straight from the scanner (one image per "
-                             "page), or the scan images themselves."))
+                             "page), or the scan images themselves."), code="no_scanned_image")
 
 
 def pdf_pages(path: Path) -> list[PdfPage]:
@@ -78,7 +80,7 @@ def pdf_pages(path: Path) -> list[PdfPage]:
             raise damaged(path, str(exc).splitlines()[0] or "PDF") from None
         if not pages:
             raise InputError(_("the PDF has no pages"), path=path,
-                             hint=_("Export or scan the document again."))
+                             hint=_("Export or scan the document again."), code="document_empty")
         out = []
         for number, page in enumerate(pages, start=1):
             content = _content(page, path, number)

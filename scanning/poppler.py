@@ -27,7 +27,8 @@ def _program() -> str:
     found = shutil.which("pdftoppm")
     if not found:
         raise DependencyError(_("the program pdftoppm was not found"),
-                              hint=_("Install it with: sudo apt install poppler-utils"))
+                              hint=_("Install it with: sudo apt install poppler-utils"),
+                              code="pdftoppm_missing")
     return found
 
 
@@ -48,7 +49,7 @@ def render_page(path: Path, *, index: int, dpi: float, gray: bool,
             raise InputError(_("rendering page {number} took longer than {seconds} s",
                                number=number, seconds=round(timeout)), path=path,
                              hint=_("Export the scan from the scanner as TIFF or JPEG "
-                                    "instead.")) from None
+                                    "instead."), code="page_render_timeout") from None
         for line in proc.stderr.decode("utf-8", "replace").splitlines():
             log.debug("pdftoppm: %s", line)
         out = stem.with_suffix(".pgm" if gray else ".ppm")
@@ -58,7 +59,7 @@ def render_page(path: Path, *, index: int, dpi: float, gray: bool,
                                reason=detail[-1] if detail else proc.returncode),
                              path=path,
                              hint=_("Export the scan from the scanner as TIFF or JPEG "
-                                    "instead."))
+                                    "instead."), code="page_render_failed")
         with pillow_limit(), Image.open(out) as image:
             image.load()
             return image.copy()

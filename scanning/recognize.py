@@ -65,7 +65,7 @@ def _born_digital(source: DocumentSource, options: ScanOptions
         return DocumentFailure(source, InputError(
             _("unexpected error reading the PDF ({reason})",
               reason=f"{type(exc).__name__}: {exc}"[:200]), path=path,
-            hint=_("Please report it, with the output of --verbose.")))
+            hint=_("Please report it, with the output of --verbose."), code="pdf_unreadable"))
     notes = list(inspection.notes)
     scanned = [n for n, kind in enumerate(kinds, start=1) if kind == "image"]
     if scanned:
@@ -103,7 +103,7 @@ def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
             _("every page of document {name} is blank", name=source.name),
             path=source.pages[0].path if source.pages else None,
             hint=_("Check the scanner fed the right side of the paper, or lower "
-                   "inbox.blank_threshold.")))
+                   "inbox.blank_threshold."), code="all_pages_blank"))
     verdict = document_verdict([p.quality for p in pages])
     return RecognizedDocument(source=source, pages=tuple(pages), verdict=verdict,
                               notes=tuple(notes))
@@ -175,7 +175,8 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 outcome = future.result()
             except BrokenProcessPool:
                 raise OcrError(_("a worker process stopped unexpectedly (out of memory?)"),
-                               hint=_("Run again with fewer --jobs.")) from None
+                               hint=_("Run again with fewer --jobs."),
+                               code="worker_crashed") from None
             outcomes[d][p] = outcome
             remaining[d] -= 1
             if on_page is not None:

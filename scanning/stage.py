@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from trams.scanning.grouping import Links, discover
 from trams.scanning.options import ScanOptions
+from trams.scanning.preflight import ignored_files, preflight
 from trams.scanning.quality import FAILED, page_verdict, problem_text
 from trams.scanning.recognize import check_engine, recognize_documents
 
 from trams.config import TramsConfig
-from trams.errors import OcrError
+from trams.errors import OcrError, TramsError
 from trams.i18n import _
 from trams.models import (
     BornDigitalDocument,
@@ -46,9 +48,14 @@ class ScanningRecognizer:
         check_engine(self.options)
 
     def discover(self, inputs: Sequence[Path]) -> Discovery:
-        return discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
-                        default_dpi=self.options.default_dpi,
-                        keep_ocr_layer=self.options.keep_ocr_layer, links=self.links)
+        found = discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
+                         default_dpi=self.options.default_dpi,
+                         keep_ocr_layer=self.options.keep_ocr_layer, links=self.links)
+        return replace(found, ignored=tuple(ignored_files(inputs)))
+
+    def preflight(self, source: DocumentSource) -> TramsError | None:
+        """The first problem the run would meet on ``source`` before OCR (dry run)."""
+        return preflight(source, self.options)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None] | None = None
@@ -73,7 +80,8 @@ def _quality_failure(document: RecognizedDocument) -> OcrError:
             return OcrError(
                 _("page {number} failed the OCR quality check: {problems}", number=number,
                   problems=problems), path=page.source.path,
-                hint=_("Rescan the page (300 dpi, right side up, not blank), or remove it."))
+                hint=_("Rescan the page (300 dpi, right side up, not blank), or remove it."),
+                code="ocr_quality_failed")
     return OcrError(_("the document failed the OCR quality check"),
                     path=document.source.pages[0].path if document.source.pages else None,
-                    hint=_("Rescan the document."))
+                    hint=_("Rescan the document."), code="ocr_quality_failed")

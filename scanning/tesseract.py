@@ -52,7 +52,7 @@ def _program() -> str:
     found = shutil.which("tesseract")
     if not found:
         raise DependencyError(_("the OCR program tesseract was not found"),
-                              hint=_install_hint())
+                              hint=_install_hint(), code="tesseract_missing")
     return found
 
 
@@ -64,17 +64,17 @@ def version() -> tuple[int, int, int]:
                               timeout=30, env=_env(), check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DependencyError(_("cannot run tesseract ({reason})", reason=str(exc)),
-                              hint=_install_hint()) from None
+                              hint=_install_hint(), code="tesseract_unusable") from None
     m = re.search(r"tesseract v?(\d+)\.(\d+)(?:\.(\d+))?", proc.stdout + proc.stderr)
     if not m:
         raise DependencyError(_("cannot tell which tesseract version is installed"),
-                              hint=_install_hint())
+                              hint=_install_hint(), code="tesseract_version_unknown")
     found = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
     if found[:2] < MIN_VERSION:
         raise DependencyError(
             _("tesseract {found} is too old, {needed} or newer is needed",
               found=".".join(map(str, found)), needed=".".join(map(str, MIN_VERSION))),
-            hint=_install_hint())
+            hint=_install_hint(), code="tesseract_too_old")
     return found
 
 
@@ -109,7 +109,8 @@ def check(languages: str) -> None:
         raise DependencyError(
             _("the Tesseract language data {langs} is not installed", langs=", ".join(missing)),
             hint=_("Install it with: sudo apt install {packages}",
-                   packages=" ".join(package(m) for m in missing)))
+                   packages=" ".join(package(m) for m in missing)),
+                   code="tesseract_language_missing")
 
 
 def _run(args: list[str], *, timeout: float, what: str) -> str:
@@ -119,6 +120,7 @@ def _run(args: list[str], *, timeout: float, what: str) -> str:
     except subprocess.TimeoutExpired:
         raise OcrError(_("tesseract took longer than {seconds} s on a page", seconds=timeout),
                        hint=_("Raise ocr.timeout_seconds in trams.toml, or check the scan."),
+                       code="ocr_timeout",
                        ) from None
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     for line in stderr.splitlines():
@@ -128,7 +130,7 @@ def _run(args: list[str], *, timeout: float, what: str) -> str:
     if proc.returncode != 0:
         raise OcrError(_("tesseract failed with exit code {code}: {detail}",
                          code=proc.returncode, detail=stderr.splitlines()[-1] if stderr else "-"),
-                       hint=_("Run with --verbose to see its messages."))
+                       hint=_("Run with --verbose to see its messages."), code="tesseract_failed")
     return proc.stdout.decode("utf-8", "replace")
 
 
@@ -159,7 +161,7 @@ def parse_tsv(text: str) -> tuple[Line, ...]:
     rows = text.splitlines()
     if not rows or not rows[0].startswith("level"):
         raise OcrError(_("tesseract produced no readable output"),
-                       hint=_("Run with --verbose to see its messages."))
+                       hint=_("Run with --verbose to see its messages."), code="tesseract_failed")
     lines: dict[tuple[int, int, int, int], list[Word]] = {}
     for row in rows[1:]:
         cols = row.split("\t")

@@ -28,7 +28,7 @@ from trams.scanning.cleanup import (
 )
 from trams.scanning.engine import OcrEngine, get_engine
 from trams.scanning.ingest import load_page
-from trams.scanning.limits import below_minimum
+from trams.scanning.limits import below_minimum, low_dpi_error
 from trams.scanning.ocr_image import is_negative, ocr_view, to_page
 from trams.scanning.options import ScanOptions
 from trams.scanning.quality import page_quality
@@ -55,14 +55,16 @@ class PageError:
     message: str
     path: str | None
     hint: str | None
+    code: str | None = None  # the error's machine code (docs/codes.md); None: the class's
 
     @classmethod
     def of(cls, exc: TramsError) -> PageError:
         kind = type(exc).__name__ if type(exc).__name__ in _ERRORS else "TramsError"
-        return cls(kind, exc.message, str(exc.path) if exc.path else None, exc.hint)
+        return cls(kind, exc.message, str(exc.path) if exc.path else None, exc.hint, exc.code)
 
     def rebuild(self) -> TramsError:
-        return _ERRORS[self.kind](self.message, path=self.path, hint=self.hint)
+        return _ERRORS[self.kind](self.message, path=self.path, hint=self.hint,
+                                  code=self.code)
 
 
 @dataclass(frozen=True)
@@ -218,13 +220,7 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         problems: list[str] = [] if loaded.dpi_from_file else ["dpi_assumed"]
         if below_minimum(dpi, options.min_dpi):
             if not options.accept_low_dpi:
-                raise InputError(
-                    _("page {number} was scanned at {dpi} dpi, under the minimum of "
-                      "{minimum} dpi", number=source.index + 1, dpi=round(dpi),
-                      minimum=round(options.min_dpi)),
-                    path=source.path,
-                    hint=_("Scan it again at 300 dpi, or accept it with --accept-low-dpi "
-                           "(it will be marked for review)."))
+                raise low_dpi_error(source.path, source.index + 1, dpi, options.min_dpi)
             problems.append("low_dpi")
         engine = get_engine(options.engine, timeout=options.timeout_seconds,
                             workdir=dest_stem.parent)
@@ -262,7 +258,8 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         return PageOutcome(source=source, error=PageError(
             "InputError", _("not enough memory to process page {number}",
                             number=source.index + 1),
-            str(source.path), _("Run with fewer --jobs, or scan at a lower resolution.")))
+            str(source.path), _("Run with fewer --jobs, or scan at a lower resolution."),
+            "out_of_memory"))
     except Exception as exc:  # a bug, or a library failing on odd pixels: this page only
         return _unexpected(source, exc)
 

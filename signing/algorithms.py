@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import algos, cms, core
+from trams.signing.notecodes import coded
 
 from trams.i18n import N_
 
@@ -55,13 +56,15 @@ DIGEST_UNTIL = {"md2": 2005, "md5": 2005, "sha1": 2009, "ripemd160": 2011}
 RSA_MIN = ((1024, 2009), (1536, 2016), (1900, 2023))  # (bits below, until year)
 EC_MIN = ((224, 2016),)
 
-P_ALGO_MISMATCH = N_("the signature algorithm hashes with {sig_hash}, the digest algorithm "
-                     "is {digest} (RFC 5652)")
-P_PSS_PARAMS = N_("RSASSA-PSS parameters not allowed: {reason}")
-W_PSS_SALT = N_("RSASSA-PSS salt of {salt} bytes is shorter than the hash ({hash} bytes)")
-W_WEAK = N_("algorithm {algorithm} is not accepted for signatures made after {year} "
-            "(ETSI TS 119 312)")
-W_PLAIN_ECDSA = N_("plain ECDSA signature (BSI TR-03111)")
+P_ALGO_MISMATCH = coded("algorithm_mismatch", N_(
+    "the signature algorithm hashes with {sig_hash}, the digest algorithm is {digest} (RFC "
+    "5652)"))
+P_PSS_PARAMS = coded("pss_parameters_invalid", N_("RSASSA-PSS parameters not allowed: {reason}"))
+W_PSS_SALT = coded("pss_salt_short", N_(
+    "RSASSA-PSS salt of {salt} bytes is shorter than the hash ({hash} bytes)"))
+W_WEAK = coded("algorithm_weak", N_(
+    "algorithm {algorithm} is not accepted for signatures made after {year} (ETSI TS 119 312)"))
+W_PLAIN_ECDSA = coded("plain_ecdsa", N_("plain ECDSA signature (BSI TR-03111)"))
 
 
 @dataclass(frozen=True)

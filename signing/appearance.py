@@ -52,9 +52,10 @@ from trams.signing.placement import (
 )
 from trams.signing.signerblock import find_signer_block, normalise, same_name
 
+from trams import labels
 from trams.clock import iso_vn
-from trams.errors import ConfigError, InputError, SigningPolicyError
-from trams.i18n import _
+from trams.errors import ConfigError, InputError, Notice, SigningPolicyError
+from trams.i18n import N_, _
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
 
@@ -62,6 +63,9 @@ FONT_PATH = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.
 FONT_SIZE = 10
 LEADING = 12
 TEXT_MARGIN = 2  # points between a text stamp's box and its text
+# which roles sign under each profile, as trams.toml writes them
+PROFILE_ROLES_HINT = N_('profile "issued": the leader, then the agency; "dossier": the desk '
+                        'officer, then the agency; "copy" and "attachment": the agency alone.')
 
 __all__ = ["Appearance", "AppearanceOptions", "Box", "LeaderWidget", "PageGeometry", "plan",
            "stamp_style", "target_page", "text_params"]
@@ -106,7 +110,8 @@ def _text_size(text: str, font: Path) -> tuple[float, float]:
 def _font(font: Path):
     if not font.is_file():
         raise ConfigError(_("the stamp font is missing"), path=font,
-                          hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."))
+                          hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."),
+                          code="font_missing")
     return ImageFont.truetype(str(font), FONT_SIZE)
 
 
@@ -115,18 +120,21 @@ def require_config(profile: str, role: str, options: AppearanceOptions) -> None:
     before any document, and again by :func:`plan`."""
     if profile == "issued" and role == "leader" and options.image is None:
         raise ConfigError(_("no signature image is configured for the leader"),
-                          hint=_("Set 'image' under [signing.leader] in trams.toml."))
+                          hint=_("Set 'image' under [signing.leader] in trams.toml."),
+                          code="signature_image_missing")
     if profile == "issued" and role == "agency" and (options.image is None
                                                      or options.image_width_mm is None):
         raise ConfigError(_("no seal image or seal width is configured for the agency"),
-                          hint=_("Set 'image' and 'image_width_mm' under [signing.agency]."))
+                          hint=_("Set 'image' and 'image_width_mm' under [signing.agency]."),
+                          code="seal_image_missing")
     if profile == "attachment" and role == "agency" and not options.doc_number:
         raise ConfigError(_("the attachment profile needs the document's number and "
-                            "notation"), hint=_("Give --doc-number, e.g. 12/QĐ-UBND."))
+                            "notation"), hint=_("Give --doc-number, e.g. 12/QĐ-UBND."),
+                            code="doc_number_missing")
     if options.image is not None and not Path(options.image).is_file():
         raise ConfigError(_("the signature image file does not exist"), path=options.image,
                           hint=_("Check 'image' under [signing.{role}] in trams.toml.",
-                                 role=role))
+                                 role=role), code="signature_image_missing")
 
 
 def target_page(profile: str, role: str, *, page_count: int,
@@ -160,7 +168,7 @@ def _leader(options: AppearanceOptions, *, signer_name: str, signer_title: str |
             path=path,
             hint=_("Check the last page and its text (pdftotext -layout); for a page TRAMS "
                    "cannot read, give the box in the document's metadata (signatureBox), "
-                   "or sign the one file with --signature-box."))
+                   "or sign the one file with --signature-box."), code="no_signer_block")
     if not same_name(block.printed_name, options.display_name, signer_name):
         raise SigningPolicyError(
             _("the signer block on the last page prints '{printed}', but the leader's key "
@@ -168,17 +176,17 @@ def _leader(options: AppearanceOptions, *, signer_name: str, signer_title: str |
               holder=holder), path=path,
             hint=_("Sign with {printed}'s key, or correct the document. If the certificate "
                    "spells the name differently, set display_name under [signing.leader].",
-                   printed=block.printed_name))
+                   printed=block.printed_name), code="signer_name_mismatch")
     notes: list[str] = []
     if signer_title and normalise(block.title) != normalise(signer_title):
-        notes.append(_("the signer block prints the title '{printed}', the certificate of "
-                       "{holder} says '{expected}'", printed=block.title, holder=holder,
-                       expected=signer_title))
+        notes.append(Notice(_("the signer block prints the title '{printed}', the certificate "
+                              "of {holder} says '{expected}'", printed=block.title,
+                              holder=holder, expected=signer_title), "signer_title_differs"))
     elif not signer_title and options.title \
             and normalise(block.title) != normalise(options.title):
-        notes.append(_("the signer block prints the title '{printed}', trams.toml gives "
-                       "{holder}'s title as '{expected}'", printed=block.title, holder=holder,
-                       expected=options.title))
+        notes.append(Notice(_("the signer block prints the title '{printed}', trams.toml "
+                              "gives {holder}'s title as '{expected}'", printed=block.title,
+                              holder=holder, expected=options.title), "signer_title_differs"))
     placed = leader_box(block, text, page, options.image, path=path)
     return Appearance(page.index, placed.box, image=options.image,
                       notes=(*notes, *placed.notes))
@@ -208,9 +216,11 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
                       "({x0:g},{y0:g},{x1:g},{y1:g})", box=",".join(f"{v:g}" for v in explicit),
                       source=source, x0=crop[0], y0=crop[1], x1=crop[2], y1=crop[3]),
                     path=path, hint=_("Give x0,y0,x1,y1 in points from the bottom-left "
-                                      "corner of the last page, inside it."))
-            note = _("the signature image was placed in the box given by {source}; the name "
-                     "printed on the page was not checked", source=source)
+                                      "corner of the last page, inside it."),
+                    code="box_outside_page")
+            note = Notice(_("the signature image was placed in the box given by {source}; the "
+                            "name printed on the page was not checked", source=source),
+                          "signer_block_not_checked")
             return Appearance(page.index, fit_image(explicit, options.image),
                               image=options.image, notes=(note,))
         return _leader(options, signer_name=signer_name, signer_title=signer_title,
@@ -219,7 +229,8 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
         assert options.image is not None and options.image_width_mm is not None
         if leader_widget is None:
             raise InputError(_("the leader's signature has no visible box to place the seal on"),
-                             path=path, hint=_("Sign as leader with TRAMS first."))
+                             path=path, hint=_("Sign as leader with TRAMS first."),
+                             code="leader_box_missing")
         placed = seal_placement(leader_widget.box, options.image, options.image_width_mm,
                                 text, page, path=path)
         return Appearance(page.index, placed.box, image=options.image, notes=placed.notes)
@@ -243,10 +254,9 @@ def plan(profile: str, role: str, *, options: AppearanceOptions, signer_name: st
                                 path=path)
         return Appearance(page.index, placed.box, text=body, font=options.font,
                           notes=placed.notes)
-    raise ConfigError(_("the {profile} profile has no {role} signature", profile=profile,
-                        role=role),
-                      hint=_("issued: leader then agency; dossier: officer then agency; "
-                             "copy and attachment: agency only."))
+    raise ConfigError(_("the {profile} profile has no {role} signature",
+                        profile=labels.profile(profile), role=labels.role(role)),
+                      hint=_(PROFILE_ROLES_HINT), code="profile_role_unknown")
 
 
 def stamp_style(appearance: Appearance) -> BaseStampStyle:
@@ -295,7 +305,8 @@ def font_1000_upem(font: Path) -> Path:
     """
     if not font.is_file():
         raise ConfigError(_("the stamp font is missing"), path=font,
-                          hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."))
+                          hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."),
+                          code="font_missing")
     tt = TTFont(str(font), lazy=False)
     if tt["head"].unitsPerEm == 1000:
         return font

@@ -186,7 +186,8 @@ class SigningBatch:
     def timestamper(self, tsa: TsaSpec) -> FallbackTimeStamper:
         if not tsa.urls:
             raise ConfigError(_("this signature level needs a time-stamping server"),
-                              hint=_("Set [tsa] urls in trams.toml or give --tsa URL."))
+                              hint=_("Set [tsa] urls in trams.toml or give --tsa URL."),
+                              code="tsa_missing")
         stamper = self._timestampers.get(tsa)
         if stamper is None:
             stamper = self._timestampers[tsa] = FallbackTimeStamper(tsa, session=self._http)
@@ -248,7 +249,9 @@ def unreachable_tsa(tsa: TsaSpec, exc: BaseException | None = None) -> NetworkEr
             _("the time-stamping server is unusable: its answer is not a valid timestamp "
               "({answers})", answers=answers),
             hint=_("Check the [tsa] urls point at an RFC 3161 time-stamping service, or ask "
-                   "its operator; another server can be listed after it."))
+                   "its operator; another server can be listed after it."),
+                   code="tsa_answer_invalid")
     return NetworkError(
         _("no time-stamping server answered ({urls})", urls=", ".join(tsa.urls)),
-        hint=_("Check the network and the [tsa] urls, or choose level B-B explicitly."))
+        hint=_("Check the network and the [tsa] urls, or choose level B-B explicitly."),
+        code="tsa_unreachable")

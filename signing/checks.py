@@ -15,10 +15,16 @@ from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
-from trams.errors import CertificateRefused
+from trams.errors import CertificateRefused, Notice
 from trams.i18n import _
 
 SIGNING_USAGES = frozenset({"digital_signature", "non_repudiation"})
+# error and warning codes (docs/codes.md) of each problem
+CERTIFICATE_CODES = {"expired": "certificate_expired",
+                     "not_yet_valid": "certificate_not_yet_valid",
+                     "no_signing_usage": "certificate_not_for_signing",
+                     "untrusted": "certificate_untrusted", "revoked": "certificate_revoked",
+                     "invalid": "certificate_invalid"}
 
 
 @dataclass(frozen=True)
@@ -74,5 +80,6 @@ def enforce(problems: list[CertificateProblem], *, mode: str, source: str) -> li
         raise CertificateRefused(
             _("signing refused: {reason}", reason=first.message), path=source or None,
             hint=_("Use a valid signing certificate from a trusted CA; "
-                   "`trams keys list` shows the certificates of a key source."))
-    return [p.message for p in problems]
+                   "`trams keys list` shows the certificates of a key source."),
+            code=CERTIFICATE_CODES[first.code])
+    return [Notice(p.message, CERTIFICATE_CODES[p.code]) for p in problems]

@@ -118,7 +118,7 @@ def serve_demo_pki(folder: Path, *, pki_dir: Path | None = None, port: int = 0
         raise ConfigError(_("cannot serve the demo PKI on 127.0.0.1:{port} ({reason})",
                             port=port, reason=exc.strerror),
                           hint=_("Another program uses that port: choose another with "
-                                 "--port.")) from None
+                                 "--port."), code="port_in_use") from None
     url = f"http://127.0.0.1:{server.server_port}"
     config = CertomancerConfig.from_file(
         str(pki_dir / "certomancer.yml"), key_search_dir=str(pki_dir), external_url_prefix=url

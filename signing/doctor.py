@@ -31,6 +31,7 @@ from trams.signing.keys import OpenedKey, open_key_source, secret_label
 from trams.signing.sign import build_specs
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.doctor import Check
 from trams.errors import ConfigError, ExitCode, NetworkError, TramsError
@@ -111,8 +112,8 @@ def check_key_source(config: TramsConfig, role: str, *, batch: SigningBatch,
     if source is None:
         return [Check.fail(
             f"key.{role}", _("no key source is configured for the {role} signature, which "
-                             "the {profile} profile needs", role=role,
-                             profile=config.signing.profile),
+                             "the {profile} profile needs", role=labels.role(role),
+                             profile=labels.profile(config.signing.profile)),
             _("Add [signing.{role}] to trams.toml; `trams init` writes a commented example.",
               role=role))]
     checks: list[Check] = []
@@ -167,7 +168,7 @@ def _appearance_check(config: TramsConfig, role: str, source: KeySourceConfig) -
     except ConfigError as exc:
         return Check.from_error(name, exc)
     return Check.ok(name, _("the appearance settings of the {profile} profile are complete",
-                            profile=profile))
+                            profile=labels.profile(profile)))
 
 
 def _certificate_check(config: TramsConfig, role: str, key: OpenedKey,

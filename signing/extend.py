@@ -87,7 +87,7 @@ async def _async_extend(data: bytes, batch: SigningBatch, stamper, tsa: TsaSpec,
     signatures = reader.embedded_regular_signatures
     if not signatures:
         raise InputError(_("the file has no signature to extend"), path=src,
-                         hint=_("Sign it first with `trams sign`."))
+                         hint=_("Sign it first with `trams sign`."), code="no_signature")
     buffer = BytesIO(data)
     try:
         for index in range(len(signatures)):
@@ -104,13 +104,14 @@ async def _async_extend(data: bytes, batch: SigningBatch, stamper, tsa: TsaSpec,
         if isinstance(exc.__cause__, TimestampRequestError):
             raise unreachable_tsa(tsa) from None
         raise SigningError(_("cannot extend the signatures: {reason}", reason=str(exc)),
-                           path=src, hint=_("Run again with --verbose and report the output.")
+                           path=src, hint=_("Run again with --verbose and report the output."),
+                           code="extend_failed"
                            ) from exc
     except (ValueError, OSError) as exc:
         raise SigningError(_("cannot extend the signatures: {reason}", reason=str(exc)),
                            path=src, hint=_("Check that the signers' certificates can still "
                                             "be validated (trust roots, revocation)."
-                                            )) from exc
+                                            ), code="extend_failed") from exc
     return buffer.getvalue(), len(signatures)
 
 

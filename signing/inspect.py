@@ -50,7 +50,7 @@ def _page(reader: PdfFileReader, index: int, path: Path | None):
         raise InputError(_("cannot read page {n} of the document ({reason})", n=index + 1,
                            reason=str(exc) or type(exc).__name__), path=path,
                          hint=_("Check the file with `qpdf --check`; re-export or re-scan "
-                                "it.")) from None
+                                "it."), code="page_unreadable") from None
 
 
 def page_geometry(reader: PdfFileReader, index: int, *, path: Path | None = None
@@ -60,7 +60,7 @@ def page_geometry(reader: PdfFileReader, index: int, *, path: Path | None = None
     count = page_count(reader)
     if count <= 0:
         raise InputError(_("the document has no pages"), path=path,
-                         hint=_("Check the file with `qpdf --check`."))
+                         hint=_("Check the file with `qpdf --check`."), code="document_empty")
     index = index % count
     page = _page(reader, index, path).get_object()
     media = _rect(find_inherited_value_in_tree(page, "/MediaBox", "/Parent")) or A4
@@ -158,6 +158,7 @@ async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
             raise SigningError(
                 _("the written signature '{field}' does not validate; nothing was written",
                   field=sig.field_name), path=path,
-                hint=_("Run again with --verbose and report the output."))
+                hint=_("Run again with --verbose and report the output."),
+                code="signature_invalid_after_signing")
         count += 1
     return count

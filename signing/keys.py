@@ -26,6 +26,7 @@ from trams.signing.keyinfo import KeyInfo, OpenedKey, key_info
 from trams.signing.pkcs11 import list_token_keys, open_token_key
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.config import KeySourceConfig, TramsConfig, read_secret
 from trams.errors import ConfigError, KeyAccessError
 from trams.i18n import _
@@ -74,10 +75,13 @@ def _simple_signer(crypto_key, cert_der: bytes, chain: list[x509.Certificate]) -
     )
 
 
-def secret_label(source: KeySourceConfig, role: str) -> str:
-    """What a source's secret is called in messages: "PIN of the agency key", ..."""
+def secret_label(source: KeySourceConfig, role: str | None) -> str:
+    """What a source's secret is called in messages: "PIN of the agency key", ...; without
+    a role (a key source given on the command line), "... of the selected key"."""
     kind = _("PIN") if source.kind == "pkcs11" else _("passphrase")
-    return _("{kind} of the {role} key", kind=kind, role=role)
+    if role is None:
+        return _("{kind} of the selected key", kind=kind)
+    return _("{kind} of the {role} key", kind=kind, role=labels.role(role))
 
 
 def resolve_secret(source: KeySourceConfig, *, what: str,
@@ -94,7 +98,8 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise KeyAccessError(_("cannot read the key file ({reason})", reason=exc.strerror),
-                             path=path, hint=_("Check the key source path in trams.toml.")
+                             path=path, hint=_("Check the key source path in trams.toml."),
+                             code="key_file_unreadable"
                              ) from None
 
 
@@ -108,12 +113,13 @@ def _load_pkcs12(source: KeySourceConfig, secret: str | None):
         raise KeyAccessError(
             _("wrong passphrase, or not a PKCS#12 file"), path=source.path,
             hint=_("Check the passphrase given through the environment variable, the secret "
-                   "file or the prompt."),
+                   "file or the prompt."), code="wrong_passphrase",
         ) from None
     if key is None or cert is None:
         raise KeyAccessError(_("the PKCS#12 file holds no private key with its certificate"),
                              path=source.path,
-                             hint=_("Export the key together with its certificate."))
+                             hint=_("Export the key together with its certificate."),
+                             code="p12_without_key")
     chain = [x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra]
     return key, cert.public_bytes(serialization.Encoding.DER), chain
 
@@ -127,14 +133,17 @@ def _load_pem(source: KeySourceConfig, secret: str | None):
         raise KeyAccessError(_("the private key is encrypted and no passphrase was given"),
                              path=source.path,
                              hint=_("Name the passphrase's environment variable or file in "
-                                    "trams.toml (secret_env, secret_file).")) from None
+                                    "trams.toml (secret_env, secret_file)."),
+                                    code="passphrase_missing") from None
     except ValueError:
         raise KeyAccessError(_("wrong passphrase, or not a PEM private key"), path=source.path,
-                             hint=_("Check the passphrase and the file.")) from None
+                             hint=_("Check the passphrase and the file."),
+                             code="wrong_passphrase") from None
     certs = load_certificates([source.cert])
     if not certs:
         raise KeyAccessError(_("no certificate in the file"), path=source.cert,
-                             hint=_("Give the signer's certificate in PEM form."))
+                             hint=_("Give the signer's certificate in PEM form."),
+                             code="certificate_missing")
     return key, certs[0].dump(), certs[1:]
 
 
@@ -169,9 +178,9 @@ def list_keys(source: KeySourceConfig, *, secret: str | None) -> list[KeyInfo]:
 def require_source(source: KeySourceConfig | None, role: str) -> KeySourceConfig:
     if source is None:
         raise ConfigError(
-            _("no key source is configured for the {role} signature", role=role),
+            _("no key source is configured for the {role} signature", role=labels.role(role)),
             hint=_("Add [signing.{role}] to trams.toml or give the key on the command line.",
-                   role=role),
+                   role=role), code="key_source_missing",
         )
     return source
 

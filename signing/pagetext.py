@@ -93,7 +93,8 @@ def _pdftotext() -> str:
     exe = shutil.which("pdftotext")
     if exe is None:
         raise DependencyError(_("pdftotext is not installed"),
-                              hint=_("Install poppler-utils (apt-get install poppler-utils)."))
+                              hint=_("Install poppler-utils (apt-get install poppler-utils)."),
+                              code="pdftotext_missing")
     return exe
 
 
@@ -153,15 +154,17 @@ def read_page_text(pdf: Path, *, index: int, media: Box) -> PageText:
     except subprocess.TimeoutExpired:
         raise InputError(_("reading the page's text took too long"), path=pdf,
                          hint=_("Check the file with `qpdf --check`; re-export or re-scan "
-                                "it.")) from None
+                                "it."), code="pdf_text_timeout") from None
     if proc.stderr:
         log.debug("pdftotext: %s", proc.stderr.decode(errors="replace").strip())
     if proc.returncode != 0:
         raise InputError(_("cannot read the page's text (pdftotext exit {code})",
                            code=proc.returncode), path=pdf,
-                         hint=_("Check that the file is a readable PDF."))
+                         hint=_("Check that the file is a readable PDF."),
+                         code="pdf_text_unreadable")
     try:
         return parse_bbox_layout(proc.stdout, index=index, media=media)
     except ET.ParseError as exc:
         raise InputError(_("cannot read the page's text ({reason})", reason=str(exc)),
-                         path=pdf, hint=_("Check that the file is a readable PDF.")) from None
+                         path=pdf, hint=_("Check that the file is a readable PDF."),
+                         code="pdf_text_unreadable") from None

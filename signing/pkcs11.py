@@ -45,7 +45,8 @@ def _open_session(source: KeySourceConfig, secret: str | None):
         lib = pkcs11.lib(str(source.module))
     except (RuntimeError, OSError, p11e.PKCS11Error):
         raise KeyAccessError(_("cannot load the PKCS#11 module"), path=source.module,
-                             hint=_("Check the module path, or install the token's driver.")
+                             hint=_("Check the module path, or install the token's driver."),
+                             code="pkcs11_module_unusable"
                              ) from None
     token = None
     try:
@@ -63,20 +64,24 @@ def _open_session(source: KeySourceConfig, secret: str | None):
     if token is None:
         raise KeyAccessError(_("no token '{token}' found", token=where),
                              hint=_("Plug in the token, or check token_label / slot "
-                                    "(`trams keys list` shows what is there)."))
+                                    "(`trams keys list` shows what is there)."),
+                                    code="token_not_found")
     if secret is not None and not secret:  # an empty answer: no login would follow
         raise KeyAccessError(_("the PIN given for token '{token}' is empty", token=where),
-                             hint=_("Give the token's PIN; an empty one never opens it."))
+                             hint=_("Give the token's PIN; an empty one never opens it."),
+                             code="pin_empty")
     try:
         return token.open(user_pin=secret) if secret else token.open()
     except _WRONG_PIN:
         raise KeyAccessError(_("wrong PIN for token '{token}'", token=where),
-                             hint=_("Check the PIN; several wrong PINs lock the token.")
+                             hint=_("Check the PIN; several wrong PINs lock the token."),
+                             code="wrong_pin"
                              ) from None
     except p11e.PKCS11Error as exc:
         raise KeyAccessError(_("cannot open token '{token}' ({reason})", token=where,
                                reason=type(exc).__name__),
-                             hint=_("Check the token and its PIN.")) from None
+                             hint=_("Check the token and its PIN."),
+                             code="token_unusable") from None
 
 
 def _certs_on(session) -> list[_TokenCert]:
@@ -153,7 +158,8 @@ def open_token_key(source: KeySourceConfig, *, secret: str | None,
                        _("{count} keys on token '{token}' match {what}", count=len(with_key),
                          token=_token_name(source), what=what))
             raise KeyAccessError(message, hint=_("Set key_label, key_id or cert_subject; "
-                                                 "`trams keys list` shows the keys."))
+                                                 "`trams keys list` shows the keys."),
+                                                 code="key_not_found")
         chosen = with_key[0]
         others = [c.cert for c in certs if c is not chosen]
         signer = LockedPKCS11Signer(
@@ -167,7 +173,8 @@ def open_token_key(source: KeySourceConfig, *, secret: str | None,
         except p11e.PKCS11Error as exc:
             raise KeyAccessError(_("cannot use the key on token '{token}' ({reason})",
                                    token=_token_name(source), reason=type(exc).__name__),
-                                 hint=_("Check the token and its PIN.")) from None
+                                 hint=_("Check the token and its PIN."),
+                                 code="token_unusable") from None
         yield OpenedKey(signer=signer, certificate=chosen.cert,
                         chain=[*others, *extra_chain], source=_token_name(source))
     finally:

@@ -30,7 +30,7 @@ from trams.signing.freespace import nearest_free, overlaps
 from trams.signing.pagetext import Box, PageText, TextLine
 from trams.signing.signerblock import SignerBlock, find_signer_block
 
-from trams.errors import InputError, SigningPolicyError
+from trams.errors import InputError, Notice, SigningPolicyError
 from trams.i18n import _, get_language
 
 PT_PER_MM = 72 / 25.4
@@ -105,7 +105,7 @@ def require_upright(page: PageGeometry, path: Path | None) -> None:
         raise InputError(
             _("page {n} is turned by {angle}° (/Rotate): TRAMS does not draw signatures on "
               "turned pages", n=page.index + 1, angle=page.rotate), path=path,
-            hint=_("Re-export or re-scan the document with upright pages."))
+            hint=_("Re-export or re-scan the document with upright pages."), code="page_rotated")
 
 
 def leader_box(block: SignerBlock, text: PageText, page: PageGeometry, image: Path, *,
@@ -134,17 +134,18 @@ def leader_box(block: SignerBlock, text: PageText, page: PageGeometry, image: Pa
               floor=decimal(FLOOR_SIGNATURE_MM)), path=path,
             hint=_("Leave at least two blank lines between the title and the name and issue "
                    "the document again, or give the box in the document's metadata "
-                   "(signatureBox)."))
+                   "(signatureBox)."), code="signature_space_too_small")
     cy = (bottom + top) / 2
     box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
     notes = ()
     if height < TIGHT_SIGNATURE_MM * PT_PER_MM:
-        notes = (_("tight space for the signature on page {n}: {space} mm between the title "
-                   "and the name; the signature image was drawn {height} mm high (normal "
-                   "{normal}-{largest} mm, floor {floor} mm)", n=page.index + 1,
-                   space=mm(top - bottom), height=mm(height),
-                   normal=decimal(TIGHT_SIGNATURE_MM), largest=decimal(MAX_SIGNATURE_MM),
-                   floor=decimal(FLOOR_SIGNATURE_MM)),)
+        notes = (Notice(_("tight space for the signature on page {n}: {space} mm between the "
+                          "title and the name; the signature image was drawn {height} mm "
+                          "high (normal {normal}-{largest} mm, floor {floor} mm)",
+                          n=page.index + 1, space=mm(top - bottom), height=mm(height),
+                          normal=decimal(TIGHT_SIGNATURE_MM),
+                          largest=decimal(MAX_SIGNATURE_MM),
+                          floor=decimal(FLOOR_SIGNATURE_MM)), "signature_space_tight"),)
     return Placed(box, notes)
 
 
@@ -187,7 +188,7 @@ def seal_placement(leader: Box, image: Path, width_mm: float, text: PageText | N
           "signer block on page {n}; nothing was signed", size=decimal(width_mm),
           n=page.index + 1), path=path,
         hint=_("Leave more space between the body and the signer block, or give the box in "
-               "the document's metadata (signatureBox)."))
+               "the document's metadata (signatureBox)."), code="seal_covers_text")
 
 
 def text_stamp_box(size: tuple[float, float], page: PageGeometry, text: PageText | None, *,
@@ -211,11 +212,12 @@ def text_stamp_box(size: tuple[float, float], page: PageGeometry, text: PageText
             _("there is no free place on page {n} for the signature's text ({w} x {h} mm) "
               "that covers no text; nothing was signed", n=page.index + 1, w=mm(w), h=mm(h)),
             path=path, hint=_("Check the page: text up to its edges, or a wrong text layer "
-                              "(see it with pdftotext -layout)."))
+                              "(see it with pdftotext -layout)."), code="no_free_space")
     notes = []
     if not lines:
-        notes.append(_("page {n} has no text layer: the signature's text was placed at its "
-                       "corner without checking what it covers", n=page.index + 1))
+        notes.append(Notice(_("page {n} has no text layer: the signature's text was placed at "
+                              "its corner without checking what it covers", n=page.index + 1),
+                            "stamp_text_unchecked"))
     elif box != start:
         moves = []
         if start[1] - box[1] >= 0.05 * PT_PER_MM:
@@ -224,7 +226,8 @@ def text_stamp_box(size: tuple[float, float], page: PageGeometry, text: PageText
             moves.append(_("{mm} mm left", mm=mm(start[0] - box[0])) if right
                          else _("{mm} mm right", mm=mm(box[0] - start[0])))
         corner = _("the top right corner") if right else _("the top left corner")
-        notes.append(_("the signature's text was moved {moves} from {corner} of page {n}, so "
-                       "as not to cover text", moves=_(" and ").join(moves) or "0 mm",
-                       corner=corner, n=page.index + 1))
+        notes.append(Notice(_("the signature's text was moved {moves} from {corner} of page "
+                              "{n}, so as not to cover text",
+                              moves=_(" and ").join(moves) or "0 mm", corner=corner,
+                              n=page.index + 1), "stamp_text_moved"))
     return Placed(box, tuple(notes))

@@ -50,9 +50,17 @@ from trams.signing.keys import require_source
 from trams.signing.pagetext import PageText, read_page_text
 from trams.signing.trust import load_certificates
 
+from trams import labels
 from trams.clock import now_vn
 from trams.config import KeySourceConfig, TramsConfig
-from trams.errors import ConfigError, InputError, SigningError, SigningPolicyError, TramsError
+from trams.errors import (
+    ConfigError,
+    InputError,
+    SigningError,
+    SigningPolicyError,
+    TramsError,
+    notice_dict,
+)
 from trams.fs import atomic_path, read_input
 from trams.i18n import _
 from trams.models import SignatureRecord
@@ -103,7 +111,7 @@ class SignResult:
         return {"source": str(self.source), "output": str(self.output),
                 "signatures": [s.to_dict() for s in self.signatures],
                 "signatures_validated": self.signatures_validated,
-                "warnings": list(self.warnings)}
+                "warnings": [notice_dict(w) for w in self.warnings]}
 
 
 def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequence[str],
@@ -118,9 +126,8 @@ def build_specs(config: TramsConfig, *, profile: str, level: str, roles: Sequenc
     for role in roles:
         if role not in allowed:
             raise ConfigError(_("the {profile} profile has no {role} signature",
-                                profile=profile, role=role),
-                              hint=_("issued: leader then agency; dossier: officer then "
-                                     "agency; copy and attachment: agency only."))
+                                profile=labels.profile(profile), role=labels.role(role)),
+                              hint=_(ap.PROFILE_ROLES_HINT), code="profile_role_unknown")
     specs = []
     for role in [r for r in allowed if r in roles]:
         source = sources[role]
@@ -169,7 +176,8 @@ def open_signer(config: TramsConfig, *, specs: Sequence[SignSpec],
     roots = load_certificates([*config.trust.roots, *extra_roots])
     if not roots:
         raise ConfigError(_("no trust root is configured"),
-                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."))
+                          hint=_("Set [trust] roots in trams.toml or give --trust FILE."),
+                          code="trust_roots_missing")
     intermediates = load_certificates(config.trust.intermediates)
     with SigningBatch(trust_roots=roots, intermediates=intermediates,
                       on_certificate_problem=config.signing.on_certificate_problem) as batch, \
@@ -280,11 +288,12 @@ def _reader(data: bytes, path: Path) -> PdfFileReader:
         reader = PdfFileReader(BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:
         raise InputError(_("not a readable PDF ({reason})", reason=str(exc)), path=path,
-                         hint=_("Give the PDF/A file made by `trams ocr`.")) from None
+                         hint=_("Give the PDF/A file made by `trams ocr`."),
+                         code="pdf_unreadable") from None
     if reader.encrypted:  # PDF/A forbids encryption; a signature would seal it in
         raise InputError(_("the PDF is encrypted"), path=path,
                          hint=_("Sign an unencrypted copy (qpdf --decrypt IN.pdf OUT.pdf), or "
-                                "the PDF/A file made by `trams ocr`."))
+                                "the PDF/A file made by `trams ocr`."), code="pdf_encrypted")
     return reader
 
 
@@ -298,23 +307,26 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
         raise InputError(_("the document's earlier signatures cannot be read ({reason})",
                            reason=str(exc) or type(exc).__name__), path=path,
                          hint=_("Check them with `trams verify`; sign the unsigned "
-                                "original.")) from None
+                                "original."), code="signatures_unreadable") from None
     if certification is not None and certification.permission == MDPPerm.NO_CHANGES:
         raise SigningPolicyError(
             _("the document is certified with no changes allowed; another signature would "
               "break it"), path=path,
-            hint=_("Ask the certifier for a version certified to allow signatures."))
+            hint=_("Ask the certifier for a version certified to allow signatures."),
+            code="document_certified")
     for sig in signed:
         if sig.field_name == spec.field:
             raise SigningPolicyError(_("the document already has a '{field}' signature",
                                        field=spec.field), path=path,
-                                     hint=_("Sign the original, or use another field name."))
+                                     hint=_("Sign the original, or use another field name."),
+                                     code="signature_field_exists")
     if spec.role in ("leader", "officer") and any(
             s.field_name == FIELD_NAMES["agency"] for s in signed):
         raise SigningPolicyError(_("the agency has already signed; the {role} must sign first",
-                                   role=spec.role), path=path,
+                                   role=labels.role(spec.role)), path=path,
                                  hint=_("Sign the unsigned document: the {role} first, then "
-                                        "the agency.", role=spec.role))
+                                        "the agency.", role=labels.role(spec.role)),
+                                 code="signing_order")
     if spec.role != "agency":
         return None
     first = PROFILES[spec.profile].first_signer
@@ -323,8 +335,11 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
     if first is not None and not others:
         raise SigningPolicyError(
             _("the {profile} profile needs the {first}'s signature before the agency's, "
-              "and the document has none", profile=spec.profile, first=first), path=path,
-            hint=_("Have the {first} sign first (trams sign --role {first}).", first=first))
+              "and the document has none", profile=labels.profile(spec.profile),
+              first=labels.role(first)), path=path,
+            hint=_("Have the {first} sign first (`trams sign --role {role}`).",
+                   first=labels.role(first), role=first),
+            code="signing_order")
     return prior_widget(reader, others, FIELD_NAMES.get(first or "", ""))
 
 

@@ -62,6 +62,7 @@ def _read_certificate_file(file: Path) -> list[x509.Certificate]:
         raise ConfigError(
             _("cannot read the trust certificate ({reason})", reason=exc.strerror),
             path=file, hint=_("Check the paths under [trust] in trams.toml."),
+            code="trust_file_unreadable",
         ) from None
     try:
         if pem.detect(data):
@@ -81,7 +82,7 @@ def _read_certificate_file(file: Path) -> list[x509.Certificate]:
     except ValueError:
         raise ConfigError(
             _("not a certificate or PKCS#7 certificate bundle (PEM or DER)"), path=file,
-            hint=_("Check the paths under [trust] in trams.toml."),
+            hint=_("Check the paths under [trust] in trams.toml."), code="trust_file_invalid",
         ) from None
 
 

@@ -36,6 +36,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from trams.signing import speedups
+from trams.signing.notecodes import coded
 from trams.signing.trust import load_certificates
 from trams.signing.verify_changes import APPENDED, appended_data
 from trams.signing.verify_collect import collect
@@ -63,12 +64,15 @@ from trams.i18n import N_
 
 log = logging.getLogger(__name__)
 
-E_UNREADABLE = N_("cannot read the file as a PDF ({reason})")
-E_NOT_FOUND = N_("file or folder not found")
-E_INTERNAL = N_("verification stopped on an unexpected problem ({reason})")
-W_DSS = N_("the validation data (DSS) cannot be read ({reason}); it was not used")
-E_ENCRYPTED = N_("the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt "
-                 "--password=...) and verify the copy")
+E_UNREADABLE = coded("pdf_unreadable", N_("cannot read the file as a PDF ({reason})"))
+E_NOT_FOUND = coded("file_not_found", N_("file or folder not found"))
+E_INTERNAL = coded("verification_crashed", N_(
+    "verification stopped on an unexpected problem ({reason})"))
+W_DSS = coded("dss_unreadable", N_(
+    "the validation data (DSS) cannot be read ({reason}); it was not used"))
+E_ENCRYPTED = coded("pdf_encrypted", N_(
+    "the file is encrypted with a password; decrypt it (e.g. qpdf --decrypt --password=...) "
+    "and verify the copy"))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,22 @@ from __future__ import annotations
 import hashlib
 
 from pyhanko.pdf_utils import generic
+from trams.signing.notecodes import coded
 from trams.signing.verify_model import Note
+
+from trams.i18n import N_
+
+OTHER_CHANGE = coded("other_change", N_("other change not allowed after signing: {detail}"))
+PAGE_ADDED = coded("page_added", N_("page {page} added"))
+PAGE_REMOVED = coded("page_removed", N_("page {page} removed"))
+PAGE_CHANGED = coded("page_content_changed", N_("content of page {page} changed"))
+ANNOT_ADDED = coded("annotation_added", N_("annotation added on page {page} ({kind})"))
+ANNOT_CHANGED = coded("annotation_changed", N_("annotation removed or changed on page {page}"))
+LATER_DOC_TS = coded("later_document_timestamp", N_("document timestamp '{field}'"))
+LATER_SIGNATURE = coded("later_signature", N_("later signature '{field}'"))
+DSS_ADDED = coded("dss_added", N_("validation data added (DSS)"))
+FORM_FILLED = coded("form_filled", N_("form fields filled"))
+ANNOTS_CHANGED = coded("annotations_changed", N_("annotations added, changed or removed"))
 
 
 def _resolve(obj):
@@ -69,7 +84,8 @@ def _hash_resources(h, resources, depth: int) -> None:
                 _hash_resources(h, xo.get("/Resources"), depth + 1)
 
 
-APPENDED = "data appended after the last revision, outside any cross-reference section"
+APPENDED = coded("data_appended", N_(
+    "data appended after the last revision, outside any cross-reference section"))
 
 
 def appended_data(reader, data: bytes) -> bool:
@@ -109,24 +125,24 @@ def page_changes(reader, signed_revision: int) -> list[Note]:
         before = _pages(reader.get_historical_root(signed_revision))
         after = _pages(reader.root)
     except Exception as exc:  # noqa: BLE001 - a broken page tree is itself a finding
-        return [Note.of("other change not allowed after signing: {detail}",
+        return [Note.of(OTHER_CHANGE,
                         detail=f"page tree unreadable ({type(exc).__name__})")]
     notes: list[Note] = []
     for i in range(len(before), len(after)):
-        notes.append(Note.of("page {page} added", page=i + 1))
+        notes.append(Note.of(PAGE_ADDED, page=i + 1))
     for i in range(len(after), len(before)):
-        notes.append(Note.of("page {page} removed", page=i + 1))
+        notes.append(Note.of(PAGE_REMOVED, page=i + 1))
     for i, (old, new) in enumerate(zip(before, after, strict=False)):
         if _content_digest(old) != _content_digest(new):
-            notes.append(Note.of("content of page {page} changed", page=i + 1))
+            notes.append(Note.of(PAGE_CHANGED, page=i + 1))
         old_annots, new_annots = _annotations(old), _annotations(new)
         old_ids = {ident for _kind, ident in old_annots}
         for kind, ident in new_annots:
             if ident not in old_ids:
-                notes.append(Note.of("annotation added on page {page} ({kind})",
+                notes.append(Note.of(ANNOT_ADDED,
                                      page=i + 1, kind=kind))
         if not old_ids <= {ident for _kind, ident in new_annots}:
-            notes.append(Note.of("annotation removed or changed on page {page}", page=i + 1))
+            notes.append(Note.of(ANNOT_CHANGED, page=i + 1))
     return notes
 
 
@@ -139,18 +155,17 @@ def later_updates(reader, signed_revision: int, sig_fields: dict[int, tuple[str,
     notes: list[Note] = []
     for revision in sorted(r for r in sig_fields if r > signed_revision):
         name, is_doc_ts = sig_fields[revision]
-        notes.append(Note.of("document timestamp '{field}'" if is_doc_ts
-                             else "later signature '{field}'", field=name))
+        notes.append(Note.of(LATER_DOC_TS if is_doc_ts else LATER_SIGNATURE, field=name))
     try:
         old_dss = reader.get_historical_root(signed_revision).get("/DSS")
         new_dss = reader.root.get("/DSS")
         if new_dss is not None and (old_dss is None or
                                     _resolve(old_dss) != _resolve(new_dss)):
-            notes.append(Note.of("validation data added (DSS)"))
+            notes.append(Note.of(DSS_ADDED))
     except Exception:  # noqa: BLE001 - reported through the page analysis instead
         pass
     if form_filled:
-        notes.append(Note.of("form fields filled"))
+        notes.append(Note.of(FORM_FILLED))
     if annotated:
-        notes.append(Note.of("annotations added, changed or removed"))
+        notes.append(Note.of(ANNOTS_CHANGED))
     return notes

@@ -29,13 +29,18 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils import generic
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, extract_contents
 from trams.signing.algorithms import dated_warnings, prepare
+from trams.signing.notecodes import coded
 
 from trams.i18n import N_
 
-W_LEGACY = N_("legacy SubFilter {subfilter} (ISO 32000-1), not a PAdES signature")
-W_SIGNER_INFOS = N_("the CMS holds {count} SignerInfos; the first one was verified")
-W_TS_TYPED_SIG = N_("document timestamp in a signature dictionary typed {type}")
-P_NOT_DER = N_("the signed attributes are not DER-encoded (RFC 5652 5.4)")
+W_LEGACY = coded("legacy_subfilter", N_(
+    "legacy SubFilter {subfilter} (ISO 32000-1), not a PAdES signature"))
+W_SIGNER_INFOS = coded("several_signer_infos", N_(
+    "the CMS holds {count} SignerInfos; the first one was verified"))
+W_TS_TYPED_SIG = coded("timestamp_typed_signature", N_(
+    "document timestamp in a signature dictionary typed {type}"))
+P_NOT_DER = coded("signed_attributes_not_der", N_(
+    "the signed attributes are not DER-encoded (RFC 5652 5.4)"))
 
 _PKCS7_SHA1 = "/adbe.pkcs7.sha1"
 _X509_RSA_SHA1 = "/adbe.x509.rsa_sha1"

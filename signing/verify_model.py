@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from trams.signing.notecodes import note_code
+
+from trams import labels
 from trams.i18n import N_, translate_to
 from trams.rules import ERROR, INDETERMINATE, TOTAL_FAILED, TOTAL_PASSED, worst
 
@@ -27,10 +30,20 @@ class Note:
         return cls(msgid, tuple((k, str(v)) for k, v in params.items()))
 
     def text(self, lang: str = "en") -> str:
-        return translate_to(lang, self.msgid, **dict(self.params))
+        """The note in ``lang``; a parameter naming an identifier (an ETSI indication, a
+        role) is shown by its name (trams.labels); JSON keeps it as it is."""
+        params = {k: labels.name(k, v, lang) if k in labels.TABLES else v
+                  for k, v in self.params}
+        return translate_to(lang, self.msgid, **params)
+
+    @property
+    def code(self) -> str:
+        """The machine code (docs/codes.md), the same in every language."""
+        return note_code(self.msgid)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.msgid, "params": dict(self.params), "text": self.text("en")}
+        return {"code": self.code, "message_id": self.msgid, "params": dict(self.params),
+                "text": self.text("en")}
 
 
 def _iso(dt: datetime | None) -> str | None:

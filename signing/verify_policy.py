@@ -21,18 +21,24 @@ from __future__ import annotations
 
 import unicodedata
 
+from trams.signing.notecodes import coded
 from trams.signing.verify_model import TOTAL_PASSED, Note, PolicyResult, SignatureReport
 
 from trams.i18n import N_
 
 POLICIES = ("vn-dual", "any", "copy")
 
-F_NO_SIGNATURES = N_("the file has no signatures")
-F_NOT_PASSED = N_("signature '{field}' did not pass ({indication})")
-F_NO_LEADER = N_("no leader signature (a person's certificate)")
-F_NO_AGENCY = N_("no agency signature matching '{agency}'")
-F_ORDER = N_("the agency signature '{agency_field}' comes before the leader signature")
-F_CHANGED = N_("disallowed changes after signature '{field}'")
+F_NO_SIGNATURES = coded("no_signatures", N_("the file has no signatures"))
+F_NOT_PASSED = coded("signature_not_passed", N_(
+    "signature '{field}' did not pass ({indication})"))
+F_NO_LEADER = coded("no_leader_signature", N_(
+    "no leader signature (a person's certificate)"))
+F_NO_AGENCY = coded("no_agency_signature", N_(
+    "no agency signature matching '{agency}'"))
+F_ORDER = coded("signature_order", N_(
+    "the agency signature '{agency_field}' comes before the leader signature"))
+F_CHANGED = coded("changed_after_signature", N_(
+    "disallowed changes after signature '{field}'"))
 
 
 def _norm(text: str | None) -> str:

@@ -20,15 +20,18 @@ from dataclasses import dataclass
 
 import pikepdf
 from asn1crypto import cms
+from trams.signing.notecodes import coded
 
 from trams.i18n import N_
 
 log = logging.getLogger(__name__)
 
-W_REPAIRED = N_("the file's structure is damaged ({reason}); its signatures were located "
-                "in a repaired copy and verified over the original bytes")
-P_LATER_UNKNOWN = N_("the file was changed after this signature and its damaged structure "
-                     "does not let the changes be analysed")
+W_REPAIRED = coded("structure_repaired", N_(
+    "the file's structure is damaged ({reason}); its signatures were located in a repaired "
+    "copy and verified over the original bytes"))
+P_LATER_UNKNOWN = coded("later_changes_unknown", N_(
+    "the file was changed after this signature and its damaged structure does not let the "
+    "changes be analysed"))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 from trams.signing.algorithms import dated_warnings, prepare
-from trams.signing.verify_changes import later_updates, page_changes
+from trams.signing.notecodes import coded
+from trams.signing.verify_changes import OTHER_CHANGE, later_updates, page_changes
 from trams.signing.verify_collect import P_NOT_DER
 from trams.signing.verify_mdp import DIFF_POLICY, UnanalysedChanges
 from trams.signing.verify_model import (
@@ -83,25 +84,35 @@ NO_FRESHNESS_LIMIT = timedelta(days=365 * 100)
 _COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
              SignatureCoverageLevel.ENTIRE_REVISION: "revision"}
 
-W_REVOCATION_UNKNOWN = N_("revocation status could not be checked")
-W_REVOCATION_OFF = N_("revocation status not checked (--revocation off)")
-W_TS_UNTRUSTED = N_("signature timestamp not trusted: {authority}")
-W_PASSED_VIA_TS = N_("certificate no longer valid now; valid at the timestamp time {time}")
-W_NO_TIMESTAMP = N_("no trusted timestamp: the signing time is only claimed by the signer")
-P_HASH = N_("the signed bytes were changed after signing")
-P_CRYPTO = N_("the signature value does not match the signer's key")
-P_PARTIAL = N_("the signature covers only part of its revision")
-P_CHANGES = N_("changes after signing that are not allowed")
-P_REVOKED = N_("the signer's certificate was revoked on {date}")
-P_TRUST = N_("no trusted certificate path ({reason})")
-P_TS = N_("the signature timestamp cannot be used ({reason})")
-P_TRY_LATER = N_("revocation status unknown and --revocation hard was asked")
-P_UNANALYSED = N_("the changes after signing could not be analysed ({reason})")
-P_FORMAT = N_("the signature cannot be read ({reason})")
-P_TS_HASH = N_("the timestamp's message imprint does not match the bytes it covers")
-P_TS_CRYPTO = N_("the timestamp's signature value does not match the authority's key")
-W_TS_VIA_LATER = N_("authority certificate no longer valid now; valid at the time of the "
-                    "later document timestamp {time}")
+W_REVOCATION_UNKNOWN = coded("revocation_unknown", N_("revocation status could not be checked"))
+W_REVOCATION_OFF = coded("revocation_not_checked", N_(
+    "revocation status not checked (--revocation off)"))
+W_TS_UNTRUSTED = coded("timestamp_untrusted", N_("signature timestamp not trusted: {authority}"))
+W_PASSED_VIA_TS = coded("valid_at_timestamp", N_(
+    "certificate no longer valid now; valid at the timestamp time {time}"))
+W_NO_TIMESTAMP = coded("no_trusted_timestamp", N_(
+    "no trusted timestamp: the signing time is only claimed by the signer"))
+P_HASH = coded("signed_bytes_changed", N_("the signed bytes were changed after signing"))
+P_CRYPTO = coded("signature_value_invalid", N_(
+    "the signature value does not match the signer's key"))
+P_PARTIAL = coded("partial_coverage", N_("the signature covers only part of its revision"))
+P_CHANGES = coded("changes_not_allowed", N_("changes after signing that are not allowed"))
+P_REVOKED = coded("certificate_revoked", N_(
+    "the signer's certificate was revoked on {date}"))
+P_TRUST = coded("no_trusted_path", N_("no trusted certificate path ({reason})"))
+P_TS = coded("timestamp_unusable", N_("the signature timestamp cannot be used ({reason})"))
+P_TRY_LATER = coded("revocation_unknown_hard", N_(
+    "revocation status unknown and --revocation hard was asked"))
+P_UNANALYSED = coded("changes_not_analysed", N_(
+    "the changes after signing could not be analysed ({reason})"))
+P_FORMAT = coded("signature_unreadable", N_("the signature cannot be read ({reason})"))
+P_TS_HASH = coded("timestamp_imprint_mismatch", N_(
+    "the timestamp's message imprint does not match the bytes it covers"))
+P_TS_CRYPTO = coded("timestamp_signature_invalid", N_(
+    "the timestamp's signature value does not match the authority's key"))
+W_TS_VIA_LATER = coded("timestamp_valid_via_later", N_(
+    "authority certificate no longer valid now; valid at the time of the later document "
+    "timestamp {time}"))
 
 
 @dataclass(frozen=True)
@@ -242,7 +253,7 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
         named = page_changes(reader, signed_rev)
         if not named:
             detail = str(status.diff_result) if status.diff_result is not None else "?"
-            named = [Note.of("other change not allowed after signing: {detail}",
+            named = [Note.of(OTHER_CHANGE,
                              detail=" ".join(detail.split())[:160])]
         changes = [*changes, *named]
     changes_after = "disallowed" if disallowed else ("allowed" if changes else "none")

@@ -24,7 +24,7 @@ def _trams(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("demo")
-    result = _trams("demo", "--out", str(out / "trams-demo"), "--json", cwd=out)
+    result = _trams("demo", "--output", str(out / "trams-demo"), "--json", cwd=out)
     assert result.returncode == 0, result.stderr
     return out / "trams-demo", json.loads(result.stdout)
 
@@ -67,7 +67,7 @@ def test_every_pdf_passes_independent_checks(demo: tuple[Path, dict]) -> None:
 def test_rerun_is_safe(demo: tuple[Path, dict]) -> None:
     folder, _ = demo
     before = sorted(p.relative_to(folder) for p in (folder / "archive").rglob("*.pdf"))
-    result = _trams("demo", "--out", str(folder), "--json", cwd=folder.parent)
+    result = _trams("demo", "--output", str(folder), "--json", cwd=folder.parent)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert [d["status"] for d in summary["documents"]] == ["skipped"] * 3

@@ -289,7 +289,8 @@ class TramsConfig(_Section):
         if uses and not self.agency.code:
             raise ConfigError(_("[agency] code is empty, but record codes and archive folders "
                                 "are made with it"), path=self.source,
-                              hint=_("Set [agency] code in trams.toml, e.g. \"H42.01\"."))
+                              hint=_("Set [agency] code in trams.toml, e.g. \"H42.01\"."),
+                              code="agency_code_missing")
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
@@ -350,7 +351,7 @@ def load_config(path: Path | None = None) -> TramsConfig:
         raise ConfigError(
             _("cannot read the configuration file ({reason})", reason=exc.strerror),
             path=found,
-            hint=_("Check the path given with --config or TRAMS_CONFIG."),
+            hint=_("Check the path given with --config or TRAMS_CONFIG."), code="config_unreadable",
         ) from None
     try:
         data = tomllib.loads(text)
@@ -359,6 +360,7 @@ def load_config(path: Path | None = None) -> TramsConfig:
             _("not valid TOML: {reason}", reason=str(exc)),
             path=found,
             hint=_("Fix the line named above; `trams init` writes a commented example."),
+            code="config_not_toml",
         ) from None
     try:
         config = TramsConfig.model_validate(data)
@@ -376,7 +378,7 @@ def load_config(path: Path | None = None) -> TramsConfig:
             _("invalid setting '{key}'{where}: {reason}", key=key, where=where,
               reason=reason),
             path=found,
-            hint=_("Correct or remove that key; `trams init` writes a commented example."),
+            hint=_("Correct or remove that setting; `trams init` writes a commented example."),
         ) from None
     config = _resolve_paths(config, found.resolve().parent)
     _check_images(config, found, text)
@@ -447,11 +449,12 @@ def read_secret(*, env: str | None, file: Path | None, what: str) -> str | None:
             raise ConfigError(
                 _("the environment variable {env} for {what} is not set", env=env, what=what),
                 hint=_("Export it before running, or name a secret file in trams.toml."),
+                code="secret_env_unset",
             )
         if not value:
             raise ConfigError(
                 _("the environment variable {env} for {what} is empty", env=env, what=what),
-                hint=_("Put the {what} in it before running.", what=what))
+                hint=_("Put the {what} in it before running.", what=what), code="secret_env_empty")
         return value
     if file is not None:
         try:
@@ -462,9 +465,11 @@ def read_secret(*, env: str | None, file: Path | None, what: str) -> str | None:
                   reason=exc.strerror),
                 path=file,
                 hint=_("Check the file exists and is readable by this user only."),
+                code="secret_file_unreadable",
             ) from None
         if not value:
             raise ConfigError(_("the secret file for {what} is empty", what=what), path=file,
-                              hint=_("Write the {what} into the file (one line).", what=what))
+                              hint=_("Write the {what} into the file (one line).", what=what),
+                              code="secret_file_empty")
         return value
     return None

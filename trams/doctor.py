@@ -50,6 +50,7 @@ class Check:
     message: str  # translated, one line; never holds a secret
     hint: str | None = None  # what to do about it (WARN/FAIL)
     exit_code: ExitCode = ExitCode.OK  # the exit code when this is the first FAIL
+    code: str | None = None  # a failing error's machine code (docs/codes.md)
 
     @classmethod
     def ok(cls, name: str, message: str) -> Check:
@@ -72,11 +73,11 @@ class Check:
         if error.path is not None:
             message = f"{error.path}: {message}"
         code = error.exit_code if status is Status.FAIL else ExitCode.OK
-        return cls(name, status, " ".join(message.split()), error.hint, code)
+        return cls(name, status, " ".join(message.split()), error.hint, code, error.code)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": str(self.status), "message": self.message,
-                "hint": self.hint,
+                "hint": self.hint, "code": self.code,
                 "exit_code": int(self.exit_code) if self.status is Status.FAIL else None}
 
 

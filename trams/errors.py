@@ -8,6 +8,12 @@ Each message says what happened, to which file, and what to do next. Messages ar
 translated where they are raised (``trams.i18n._``), so they come out in the user's
 language.
 
+Codes: every error carries a machine ``code`` (snake_case, e.g. ``dpi_too_low``) beside its
+message, the same in every language, for scripts: the class gives a default and a raise
+that is one of several situations of its class names its own (``code="..."``). Codes are
+listed in docs/codes.md (tests/test_codes.py checks that every code used is there); once
+published a code is never renamed or reused.
+
 Scope: an error class says whether it concerns one document (``per_document``: the batch
 reports it against that document and goes on) or the whole batch (everything else: the
 batch stops, what is left stays where it is). Every layer reads this flag; none keeps its
@@ -53,12 +59,16 @@ class TramsError(Exception):
 
     exit_code: ClassVar[ExitCode] = ExitCode.INTERNAL
     per_document: ClassVar[bool] = False  # True: fails one document, the batch goes on
+    code: str = "internal_error"  # the class's machine code; a raise may name its own
 
-    def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
+    def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None,
+                 code: str | None = None):
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
         self.hint = hint
+        if code is not None:
+            self.code = code
 
     def one_line(self) -> str:
         parts = []
@@ -75,9 +85,38 @@ class TramsError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """The error as JSON reports, events and logs carry it (one shape everywhere)."""
-        return {"error": type(self).__name__, "exit_code": int(self.exit_code),
-                "message": self.message, "path": str(self.path) if self.path else None,
+        return {"error": type(self).__name__, "code": self.code,
+                "exit_code": int(self.exit_code), "message": self.message,
+                "path": str(self.path) if self.path else None,
                 "hint": self.hint, "line": self.one_line()}
+
+
+class Notice(str):
+    """A warning: a complete, translated sentence (it *is* the str) and its machine code.
+
+    Lists of warnings stay lists of strings for the people who read them; JSON writes each
+    as ``{"code": ..., "message": ...}`` (:func:`notice_dict`)."""
+
+    code: str
+    hint: str | None
+
+    def __new__(cls, message: str, code: str, hint: str | None = None) -> Notice:
+        notice = super().__new__(cls, message)
+        notice.code = code
+        notice.hint = hint
+        return notice
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Notice, (str(self), self.code, self.hint))
+
+
+def notice_dict(warning: str) -> dict[str, str]:
+    """A warning as JSON carries it: its code (``warning`` when it has none), message, and
+    hint when it has one."""
+    data = {"code": getattr(warning, "code", "warning"), "message": str(warning)}
+    if getattr(warning, "hint", None):
+        data["hint"] = warning.hint  # type: ignore[attr-defined]
+    return data
 
 
 def batch_exit_code(done: int, failures: Iterable[TramsError | ExitCode]) -> ExitCode:
@@ -97,25 +136,37 @@ def batch_exit_code(done: int, failures: Iterable[TramsError | ExitCode]) -> Exi
     return ExitCode.PARTIAL
 
 
+class UsageError(TramsError):
+    """The command line asks for something that cannot be done (found only once the inputs
+    are known: one output file for several documents)."""
+
+    exit_code = ExitCode.USAGE
+    code = "usage_invalid"
+
+
 class ConfigError(TramsError):
     exit_code = ExitCode.CONFIG
+    code = "config_invalid"
 
 
 class InputError(TramsError):
     """An input file (scan, PDF, metadata file) cannot be used."""
 
     exit_code = ExitCode.INPUT
+    code = "input_unusable"
     per_document = True
 
 
 class DependencyError(TramsError):
     exit_code = ExitCode.DEPENDENCY
+    code = "dependency_missing"
 
 
 class OcrError(TramsError):
     """Tesseract failed on a page (crash, timeout, unreadable output)."""
 
     exit_code = ExitCode.INPUT
+    code = "ocr_failed"
     per_document = True
 
 
@@ -123,24 +174,28 @@ class KeyAccessError(TramsError):
     """A key source could not be opened: wrong PIN or passphrase, missing key or token."""
 
     exit_code = ExitCode.KEY
+    code = "key_unusable"
 
 
 class CertificateRefused(TramsError):
     """Pre-signing certificate checks (Circular 15/2025) refused the signer."""
 
     exit_code = ExitCode.CERTIFICATE
+    code = "certificate_refused"
 
 
 class NetworkError(TramsError):
     """A required service (TSA, OCSP, CRL) could not be reached."""
 
     exit_code = ExitCode.NETWORK
+    code = "network_unreachable"
 
 
 class SigningPolicyError(TramsError):
     """Signing refused: wrong order, document locked by a certification, profile rule."""
 
     exit_code = ExitCode.SIGNING_POLICY
+    code = "signing_refused"
     per_document = True
 
 
@@ -148,6 +203,7 @@ class SigningError(TramsError):
     """Signing failed for another reason, or the written signature did not validate."""
 
     exit_code = ExitCode.INTERNAL
+    code = "signing_failed"
     per_document = True
 
 
@@ -155,21 +211,25 @@ class VerificationFailed(TramsError):  # noqa: N818 - a verdict, reported as suc
     """A file TRAMS made (signed, extended) does not verify: it is not kept."""
 
     exit_code = ExitCode.VERIFY_FAILED
+    code = "verification_failed"
     per_document = True
 
 
 class ArchiveBusyError(TramsError):
     exit_code = ExitCode.ARCHIVE_BUSY
+    code = "archive_busy"
 
 
 class ArchiveIntegrityError(TramsError):
     exit_code = ExitCode.ARCHIVE_INTEGRITY
+    code = "archive_damaged"
 
 
 class ArchiveError(TramsError):
     """Archive operation refused: unsafe path from metadata, conflicting record."""
 
     exit_code = ExitCode.INPUT
+    code = "archive_refused"
     per_document = True
 
 
@@ -177,3 +237,4 @@ class StorageError(TramsError):
     """Writing failed: disk full, read-only folder, permission denied."""
 
     exit_code = ExitCode.STORAGE
+    code = "storage_failed"

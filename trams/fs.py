@@ -37,7 +37,7 @@ def fsync_dir(folder: Path) -> None:
 def input_error(exc: OSError, path: Path) -> InputError:
     """A translated InputError for an OSError met while reading the input ``path``."""
     return InputError(_("cannot read the file ({reason})", reason=exc.strerror), path=path,
-                      hint=_("Check the path and permissions."))
+                      hint=_("Check the path and permissions."), code="file_unreadable")
 
 
 def read_input(path: Path) -> bytes:
@@ -52,12 +52,15 @@ def storage_error(exc: OSError, path: Path) -> StorageError:
     """A translated, actionable StorageError for an OSError met while writing ``path``."""
     if exc.errno == errno.ENOSPC:
         return StorageError(_("the disk is full"), path=path,
-                            hint=_("Free some space, then run the same command again."))
+                            hint=_("Free some space, then run the same command again."),
+                            code="disk_full")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return StorageError(_("cannot write here ({reason})", reason=exc.strerror), path=path,
-                            hint=_("Check the folder's permissions or choose another folder."))
+                            hint=_("Check the folder's permissions or choose another folder."),
+                            code="write_denied")
     return StorageError(_("cannot write the file ({reason})", reason=exc.strerror), path=path,
-                        hint=_("Check the disk and the folder, then run the command again."))
+                        hint=_("Check the disk and the folder, then run the command again."),
+                        code="write_failed")
 
 
 def _new_file(folder: Path, suffix: str) -> Path:

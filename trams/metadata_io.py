@@ -82,7 +82,7 @@ class MetadataFile:
 def _error(path: Path, reason: str) -> InputError:
     return InputError(_("invalid metadata file: {reason}", reason=reason), path=path,
                       hint=_("Fix the file; field names are those of Circular 05/2025, e.g. "
-                             "fileCode, title, sequence, subject."))
+                             "fileCode, title, sequence, subject."), code="metadata_invalid")
 
 
 def _validate(model, data: dict, path: Path, where: str):
@@ -103,7 +103,7 @@ def _record(data: dict, path: Path, where: str, code: str | None) -> RecordMetad
             raise InputError(_("the metadata file is for record {other}, not {code}",
                                other=found, code=code), path=path,
                              hint=_("Give the record code the file describes, or correct "
-                                    "fileCode in the file."))
+                                    "fileCode in the file."), code="metadata_record_mismatch")
         data = {**data, "fileCode": code}
     return _validate(RecordMetadata, data, path, where)
 
@@ -113,7 +113,7 @@ def _from_mapping(data: dict, path: Path, code: str | None = None) -> MetadataFi
         raise _error(path, _("the top level must be a table/object"))
     unknown = set(data) - {"record", "document", "documents"}
     if unknown:
-        raise _error(path, _("unknown keys: {keys}", keys=", ".join(sorted(unknown))))
+        raise _error(path, _("unknown fields: {keys}", keys=", ".join(sorted(unknown))))
     shared = _record(data["record"], path, _("record"), code) if "record" in data else None
     docs = data.get("documents", [])
     if "document" in data:
@@ -181,7 +181,8 @@ def load_metadata(path: Path, *, record_code: str | None = None) -> MetadataFile
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(_("cannot read the metadata file ({reason})",
                            reason=getattr(exc, "strerror", None) or str(exc)), path=path,
-                         hint=_("Check the path and that the file is UTF-8 text.")) from None
+                         hint=_("Check the path and that the file is UTF-8 text."),
+                         code="metadata_unreadable") from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
@@ -193,4 +194,4 @@ def load_metadata(path: Path, *, record_code: str | None = None) -> MetadataFile
     if suffix == ".csv":
         return _from_csv(text, path, record_code)
     raise InputError(_("unknown metadata file type '{suffix}'", suffix=suffix), path=path,
-                     hint=_("Use a .toml, .json or .csv file."))
+                     hint=_("Use a .toml, .json or .csv file."), code="metadata_type_unknown")

@@ -268,10 +268,12 @@ class InputFailure:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What an inbox holds: documents, and the files that could not be used."""
+    """What an inbox holds: documents, the files that could not be used, and the files
+    that are not scans (left where they are)."""
 
     documents: tuple[DocumentSource, ...]
     failures: tuple[InputFailure, ...] = ()
+    ignored: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,26 @@ def unsafe_reason(name: str) -> str | None:
     return None
 
 
+def awkward_reason(name: str) -> str | None:
+    """Why a safe ``name`` still makes a poor record code (a space, a sign other than
+    '.', '-' and '_'), or None. Such a code works, but every folder and file of the record
+    carries it, and scripts and URLs stumble on it."""
+    if any(ch.isspace() for ch in name):
+        return _("it contains spaces")
+    odd = sorted({ch for ch in name if not (ch.isalnum() or ch in ".-_")})
+    if odd:
+        return _("it contains {chars}", chars=" ".join(odd))
+    return None
+
+
+def plain_name(name: str) -> str:
+    """``name`` with runs of spaces and odd signs made one '-' (a suggestion to the user)."""
+    out = "".join(ch if ch.isalnum() or ch in ".-_" else "-" for ch in name)
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-") or name
+
+
 def safe_filename(name: str, *, what: str = "file name") -> str:
     """Return ``name`` unchanged when it is a safe single file name; raise InputError if not.
 
@@ -57,6 +77,7 @@ def safe_filename(name: str, *, what: str = "file name") -> str:
             _("'{name}' cannot be used as a file name ({what}): {reason}",
               name=name, what=what, reason=reason),
             hint=_("Correct the value in the metadata; use letters, digits, '.', '-' and '_'."),
+            code="name_unusable",
         )
     return name
 

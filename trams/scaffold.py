@@ -70,7 +70,7 @@ def init_folder(folder: Path, *, agency_name: str = "", agency_code: str = "",
         raise ConfigError(
             _("a configuration file already exists here; it was left unchanged"), path=config,
             hint=_("Edit it, or run `trams init --force` to replace it (the old file is "
-                   "kept as trams.toml.bak)."))
+                   "kept as trams.toml.bak)."), code="config_exists")
     text = render_config(agency_name=agency_name, agency_code=agency_code)
     created = []
     for path in (folder, *(folder / name for name in FOLDERS)):
@@ -89,7 +89,7 @@ def init_folder(folder: Path, *, agency_name: str = "", agency_code: str = "",
         atomic_write_bytes(config, text.encode("utf-8"), overwrite=force)
     except FileExistsError:  # created by someone else since the check above
         raise ConfigError(_("a configuration file already exists here; it was left unchanged"),
-                          path=config) from None
+                          path=config, code="config_exists") from None
     try:
         os.chmod(config, 0o644)  # no secrets inside; clerks and cron jobs may read it
     except OSError as exc:

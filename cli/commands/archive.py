@@ -14,9 +14,17 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from trams.cli.commands.common import choice, config_from
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    archive_from,
+    archive_option_help,
+    config_from,
+    output_format,
+)
 from trams.cli.render import CsvOut, error_console, out_console, print_json
 
+from trams import labels
 from trams.i18n import N_, _, get_language
 
 # start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
@@ -41,15 +49,19 @@ def register(app: typer.Typer) -> None:
         metadata: Path | None = typer.Option(None, "--metadata", help=_(  # noqa: UP007
             "TOML, JSON or CSV file with 'record' (record fields) and 'documents' (one entry "
             "per PDF, in order), the format of `trams ocr --metadata`.")),
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(  # noqa: UP007
-            "Archive folder (default: [archive] path of trams.toml).")),
+        archive_dir: Path | None = typer.Option(None, "--archive",  # noqa: UP007
+                                                help=archive_option_help()),
         force_unverified: bool = typer.Option(False, "--force-unverified", help=_(
             "Archive files whose signatures fail or cannot be verified (recorded as such).")),
         trust: list[Path] = typer.Option([], "--trust", help=_(
             "Trust anchor certificates: PEM/DER file or folder (repeatable).")),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.archive import ArchiveAddOptions, archive_add
+
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
 
         report = archive_add(config_from(ctx), ArchiveAddOptions(
             pdfs=tuple(pdfs), record=record, metadata=metadata, archive=archive_dir,
@@ -59,7 +71,8 @@ def register(app: typer.Typer) -> None:
             if row.status == "refused":
                 err.print(_("{file}: refused, signature verdict {verdict}. Check it with "
                             "`trams verify`, or archive it anyway with --force-unverified.",
-                            file=row.file, verdict=row.verdict), markup=False, soft_wrap=True)
+                            file=row.file, verdict=labels.indication(row.verdict)),
+                          markup=False, soft_wrap=True)
         if as_json:
             print_json(report.to_dict(), kind="archive-add")
         else:
@@ -79,16 +92,22 @@ def register(app: typer.Typer) -> None:
                                    "Exit 14 when a problem is found."))
     def check(
         ctx: typer.Context,
-        folder: Path | None = typer.Argument(None, help=_(  # noqa: UP007
-            "Archive folder (default: [archive] path of trams.toml).")),
+        folder: Path | None = typer.Argument(None, hidden=True,  # noqa: UP007 - old form
+                                             metavar=""),
+        archive_dir: Path | None = typer.Option(None, "--archive",  # noqa: UP007
+                                                help=archive_option_help()),
         deep: bool = typer.Option(False, "--deep", help=_("Also verify every signature.")),
         trust: list[Path] = typer.Option([], "--trust", help=_(
             "Trust anchor certificates: PEM/DER file or folder (repeatable).")),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.archive import archive_check
 
-        report = archive_check(config_from(ctx), folder, deep=deep, trust=tuple(trust))
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
+        report = archive_check(config_from(ctx), archive_from(archive_dir, folder), deep=deep,
+                               trust=tuple(trust))
         if as_json:
             print_json(report.to_dict(), kind="archive-check")
         else:
@@ -114,15 +133,16 @@ def register(app: typer.Typer) -> None:
     def stats(
         ctx: typer.Context,
         by: str = typer.Option("month", "--by", metavar="day|month|agency",
-                               help=_("Group by day, month or agency.")),
-        fmt: str = typer.Option("text", "--format", metavar="text|json|csv",
-                                help=_("Output format.")),
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(  # noqa: UP007
-            "Archive folder (default: [archive] path of trams.toml).")),
+                               help=_('Group by "day", "month" or "agency".')),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json|csv",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        archive_dir: Path | None = typer.Option(None, "--archive",  # noqa: UP007
+                                                help=archive_option_help()),
     ) -> None:
         from trams.app.archive import archive_stats
 
-        choice(fmt, ("text", "json", "csv"), "--format")
+        fmt = output_format(fmt, as_json, ("text", "json", "csv"))
         report = archive_stats(config_from(ctx), by=by, folder=archive_dir)
         rows = report.rows
         if fmt == "json":

@@ -17,9 +17,17 @@ from pathlib import Path
 
 import typer
 from rich.text import Text
-from trams.cli.commands.common import choice, config_from
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    archive_from,
+    archive_option_help,
+    config_from,
+    output_format,
+)
 from trams.cli.render import SCHEMA_VERSION, CsvOut, error_console, out_console, print_json
 
+from trams import labels
 from trams.fs import atomic_path
 from trams.i18n import _, get_language
 
@@ -29,8 +37,6 @@ from trams.i18n import _, get_language
 SEARCH_FORMATS = ("text", "json", "csv")
 REPORT_FORMATS = ("csv", "json", "html")
 
-
-ARCHIVE_HELP = "Archive folder (default: [archive] path of trams.toml)."
 
 
 def _index_warning(status) -> None:  # noqa: ANN001 - trams.archive.index.IndexStatus
@@ -59,15 +65,16 @@ def register(group: typer.Typer) -> None:
         signer: str | None = typer.Option(None, "--signer", help=_("Name of a signer.")),
         record: str | None = typer.Option(None, "--record", help=_("Record code (fileCode).")),
         limit: int = typer.Option(10, "--limit", help=_("Number of results.")),
-        fmt: str = typer.Option("text", "--format", metavar="text|json|csv",
-                                help=_("Output format.")),
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json|csv",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
     ) -> None:
         from trams.app.archive import archive_search
 
         from trams.archive.search import SearchOptions, parse_day
 
-        choice(fmt, SEARCH_FORMATS, "--format")
+        fmt = output_format(fmt, as_json, SEARCH_FORMATS)
         options = SearchOptions(
             query=query, agency=agency, doc_type=doc_type, signer=signer, record=record,
             date_from=parse_day(date_from) if date_from else None,
@@ -89,10 +96,14 @@ def register(group: typer.Typer) -> None:
     def show(
         ctx: typer.Context,
         code: str = typer.Argument(..., help=_("Record code or document code.")),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
     ) -> None:
         from trams.app.archive import archive_show
+
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
 
         result = archive_show(config_from(ctx), code, folder=archive_dir)
         if as_json:
@@ -110,19 +121,20 @@ def register(group: typer.Typer) -> None:
             "From this archiving date: YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY.")),
         date_to: str | None = typer.Option(None, "--to", help=_("Up to this date.")),
         by: str = typer.Option("month", "--by", metavar="month|agency|type",
-                               help=_("Group by month, agency or document type.")),
-        fmt: str = typer.Option("csv", "--format", metavar="csv|json|html",
-                                help=_("Output format.")),
+                               help=_('Group by "month", "agency" or document "type".')),
+        fmt: str | None = typer.Option(None, "--format", metavar="csv|json|html",
+                                       help=_("Output format (default: csv).")),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
         output: Path | None = typer.Option(None, "--output", "-o", help=_(
             "Write to this file (default: standard output).")),
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
     ) -> None:
         from trams.app.archive import archive_report
 
         from trams.archive.report import COLUMNS, ReportOptions
         from trams.archive.search import parse_day
 
-        choice(fmt, REPORT_FORMATS, "--format")
+        fmt = output_format(fmt, as_json, REPORT_FORMATS, default="csv")
         options = ReportOptions(date_from=parse_day(date_from) if date_from else None,
                                 date_to=parse_day(date_to, end=True) if date_to else None,
                                 by=by)
@@ -147,10 +159,14 @@ def register(group: typer.Typer) -> None:
         "or behind)."))
     def reindex(
         ctx: typer.Context,
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(ARCHIVE_HELP)),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.archive import archive_reindex
+
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
 
         result = archive_reindex(config_from(ctx), folder=archive_dir)
         if as_json:
@@ -173,14 +189,20 @@ def register(group: typer.Typer) -> None:
         "Exit 14 when a bag was refused or the result does not check clean."))
     def rebuild(
         ctx: typer.Context,
-        folder: Path | None = typer.Argument(None, help=_(ARCHIVE_HELP)),
+        folder: Path | None = typer.Argument(None, hidden=True,  # noqa: UP007 - old form
+                                             metavar=""),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
         force: bool = typer.Option(False, "--force", help=_(
             "Rebuild even though the state database looks healthy.")),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.archive import archive_rebuild
 
-        result = archive_rebuild(config_from(ctx), folder=folder, force=force)
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
+        result = archive_rebuild(config_from(ctx), folder=archive_from(archive_dir, folder),
+                                 force=force)
         if as_json:
             print_json(result.to_dict(), kind="archive-rebuild")
         else:
@@ -251,14 +273,16 @@ def _render_show(result) -> None:  # noqa: ANN001 - trams.archive.search.ShowRep
                          version=v["version"], when=v["archived_at"], size=v["size"],
                          sha=v["sha256"][:16] + "…") + state)
         for sig in doc.signatures:
-            say("  " + _("signature {role}: {signer}, {time}, {level}", role=sig["role"],
+            say("  " + _("signature {role}: {signer}, {time}, {level}",
+                         role=labels.role(sig["role"]),
                          signer=sig["signer"] or "—", time=sig["signing_time"] or "—",
                          level=sig["level"] or "—"))
-        say("  " + _("last verdict: {verdict} (verified {when})", verdict=doc.verdict or "—",
+        say("  " + _("last verdict: {verdict} (verified {when})",
+                     verdict=labels.indication(doc.verdict),
                      when=doc.verified_at or "—"))
         quality = doc.quality
         say("  " + _("OCR quality: {verdict}; mean confidence: {confidence}; pages: {pages}",
-                     verdict=quality.get("verdict") or "—",
+                     verdict=labels.name("ocr_verdict", quality.get("verdict")),
                      confidence=quality.get("mean_confidence") or "—",
                      pages=quality.get("pages") or "—"))
         for name, path in doc.paths.items():

@@ -13,7 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from trams.cli.commands.common import config_from
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    archive_option_help,
+    config_from,
+    output_format,
+)
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
@@ -38,8 +44,7 @@ def register(group: typer.Typer) -> None:
         "stay in the record. Run it from cron, e.g. monthly."))
     def renew(
         ctx: typer.Context,
-        archive_dir: Path | None = typer.Option(None, "--archive", help=_(
-            "Archive folder (default: [archive] path of trams.toml).")),
+        archive_dir: Path | None = typer.Option(None, "--archive", help=archive_option_help()),
         within: int = typer.Option(365, "--within", min=0, metavar="DAYS", help=_(
             "Renew when the archive timestamp's certificate expires within this many days.")),
         renew_all: bool = typer.Option(False, "--all", help=_(
@@ -52,9 +57,13 @@ def register(group: typer.Typer) -> None:
             "Time-stamping server URL (repeatable; default: [tsa] urls).")),
         trust: list[Path] = typer.Option([], "--trust", help=_(
             "Trust anchor certificates: PEM/DER file or folder (repeatable).")),
-        as_json: bool = typer.Option(False, "--json", help=_("Report as JSON.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.renew import RenewFailure, RenewOptions, archive_renew
+
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
 
         err, out = error_console(), out_console()
 

@@ -4,11 +4,13 @@ terminal prompter for secrets."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from trams.i18n import _
+from trams.i18n import N_, _
 
 if TYPE_CHECKING:
     from trams.config import TramsConfig
@@ -39,3 +41,31 @@ def choice(value: str | None, allowed, option: str) -> str | None:  # noqa: ANN0
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(allowed)),
                                  param_hint=option)
     return value
+
+
+# Every command that reports does so as --format FORMAT; --json is short for --format json.
+FORMAT_HELP = N_("Output format (default: text).")
+JSON_HELP = N_("Same as --format json.")
+
+
+def output_format(fmt: str | None, as_json: bool, allowed: Sequence[str], *,
+                  default: str = "text") -> str:
+    """The format asked for by ``--format`` and ``--json`` (both: they must agree)."""
+    if as_json and fmt not in (None, "json"):
+        raise typer.BadParameter(_("--json is --format json; give only one of them"),
+                                 param_hint="--json")
+    value = "json" if as_json else (fmt or default)
+    choice(value, allowed, "--format")
+    return value
+
+
+def archive_from(option: Path | None, positional: Path | None) -> Path | None:
+    """The archive given with --archive (or, as before, as a bare argument)."""
+    if option is not None and positional is not None and option != positional:
+        raise typer.BadParameter(_("give the archive once, with --archive"),
+                                 param_hint="--archive")
+    return option or positional
+
+
+def archive_option_help() -> str:
+    return _("Archive folder (default: [archive] path of trams.toml).")

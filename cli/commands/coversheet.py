@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, output_format
 from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
@@ -37,9 +38,12 @@ def coversheet_command(
         None, "--signature-box", metavar="x0,y0,x1,y1",
         help=_("Leader's signature box on the last page, in points, for a page whose signer "
                "block TRAMS cannot read.")),
-    as_json: bool = typer.Option(False, "--json", help=_("Print a JSON summary on stdout.")),
+    fmt: str | None = typer.Option(None, "--format", metavar="text|json",  # noqa: UP007
+                                   help=_(FORMAT_HELP)),
+    as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
 ) -> int:
     """Write a cover sheet to put in front of a document before scanning."""
+    as_json = output_format(fmt, as_json, ("text", "json")) == "json"
     from trams.app.coversheet import CoversheetOptions, coversheet
 
     report = coversheet(CoversheetOptions(

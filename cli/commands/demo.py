@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import FORMAT_HELP, JSON_HELP
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
@@ -18,19 +19,25 @@ def register(app: typer.Typer) -> None:
         "Run the whole chain on the bundled sample scans: OCR, PDF/A, leader and agency "
         "signatures (demo PKI served on 127.0.0.1), archive, verification. Safe to re-run. "
         "With --serve: keep the demo PKI running and write a trial site (trams.toml, demo "
-        "keys, inbox, archive) into the --out folder, to try TRAMS on your own scans."))
+        "keys, inbox, archive) into the --output folder, to try TRAMS on your own scans."))
     def demo(
-        out: Path | None = typer.Option(None, "--out", "-o", help=_(
+        out: Path | None = typer.Option(None, "--output", "-o", help=_(
             "Folder for the demo PKI and archive (default: trams-demo; with --serve: "
             "trams-trial).")),
-        jobs: int = typer.Option(0, "--jobs", "-j", help=_("OCR worker processes (0: all cores).")),
+        jobs: int = typer.Option(0, "--jobs", "-j", help=_(
+            "Worker processes (0: all cores).")),
         serve: bool = typer.Option(False, "--serve", help=_(
             "Serve the demo TSA, OCSP and CRL on 127.0.0.1 until Ctrl-C and write a trial "
             "site whose trams.toml passes `trams doctor`.")),
         port: int = typer.Option(8080, "--port", min=1, max=65535, help=_(
             "Port of the demo PKI with --serve.")),
-        as_json: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> int:
+        from trams.cli.commands.common import output_format
+
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         if serve:
             return _serve(out or Path("trams-trial"), port, as_json=as_json)
         from trams.app.demo import DemoOptions

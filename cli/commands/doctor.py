@@ -15,6 +15,7 @@ import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
+from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, output_format
 from trams.cli.render import out_console, print_json
 
 from trams.i18n import N_, _
@@ -58,10 +59,13 @@ def register(app: typer.Typer) -> None:
         "Secrets come only from the environment variable or file named in trams.toml."))
     def doctor(
         ctx: typer.Context,
-        as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.doctor import doctor as run_doctor
 
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         obj = ctx.find_root().obj or {}
         report = run_doctor(obj.get("config_path"))
         if as_json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, output_format
 from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
@@ -31,8 +32,11 @@ def register(app: typer.Typer) -> None:
                                         help=_("Code of the agency, e.g. H42.01.")),
         force: bool = typer.Option(False, "--force", help=_(
             "Replace an existing trams.toml (kept as trams.toml.bak).")),
-        as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         from trams.app.init import init as init_site
 
         result = init_site(folder, agency_name=agency_name, agency_code=agency_code,

@@ -7,7 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from trams.cli.commands.common import choice, config_from, terminal_prompt
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    choice,
+    config_from,
+    output_format,
+    terminal_prompt,
+)
 from trams.cli.render import out_console, print_json
 
 from trams.i18n import _
@@ -38,8 +45,11 @@ def register(app: typer.Typer) -> None:
         secret_env: str | None = typer.Option(
             None, "--secret-env", metavar="NAME",
             help=_("Environment variable holding the PIN or passphrase.")),
-        as_json: bool = typer.Option(False, "--json", help=_("JSON on stdout.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         from trams.app.keys import KeysOptions, list_keys
 
         choice(role, ROLES, "--role")

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from trams.cli.commands.common import config_from, terminal_prompt
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    config_from,
+    output_format,
+    terminal_prompt,
+)
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.errors import TramsError
@@ -39,7 +45,7 @@ def run_command(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help=_("Show what would be done; touch nothing, open no key."))] = False,
     jobs: Annotated[int | None, typer.Option(  # noqa: UP007
-        "--jobs", "-j", min=1, help=_("OCR worker processes (default: jobs in trams.toml)."))
+        "--jobs", "-j", min=1, help=_("Worker processes (default: jobs in trams.toml)."))
     ] = None,
     move_done: Annotated[bool | None, typer.Option(  # noqa: UP007
         "--move-done/--keep-inputs",
@@ -49,17 +55,22 @@ def run_command(
         "--log-format", metavar="auto|progress|text|json",
         help=_("stderr: progress bar (terminal), plain lines, or JSON lines; auto picks "
                "the bar on a terminal and JSON otherwise."))] = "auto",
-    as_json: Annotated[bool, typer.Option(
-        "--json", help=_("Print the summary as JSON on stdout."))] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help=_("Print only problems: no progress bar, no summary (the "
+                                "exit code and the log file tell the rest)."))] = False,
+    fmt: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--format", metavar="text|json", help=_(FORMAT_HELP))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_(JSON_HELP))] = False,
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
+    as_json = output_format(fmt, as_json, ("text", "json")) == "json"
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(_("use one of: {values}", values=", ".join(LOG_FORMATS)),
                                  param_hint="--log-format")
     from trams.app.run import RunOptions, refused, run
     from trams.cli.run_render import json_stderr, print_summary
 
-    sink = sink_for(log_format, error_console())
+    sink = sink_for(log_format, error_console(), quiet=quiet)
     options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -75,7 +86,7 @@ def run_command(
         signal.signal(signal.SIGTERM, previous)
     if as_json:
         print_json(summary.to_dict(), kind="run")
-    else:
+    elif not quiet:
         print_summary(summary, out_console())
     return int(summary.exit_code)
 
@@ -84,11 +95,15 @@ def _is_json(log_format: str) -> bool:
     return log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
 
 
-def sink_for(log_format: str, console):  # noqa: ANN001, ANN202
+def sink_for(log_format: str, console, *, quiet: bool = False):  # noqa: ANN001, ANN202
+    """How the run shows itself on stderr; ``quiet``: only problems, as plain lines (JSON
+    lines stay complete: they are for programs)."""
     from trams.cli.run_render import JsonLinesSink, ProgressSink, TextSink
 
     if _is_json(log_format):
         return JsonLinesSink()
+    if quiet:
+        return TextSink(console, problems_only=True)
     if log_format in ("auto", "progress"):
         return ProgressSink(console)
     return TextSink(console)

@@ -13,7 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from trams.cli.commands.common import choice, config_from, terminal_prompt
+from trams.cli.commands.common import (
+    FORMAT_HELP,
+    JSON_HELP,
+    choice,
+    config_from,
+    output_format,
+    terminal_prompt,
+)
 from trams.cli.render import error_console, out_console, print_json
 
 from trams.i18n import _
@@ -87,7 +94,11 @@ def register(app: typer.Typer) -> None:
                                                  help=_("Leader box on the last page of the "
                                                         "one file given, in points (default: "
                                                         "the signer block on the page).")),
-        as_json: bool = typer.Option(False, "--json", help=_("JSON summary on stdout.")),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=_(
+            "Print only problems (no line per signed file, no summary).")),
+        fmt: str | None = typer.Option(None, "--format", metavar="text|json",
+                                       help=_(FORMAT_HELP)),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
     ) -> None:
         from trams.app.sign import (
             ExtendOptions,
@@ -98,6 +109,8 @@ def register(app: typer.Typer) -> None:
             sign_files,
         )
 
+        as_json = output_format(fmt, as_json, ("text", "json")) == "json"
+
         choice(profile, PROFILES, "--profile")
         choice(level, LEVELS, "--level")
         for role in roles:
@@ -107,13 +120,17 @@ def register(app: typer.Typer) -> None:
 
         def progress(item) -> None:  # noqa: ANN001 - a result or a FileFailure
             if isinstance(item, FileFailure):
-                err.print(_("failed: {message}", message=item.error.one_line()),
+                err.print(_("failed: {message}", message=f"{item.error.one_line()} "
+                                                         f"[{item.error.code}]"),
                           markup=False, style="red", soft_wrap=True)
-            elif not as_json:
+                return
+            if not as_json and not quiet:
                 err.print(_("signed: {path}", path=item.output), markup=False)
-                for warning in getattr(item, "warnings", ()):
-                    err.print(f"  {_('warning')}: {warning}", markup=False, style="yellow",
-                              soft_wrap=True)
+            for warning in getattr(item, "warnings", ()):
+                if not as_json:
+                    err.print("  " + _("warning: {reason}", reason=f"{warning} "
+                                       f"[{getattr(warning, 'code', 'warning')}]"),
+                              markup=False, style="yellow", soft_wrap=True)
 
         if extend:
             report = extend_files(config, ExtendOptions(
@@ -121,7 +138,7 @@ def register(app: typer.Typer) -> None:
                 trust=tuple(trust)), on_progress=progress)
             if as_json:
                 print_json(report.to_dict(), kind="sign-extend")
-            else:
+            elif not quiet:
                 out_console().print(_("{ok} extended, {failed} failed", ok=len(report.results),
                                       failed=len(report.failures)), markup=False)
             raise typer.Exit(int(report.exit_code))
@@ -136,7 +153,7 @@ def register(app: typer.Typer) -> None:
             signature_box=_box(signature_box)), prompter=terminal_prompt, on_progress=progress)
         if as_json:
             print_json(report.to_dict(), kind="sign")
-        else:
+        elif not quiet:
             out_console().print(_("{ok} signed, {failed} failed", ok=len(report.results),
                                   failed=len(report.failures)), markup=False)
         raise typer.Exit(int(report.exit_code))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from trams.cli.commands.common import choice, config_from
+from trams.cli.commands.common import JSON_HELP, choice, config_from, output_format
 from trams.cli.render import error_console
 
 from trams.clock import assume_vn
@@ -62,17 +62,21 @@ def register(app: typer.Typer) -> None:
             None, "--policy", metavar="vn-dual|any|copy",
             help=_("File policy (default: the policy of the signing profile of trams.toml "
                    "when it names an agency, else any).")),
-        fmt: str = typer.Option("text", "--format", metavar="|".join(FORMATS),
-                                help=_("Report format.")),
-        out: Path | None = typer.Option(None, "--out",  # noqa: UP007
-                                           help=_("Write the report to this file.")),
-        jobs: int | None = typer.Option(None, "--jobs", min=1,  # noqa: UP007
-                                           help=_("Parallel worker processes.")),
+        fmt: str | None = typer.Option(None, "--format", metavar="|".join(FORMATS),
+                                       help=_("Report format (default: text).")),
+        as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        out: Path | None = typer.Option(None, "--output", "-o",  # noqa: UP007
+                                           help=_("Write the report to this file (default: "
+                                                  "standard output).")),
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,  # noqa: UP007
+                                           help=_("Worker processes verifying files in "
+                                                  "parallel (default: jobs in trams.toml, at "
+                                                  "most 8).")),
     ) -> None:
         from trams.app.verify import REVOCATION_MODES, VerifyOptions, verify_paths
 
         choice(revocation, REVOCATION_MODES, "--revocation")
-        choice(fmt, FORMATS, "--format")
+        fmt = output_format(fmt, as_json, FORMATS)
         choice(policy, POLICIES, "--policy")
         report = verify_paths(config_from(ctx), VerifyOptions(
             paths=tuple(paths), trust=tuple(trust), revocation=revocation, offline=offline,
@@ -87,7 +91,7 @@ def register(app: typer.Typer) -> None:
             _render(report, fmt, lang, stream, to_terminal=out is None and stream.isatty())
         except OSError as exc:
             raise InputError(_("cannot write the report ({reason})", reason=exc.strerror),
-                             path=out) from exc
+                             path=out, code="write_failed") from exc
         finally:
             if out:
                 stream.close()

@@ -87,7 +87,7 @@ def test_failed_verification_is_refused_unless_forced(env, capsys) -> None:
         verdicts = sorted(d["verdict"] for d in a.state.documents())
     assert verdicts == ["TOTAL_FAILED", "TOTAL_PASSED"]
     # the deep check now reports the archived file whose signature fails
-    assert run(["--config", str(config), "archive", "check", str(root), "--deep"]) == \
+    assert run(["--config", str(config), "archive", "check", "--archive", str(root), "--deep"]) == \
         ExitCode.ARCHIVE_INTEGRITY
     assert "signature verification failed" in capsys.readouterr().out
 

@@ -99,7 +99,7 @@ def damage(root: Path, how: str) -> None:
 
 def check_json(root: Path, capsys) -> tuple[int, dict]:
     capsys.readouterr()
-    code = run(["archive", "check", "--json", str(root)])
+    code = run(["archive", "check", "--json", "--archive", str(root)])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -117,7 +117,7 @@ def test_damaged_state_is_named_and_rebuilt_from_the_bags(root: Path, how: str,
     assert not [p for p in report["problems"] if p["severity"] == "error" and
                 not p["kind"].startswith("state_")]  # the bags themselves are intact
     capsys.readouterr()
-    assert run(["archive", "check", str(root)]) == ExitCode.ARCHIVE_INTEGRITY
+    assert run(["archive", "check", "--archive", str(root)]) == ExitCode.ARCHIVE_INTEGRITY
     assert "rebuild" in capsys.readouterr().out
 
     with pytest.raises(DamagedStateError) as caught:  # a writer (a run) stops at open
@@ -150,16 +150,18 @@ def test_rebuild_refuses_a_bag_that_fails_its_manifest(root: Path, capsys) -> No
     pdf.write_bytes(original.replace(b"%PDF", b"%PDX"))
     damage(root, "missing")
     capsys.readouterr()
-    assert run(["archive", "rebuild", "--json", str(root)]) == ExitCode.ARCHIVE_INTEGRITY
+    assert run(["archive", "rebuild", "--json", "--archive", str(root)]) == \
+        ExitCode.ARCHIVE_INTEGRITY
     report = json.loads(capsys.readouterr().out)
     assert [r["folder"] for r in report["refused"]] == [pdf.parents[1].relative_to(root).as_posix()]
     assert report["refused"][0]["problems"][0]["kind"] == "checksum_mismatch"
     assert report["records"] == 1 and report["documents"] == 3
     assert report["lost"]  # the journal's entries of the refused bag are named
-    assert run(["archive", "check", str(root)]) == ExitCode.ARCHIVE_INTEGRITY
+    assert run(["archive", "check", "--archive", str(root)]) == ExitCode.ARCHIVE_INTEGRITY
     pdf.write_bytes(original)  # restored from a backup copy
-    assert run(["archive", "rebuild", str(root)]) == ExitCode.INPUT  # state healthy: --force
-    assert run(["archive", "rebuild", "--force", str(root)]) == 0
+    # state healthy: --force
+    assert run(["archive", "rebuild", "--archive", str(root)]) == ExitCode.INPUT
+    assert run(["archive", "rebuild", "--force", "--archive", str(root)]) == 0
     assert check_json(root, capsys)[0] == 0
 
 
@@ -179,7 +181,7 @@ def test_a_readonly_copy_is_checked_counted_searched_and_left_untouched(
                 assert a.read_only_media
                 assert a.item("probe") is not None  # the log's rows are read too
                 assert a.check().ok
-            assert run(["archive", "check", str(copy)]) == 0
+            assert run(["archive", "check", "--archive", str(copy)]) == 0
             assert run(["archive", "stats", "--archive", str(copy)]) == 0
             capsys.readouterr()
             assert run(["archive", "search", "sửa chữa", "--archive", str(copy)]) == 0

@@ -199,7 +199,7 @@ def test_show_record_and_unknown_code(archive_root: Path) -> None:
 
 def _check_json(root: Path, capsys) -> tuple[int, dict]:
     capsys.readouterr()
-    code = cli_run(["--lang", "en", "archive", "check", "--json", str(root)])
+    code = cli_run(["--lang", "en", "archive", "check", "--json", "--archive", str(root)])
     return code, json.loads(capsys.readouterr().out)
 
 

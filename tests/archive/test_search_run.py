@@ -224,13 +224,13 @@ def test_kill_9_between_archive_commit_and_index_update(pki, tmp_path: Path) -> 
     site = make_site(pki, tmp_path / "site", names=("01-quyet-dinh",))
     killed = trams(site.config, "run", "--json", env={"TRAMS_FAULT": "index.update"})
     assert killed.returncode == -9, killed.stderr[-1000:]
-    check = trams(site.config, "archive", "check", "--json", str(site.archive))
+    check = trams(site.config, "archive", "check", "--json", "--archive", str(site.archive))
     assert check.returncode == 0, check.stdout  # the archive is whole; the index behind
     assert [p["kind"] for p in json.loads(check.stdout)["problems"]] == ["index_stale"]
     stale = trams(site.config, "archive", "search", "quyet dinh")
     assert "reindex" in stale.stderr and "Matches: 0 " in stale.stdout
     assert trams(site.config, "archive", "reindex").returncode == 0
-    check = trams(site.config, "archive", "check", "--json", str(site.archive))
+    check = trams(site.config, "archive", "check", "--json", "--archive", str(site.archive))
     assert check.returncode == 0 and json.loads(check.stdout)["problems"] == []
     assert [CODES[h["doc_code"]] for h in search(site, "quyet dinh dat dai")["hits"]] == ["01"]
 
@@ -240,7 +240,8 @@ def test_readonly_copy_check_deep_stats_verify_search(filled: Site, pki,
                                                      tmp_path: Path) -> None:
     with readonly_copy(filled.archive, tmp_path) as copy:
         before = tree_state(copy)
-        for args in (("archive", "check", str(copy)), ("archive", "check", "--deep", str(copy)),
+        for args in (("archive", "check", "--archive", str(copy)),
+                     ("archive", "check", "--deep", "--archive", str(copy)),
                      ("archive", "stats", "--archive", str(copy)),
                      ("archive", "search", "đất", "--archive", str(copy)),
                      ("archive", "report", "--archive", str(copy)),
@@ -265,7 +266,7 @@ def test_an_archived_pdf_deleted_by_hand_is_damaged_never_skipped(filled: Site, 
     failed = [d for d in summary["documents"] if d["status"] == "failed"]
     assert [d["name"] for d in failed] == ["03-to-trinh"]
     assert "archived PDF is missing" in failed[0]["message"] and "backup" in failed[0]["hint"]
-    check = trams(site.config, "archive", "check", "--json", str(site.archive))
+    check = trams(site.config, "archive", "check", "--json", "--archive", str(site.archive))
     assert check.returncode == 14
     missing = [p for p in json.loads(check.stdout)["problems"]
                if p["kind"] == "document_missing"]
@@ -287,12 +288,13 @@ def test_run_on_a_lost_state_stops_at_start_and_rebuild_brings_it_back(filled: S
     assert "trams archive rebuild" in json.loads(stopped.stdout)["aborted"]["hint"]
     assert not state.exists()  # never an empty state over the bags
     assert sorted(p.name for p in site.inbox.iterdir()) == inbox_before  # nothing moved
-    check = trams(site.config, "archive", "check", str(site.archive))
+    check = trams(site.config, "archive", "check", "--archive", str(site.archive))
     assert check.returncode == 14 and "rebuild" in check.stdout
-    rebuilt = trams(site.config, "archive", "rebuild", str(site.archive))
+    rebuilt = trams(site.config, "archive", "rebuild", "--archive", str(site.archive))
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     rerun = trams(site.config, "run", "--json")
     assert rerun.returncode == 0
     assert json.loads(rerun.stdout)["totals"]["skipped"]["documents"] == 3  # none twice
-    assert trams(site.config, "archive", "check", "--deep", str(site.archive)).returncode == 0
+    assert trams(site.config, "archive", "check", "--deep", "--archive",
+                 str(site.archive)).returncode == 0
     assert hits(site, "quyet dinh dat dai") == ["01"]

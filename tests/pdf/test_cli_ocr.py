@@ -30,7 +30,7 @@ def test_ocr_writes_named_pdfa_with_sidecar_and_report(one_scan, tmp_path, capsy
                     'subject = "Về việc giao đất ở"\n', encoding="utf-8")
     out = tmp_path / "out"
     code = run(["ocr", str(one_scan), "-o", str(out), "--metadata", str(meta), "--sidecar",
-                "--report", "--json", "--jobs", "1", "--pdfa", "1b"])
+                "--report", "--json", "--jobs", "1", "--pdfa-level", "1b"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     summary = json.loads(captured.out)

@@ -34,6 +34,7 @@ def test_low_dpi_refused_then_accepted(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_dpi_flag_for_files_without_resolution(tmp_path: Path) -> None:
     scan = _page(tmp_path / "nodpi.png", None)
-    code = run(["--lang", "en", "ocr", str(scan), "-o", str(tmp_path / "out"), "--dpi", "300"])
+    code = run(["--lang", "en", "ocr", str(scan), "-o", str(tmp_path / "out"),
+                "--default-dpi", "300"])
     assert code == ExitCode.OK
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 1

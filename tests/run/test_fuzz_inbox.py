@@ -232,7 +232,7 @@ class Harness:
             where = self.inbox.root / ".done" if self.move_done else self.inbox.root
             assert (where / name).is_file(), f"good input {name!r} not where it belongs"
         check = subprocess.run([sys.executable, "-m", "trams", "archive", "check", "--deep",
-                                str(self.archive)], stdin=subprocess.DEVNULL,
+                                "--archive", str(self.archive)], stdin=subprocess.DEVNULL,
                                capture_output=True, text=True, env=self.env, timeout=300)
         assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
         self.outside_untouched()

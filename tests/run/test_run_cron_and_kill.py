@@ -66,7 +66,7 @@ def _check_exactly_once(inbox: Path, archive: Path, cfg: Path) -> None:
     assert sorted(p.name for p in (inbox / ".done").iterdir()) == [
         "01-quyet-dinh", "02-cong-van", "03-to-trinh"]
     assert not [p for p in inbox.iterdir() if not p.name.startswith(".")]
-    check = trams(cfg, "archive", "check", "--deep", str(archive), timeout=120)
+    check = trams(cfg, "archive", "check", "--deep", "--archive", str(archive), timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
 
 

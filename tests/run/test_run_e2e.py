@@ -85,7 +85,8 @@ def test_folder_and_coversheet_runs_make_a_complete_verified_archive(pki, sofths
         assert check.returncode == 0, check.stdout
 
     capsys.readouterr()
-    assert run(["--config", str(cfg2), "archive", "check", "--deep", str(archive)]) == 0
+    assert run(["--config", str(cfg2), "archive", "check", "--deep", "--archive",
+                str(archive)]) == 0
     assert "Archive OK" in capsys.readouterr().out
     code = run(["--config", str(cfg2), "verify", "--format", "json", "--policy", "vn-dual",
                 "--trust", str(pki.root_pem), str(archive)])

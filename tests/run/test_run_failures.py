@@ -128,7 +128,8 @@ def test_reason_text_is_translated(tmp_path) -> None:
     error = InputError("x", path=Path("a.tif"), hint="y")
     with using_language("vi"):
         text = reason_text(Path("a.tif"), [("a.tif", error)], inbox=tmp_path, archived=[])
-    assert "Tài liệu: a.tif" in text and "Cách khắc phục: y" in text
+    assert "Văn bản: a.tif" in text and "Cách khắc phục: y" in text
+    assert "Mã lỗi: input_unusable" in text
 
 
 def test_a_signed_document_that_fails_the_policy_is_not_archived(pki, tmp_path, capsys) -> None:

@@ -94,6 +94,9 @@ class _FakeRecognizer:
     def discover(self, inputs):  # noqa: ANN001, ANN201
         return Discovery(tuple(self.documents))
 
+    def preflight(self, source):  # noqa: ANN001, ANN201
+        return None
+
     def recognize(self, documents, workdir, on_page):  # noqa: ANN001, ANN201
         raise AssertionError("nothing should be recognized")
 

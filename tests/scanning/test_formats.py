@@ -69,7 +69,7 @@ def test_missing_resolution_uses_the_default_or_fails(small_scan: Image.Image,
     [failure] = recognize_documents(docs, options, jobs=1, workdir=tmp_path / "w1")
     assert isinstance(failure, DocumentFailure)
     assert isinstance(failure.error, InputError)
-    assert "nodpi.png" in failure.message and "--dpi" in failure.message
+    assert "nodpi.png" in failure.message and "--default-dpi" in failure.message
     [doc] = recognize_documents(docs, ScanOptions(engine="null", default_dpi=300), jobs=1,
                                 workdir=tmp_path / "w2")
     assert doc.pages[0].dpi == (300, 300)

@@ -105,4 +105,4 @@ def test_exit_code_is_the_first_failure() -> None:
     assert exit_code(checks[:2]) == ExitCode.OK
     data = checks[2].to_dict()
     assert data == {"name": "c", "status": "fail", "message": "wrong PIN", "hint": "Check it.",
-                    "exit_code": 7}
+                    "code": "key_unusable", "exit_code": 7}

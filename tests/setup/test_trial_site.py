@@ -38,7 +38,7 @@ def test_demo_serve_gives_a_site_that_doctor_passes_and_run_signs(tmp_path: Path
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAMS_")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "trams", "--lang", "en", "demo", "--serve", "--out", str(site),
+        [sys.executable, "-m", "trams", "--lang", "en", "demo", "--serve", "--output", str(site),
          "--port", str(port), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=env, stdin=subprocess.DEVNULL)
     try:

@@ -109,11 +109,14 @@ def test_chairman_signs_only_where_his_name_is_printed(pki, documents, tmp_path,
         assert CHAIRMAN in failed[name]["message"]
     assert "under the 7.5 mm floor" in failed["cramped"]["message"]
     # what the result says beside the signature
-    assert any("tight space" in w for w in signed["tight"]["warnings"])
-    assert not any("tight space" in w for w in signed["tm"]["warnings"])
-    assert any("prints the title 'PHÓ CHỦ TỊCH'" in w and "'Chủ tịch'" in w
+    # (each warning: its machine code and its message)
+    assert any(w["code"] == "signature_space_tight" and "tight space" in w["message"]
+               for w in signed["tight"]["warnings"])
+    assert not any("tight space" in w["message"] for w in signed["tm"]["warnings"])
+    assert any(w["code"] == "signer_title_differs" and "prints the title 'PHÓ CHỦ TỊCH'"
+               in w["message"] and "'Chủ tịch'" in w["message"]
                for w in signed["other-title"]["warnings"])
-    assert not any("title" in w for w in signed["chairman"]["warnings"])
+    assert not any("title" in w["message"] for w in signed["chairman"]["warnings"])
 
 
 def test_deputy_signs_in_the_kt_block(pki, documents, tmp_path, capsys, secrets_env):
@@ -142,8 +145,8 @@ def test_display_name_when_the_certificate_spells_the_name_otherwise(
     (signed,) = summary["signed"]
     assert Path(signed["source"]).stem == "tm"
     # the certificate's title (Phó Chủ tịch) is not the printed one: a warning
-    assert any("prints the title 'CHỦ TỊCH'" in w and "'Phó Chủ tịch'" in w
-               for w in signed["warnings"])
+    assert any("prints the title 'CHỦ TỊCH'" in w["message"] and "'Phó Chủ tịch'"
+               in w["message"] for w in signed["warnings"])
     (failure,) = summary["failed"]
     assert CHAIRMAN in failure["message"]
 
@@ -154,7 +157,8 @@ def test_signature_box_for_one_file_only(pki, documents, tmp_path, capsys, secre
                               "--signature-box", "360,120,520,180", capsys=capsys)
     assert code == 0
     (result,) = summary["signed"]
-    assert any("--signature-box" in w and "not checked" in w for w in result["warnings"])
+    assert any("--signature-box" in w["message"] and "not checked" in w["message"]
+               and w["code"] == "signer_block_not_checked" for w in result["warnings"])
     capsys.readouterr()
     code = run(["--lang", "en", "--config", str(config), "sign", str(documents["tm"]),
                 str(documents["chairman"]), "-o", str(tmp_path / "two"), "--signature-box",
@@ -199,7 +203,8 @@ def test_text_stamps_keep_their_corner_and_cover_no_text(pki, documents, tmp_pat
         assert box[2] > 595 / 2  # still on the right
     (box,) = widget_boxes(out / "tm.pdf").values()
     assert box[3] > height - 15 and not notes["tm"]  # in the top margin, at the corner
-    assert any("moved" in n for n in notes["high-header"])
+    assert any(n["code"] == "stamp_text_moved" and "moved" in n["message"]
+               for n in notes["high-header"])
 
 
 def test_metadata_box_places_a_page_trams_cannot_read(pki, documents, tmp_path, capsys,
@@ -226,6 +231,7 @@ def test_metadata_box_places_a_page_trams_cannot_read(pki, documents, tmp_path, 
     assert code == ExitCode.PARTIAL
     (signed,) = summary["signed"]
     assert Path(signed["source"]).name == "with-box.pdf"
-    assert any("signatureBox" in w and "not checked" in w for w in signed["warnings"])
+    assert any("signatureBox" in w["message"] and "not checked" in w["message"]
+               for w in signed["warnings"])
     leader = widget_boxes(out / "with-box.pdf")["Leader"]
     assert 330 <= leader[0] < leader[2] <= 520 and 95 <= leader[1] < leader[3] <= 165

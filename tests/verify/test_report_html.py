@@ -68,7 +68,7 @@ def report(pki, docs, tmp_path_factory):
         "fields": {"subject": "Quyết định cấp phép xây dựng"}}), encoding="utf-8")
     out = folder / "report.html"
     code = run(["--lang", "vi", "verify", "--trust", str(pki.root_pem), "--policy", "vn-dual",
-                "--format", "html", "--out", str(out), str(archived), str(docs["revoked"])])
+                "--format", "html", "--output", str(out), str(archived), str(docs["revoked"])])
     assert code == 11
     return out
 
@@ -80,7 +80,7 @@ def test_dom_has_header_overview_and_no_empty_rows(report, tmp_path):
     assert dom.lang == "vi"
     header = dict(r for r in dom.tables[0][1])
     assert header["Phần mềm"].startswith("TRAMS ")
-    assert "TRAMS Demo Root CA" in header["Chứng thư gốc tin cậy"]
+    assert "TRAMS Demo Root CA" in header["Chứng thư số gốc tin cậy"]
     assert header["Kiểm tra thu hồi"] == "kiểm tra khi có dữ liệu (soft)"
     assert header["Thời điểm kiểm tra"] == "thời điểm kiểm tra"
     overview = next(rows for cls, rows in dom.tables if cls == "overview")

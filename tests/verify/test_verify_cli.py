@@ -27,7 +27,7 @@ def test_exit_codes(pki, docs, tmp_path, capsys):
 def test_json_has_schema_version(pki, docs, capsys):
     assert run(_argv(pki, docs["dual-B-T"], docs["added-page"], extra=["--format", "json"])) == 11
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema_version"] == 1 and doc["kind"] == "verify"
+    assert doc["schema_version"] == 2 and doc["kind"] == "verify"
     assert doc["summary"] == {"files": 2, "passed": 1, "failed": 1, "indeterminate": 0,
                               "errors": 0}
     bad = next(f for f in doc["files"] if f["path"].endswith("added-page.pdf"))
@@ -43,13 +43,13 @@ def test_jsonl_streams_one_line_per_file(pki, docs, capsys):
     assert code == 11
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(docs)
-    assert all(json.loads(line)["schema_version"] == 1 for line in lines)
+    assert all(json.loads(line)["schema_version"] == 2 for line in lines)
 
 
 def test_csv_one_row_per_signature(pki, docs, tmp_path, capsys):
     out = tmp_path / "report.csv"
     assert run(_argv(pki, docs["dual-B-LT"], docs["not-a-pdf"],
-                     extra=["--format", "csv", "--out", str(out)])) == 4
+                     extra=["--format", "csv", "--output", str(out)])) == 4
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Vietnamese
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert {r["intact"] for r in rows if r["intact"]} <= {"true", "false"}
@@ -65,9 +65,9 @@ def test_csv_one_row_per_signature(pki, docs, tmp_path, capsys):
 def test_html_in_vietnamese_and_english(pki, docs, tmp_path, capsys):
     vi, en = tmp_path / "vi.html", tmp_path / "en.html"
     args = [docs["dual-B-LT"], docs["revoked"]]
-    assert run(["--lang", "vi", *_argv(pki, *args, extra=["--format", "html", "--out",
+    assert run(["--lang", "vi", *_argv(pki, *args, extra=["--format", "html", "--output",
                                                            str(vi)])]) == 11
-    assert run(["--lang", "en", *_argv(pki, *args, extra=["--format", "html", "--out",
+    assert run(["--lang", "en", *_argv(pki, *args, extra=["--format", "html", "--output",
                                                            str(en)])]) == 11
     text_vi, text_en = vi.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
     assert "Báo cáo kiểm tra chữ ký số" in text_vi and 'lang="vi"' in text_vi

@@ -152,7 +152,7 @@ def test_unreadable_files_give_error_reports(pki, docs, tmp_path):
     assert bad.verdict == "ERROR" and bad.error is not None
     missing = verify_file(tmp_path / "missing.pdf", c)
     assert missing.verdict == "ERROR"
-    assert missing.to_dict()["error"]["code"] == "file or folder not found"
+    assert missing.to_dict()["error"]["code"] == "file_not_found"
 
 
 def test_verify_paths_in_parallel_streams_every_file(pki, docs):

@@ -72,7 +72,8 @@ def finish(a: Archive, row: dict, *, recovering: bool) -> None:
                     continue
                 raise ArchiveError(_("a file unknown to the archive state is in the way"),
                                    path=final,
-                                   hint=_("Run `trams archive check` to find out why."))
+                                   hint=_("Run `trams archive check` to find out why."),
+                                   code="archive_unknown_file")
             _link(staged, final)
             if i == 0:
                 fault("link.first")

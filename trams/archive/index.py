@@ -87,6 +87,8 @@ ROLE_BITS = {"leader": 1, "agency": 2, "officer": 4}  # any other role: 8
 class IndexUnavailableError(ArchiveIntegrityError):
     """The search index is missing, damaged or from another version: reindex."""
 
+    code = "search_index_unavailable"
+
 
 # --- what is indexed ----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -400,6 +402,9 @@ def compile_query(node: q.Node, filters: Filters = Filters()) -> tantivy.Query:
 
 # --- status ---------------------------------------------------------------------------------
 FRESH, STALE, MISSING, DAMAGED, OUTDATED = "fresh", "stale", "missing", "damaged", "outdated"
+# error codes (docs/codes.md) of an index that cannot be used
+INDEX_CODES = {MISSING: "search_index_missing", DAMAGED: "search_index_damaged",
+               OUTDATED: "search_index_outdated"}
 
 
 @dataclass(frozen=True)
@@ -475,7 +480,7 @@ class SearchIndex:
         }
         error = IndexUnavailableError(messages[state], path=self.folder,
                                       hint=_("Run `trams archive reindex` to rebuild it from "
-                                             "the bags."))
+                                             "the bags."), code=INDEX_CODES[state])
         error.status = state  # type: ignore[attr-defined]
         return error
 

@@ -54,25 +54,27 @@ class Layout:
         except ValueError as exc:
             raise ArchiveError(_("the archive layout '{template}' is not a valid template "
                                  "({reason})", template=self.template, reason=str(exc)),
-                               hint=_("Fix [archive] layout in trams.toml.")) from None
+                               hint=_("Fix [archive] layout in trams.toml."),
+                               code="archive_layout_invalid") from None
         unknown = sorted(set(fields) - set(FIELDS))
         if unknown:
             raise ArchiveError(
                 _("the archive layout '{template}' uses unknown fields: {fields}",
                   template=self.template, fields=", ".join(unknown)),
                 hint=_("Use only {fields} in [archive] layout.",
-                       fields="{agency_code}, {year}, {file_code}"))
+                       fields="{agency_code}, {year}, {file_code}"), code="archive_layout_invalid")
         if "file_code" not in fields:
             raise ArchiveError(
                 _("the archive layout '{template}' must contain {field}",
                   template=self.template, field="{file_code}"),
                 hint=_("Each record needs its own folder; add {field} to [archive] layout.",
-                       field="{file_code}"))
+                       field="{file_code}"), code="archive_layout_invalid")
         if self.template.startswith(("/", "\\")) or any(p in (".", "..") for p in parts):
             raise ArchiveError(
                 _("the archive layout '{template}' leaves the archive folder",
                   template=self.template),
-                hint=_("Use a relative layout without '..', e.g. {layout}.", layout=DEFAULT_LAYOUT))
+                hint=_("Use a relative layout without '..', e.g. {layout}.", layout=DEFAULT_LAYOUT),
+                code="archive_layout_invalid")
 
     def relative_folder(self, record: RecordMetadata, *, agency_code: str,
                         when: date | None = None) -> str:
@@ -102,7 +104,7 @@ def check_component(value: str, *, what: str) -> str:
             _("'{value}' cannot be used in an archive path ({what}): {reason}",
               value=value, what=what, reason=reason),
             hint=_("Correct the value in the metadata or the configuration; "
-                   "use letters, digits, '.', '-' and '_'."))
+                   "use letters, digits, '.', '-' and '_'."), code="archive_path_unsafe")
     return value
 
 
@@ -112,7 +114,8 @@ def ensure_inside(root: Path, path: Path) -> None:
     real = os.path.realpath(path)
     if os.path.commonpath([real_root, real]) != real_root or real == real_root:
         raise ArchiveError(_("the record folder would be outside the archive"), path=path,
-                           hint=_("Remove the symbolic link or correct the metadata."))
+                           hint=_("Remove the symbolic link or correct the metadata."),
+                           code="archive_path_outside")
 
 
 def versioned(stem: str, version: int, suffix: str) -> str:

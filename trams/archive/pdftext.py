@@ -20,7 +20,7 @@ def pdftotext() -> str:
     if exe is None:
         raise DependencyError(_("pdftotext is not installed"),
                               hint=_("Install poppler-utils (Debian: apt-get install "
-                                     "poppler-utils)."))
+                                     "poppler-utils)."), code="pdftotext_missing")
     return exe
 
 
@@ -32,11 +32,12 @@ def pdf_text(pdf: Path, *, timeout: float = TIMEOUT) -> str:
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise InputError(_("reading the text of the PDF took more than {seconds} s",
-                           seconds=int(timeout)), path=pdf) from None
+                           seconds=int(timeout)), path=pdf, code="pdf_text_timeout") from None
     if done.stderr:
         log.debug("pdftotext %s: %s", pdf, done.stderr.decode(errors="replace").strip())
     if done.returncode != 0:
         raise InputError(_("cannot read the text of the PDF (pdftotext exit {code})",
                            code=done.returncode), path=pdf,
-                         hint=_("Run `trams archive check` on the archive."))
+                         hint=_("Run `trams archive check` on the archive."),
+                         code="pdf_text_unreadable")
     return done.stdout.decode("utf-8", errors="replace")

@@ -80,7 +80,8 @@ def _lex(text: str) -> list[tuple[str, str]]:
             end = next((j for j in range(i + 1, n) if text[j] in '"“”„«»'), None)
             if end is None:
                 raise InputError(_("the query has an opening quote without a closing one"),
-                                 hint=_('Close the phrase with ", e.g. "quyền sử dụng đất".'))
+                                 hint=_('Close the phrase with ", e.g. "quyền sử dụng đất".'),
+                                 code="search_query_invalid")
             out.append(("phrase", text[i + 1:end]))
             i = end + 1
         elif ch in "()":
@@ -128,7 +129,8 @@ class _Parser:
         node = self.or_expr()
         if self.peek() is not None:
             raise InputError(_("the query has a closing parenthesis without an opening one"),
-                             hint=_("Remove it or add the missing '('."))
+                             hint=_("Remove it or add the missing '('."),
+                             code="search_query_invalid")
         return node
 
     def or_expr(self) -> Node | None:
@@ -163,12 +165,13 @@ class _Parser:
             node = self.or_expr()
             if self.peek() != ")":
                 raise InputError(_("the query has an opening parenthesis without a closing one"),
-                                 hint=_("Add the missing ')'."))
+                                 hint=_("Add the missing ')'."), code="search_query_invalid")
             self.take()
             return node
         if kind == ")":
             raise InputError(_("the query has a closing parenthesis without an opening one"),
-                             hint=_("Remove it or add the missing '('."))
+                             hint=_("Remove it or add the missing '('."),
+                             code="search_query_invalid")
         if kind in ("OR", "AND", "NOT", "-"):
             return None  # a dangling operator at the end: ignored
         prefix = kind == "word" and value.endswith("*")
@@ -185,7 +188,9 @@ def parse(text: str) -> Node:
     node = _Parser(_lex(vitext.nfc(text))).parse()
     if node is None or _only_negative(node):
         raise InputError(_("the query has no word to look for"),
-                         hint=_('Give at least one word, e.g. trams archive search "quyết định".'))
+                         hint=_('Give at least one word, e.g. '
+                                '`trams archive search "quyết định"`.'),
+                         code="search_query_invalid")
     return node
 
 

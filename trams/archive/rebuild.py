@@ -247,12 +247,12 @@ def rebuild(root: Path | str, *, force: bool = False, jobs: int = 2) -> RebuildR
     db = meta / "state.sqlite"
     if not meta.is_dir():
         raise ArchiveError(_("this folder is not a TRAMS archive (no .trams folder)"),
-                           path=root, hint=_("Give the archive's folder."))
+                           path=root, hint=_("Give the archive's folder."), code="not_an_archive")
     if not force and state_is_healthy(db, root):
         raise ArchiveError(_("the archive state database is not damaged; rebuilding it "
                              "would replace it"), path=db,
                            hint=_("Run `trams archive check` first; rebuild anyway with "
-                                  "--force."))
+                                  "--force."), code="archive_state_healthy")
     lock = _lock(meta)
     try:
         journal = Journal(meta / "journal.jsonl")

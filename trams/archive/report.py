@@ -40,10 +40,10 @@ class ReportOptions:
     def __post_init__(self) -> None:
         if self.by not in GROUPS:
             raise InputError(_("cannot group the report by '{by}'", by=self.by),
-                             hint=_("Use month, agency or type."))
+                             hint=_('Use "month", "agency" or "type".'), code="grouping_unknown")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InputError(_("--from {start} is after --to {end}", start=self.date_from,
-                               end=self.date_to))
+                               end=self.date_to), code="date_range_reversed")
 
 
 @dataclass(frozen=True)

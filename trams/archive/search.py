@@ -54,10 +54,11 @@ class SearchOptions:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise InputError(_("--limit must be between 1 and {max}", max=MAX_LIMIT))
+            raise InputError(_("--limit must be between 1 and {max}", max=MAX_LIMIT),
+                             code="limit_out_of_range")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InputError(_("--from {start} is after --to {end}", start=self.date_from,
-                               end=self.date_to))
+                               end=self.date_to), code="date_range_reversed")
 
     def filters(self) -> Filters:
         return Filters(agency=self.agency, record=self.record, doc_type=self.doc_type,
@@ -148,7 +149,8 @@ def parse_day(text: str, *, end: bool = False) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(_("'{value}' is not a date", value=text),
-                         hint=_("Write it as YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY.")) from None
+                         hint=_("Write it as YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY."),
+                         code="date_invalid") from None
 
 
 # --- snippets -------------------------------------------------------------------------------
@@ -331,7 +333,7 @@ def show(root: Path, code: str) -> ShowReport:
             raise InputError(_("no record or document with the code {code} in this archive",
                                code=code), path=archive.root,
                              hint=_('Look for it with `trams archive search "{code}"`.',
-                                    code=code))
+                                    code=code), code="code_not_found")
         folder = mine[0]["folder"]
         rec = archive.state.record(folder) or {}
         record_version = int(rec.get("version") or 1)

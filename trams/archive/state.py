@@ -56,6 +56,11 @@ SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+# error codes (docs/codes.md) of the state database's troubles
+STATE_CODES = {"missing": "archive_state_missing", "empty": "archive_state_empty",
+               "damaged": "archive_state_damaged"}
+
+
 class DamagedStateError(StorageError):
     """The state database is missing, empty or corrupt while the archive holds bags.
 
@@ -72,7 +77,8 @@ class DamagedStateError(StorageError):
         }
         super().__init__(messages[kind], path=path,
                          hint=_("The records in the bags are the truth: run `trams archive "
-                                "rebuild` to rebuild the state from them."))
+                                "rebuild` to rebuild the state from them."),
+                         code=STATE_CODES[kind])
         self.kind = kind
         self.reason = reason
 
@@ -281,8 +287,9 @@ def _storage(exc: sqlite3.Error, path: Path) -> StorageError:
         return DamagedStateError("damaged", path, str(exc))
     if code == SQLITE_FULL:
         return StorageError(_("the disk is full"), path=path,
-                            hint=_("Free some space, then run the same command again."))
+                            hint=_("Free some space, then run the same command again."),
+                            code="disk_full")
     return StorageError(_("the archive state database cannot be used ({reason})",
                           reason=str(exc)), path=path,
                         hint=_("Check the disk and the folder's permissions, then run "
-                               "`trams archive check`."))
+                               "`trams archive check`."), code="archive_state_unusable")

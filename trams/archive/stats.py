@@ -25,7 +25,7 @@ COLUMNS = ("period", "documents", "versions", "pages", "signed", "failed",
 def stats(a: Archive, *, by: str = "month") -> list[dict]:
     if by not in GROUPINGS:
         raise ArchiveError(_("cannot group statistics by '{by}'", by=by),
-                           hint=_("Use day, month or agency."))
+                           hint=_('Use "day", "month" or "agency".'), code="grouping_unknown")
     docs = GROUPINGS[by].format(col="archived_at")
     rows: dict[str, dict] = {}
     for r in a.state.query(

@@ -66,6 +66,8 @@ RESERVE_BYTES = 256 * 1024  # room kept free to undo an add on a full disk
 class DamagedDocumentError(ArchiveIntegrityError):
     """An archived document's files are gone or changed: restore them from a backup."""
 
+    code = "archived_file_damaged"
+
 
 class Archive:
     """Open with :meth:`open` (a context manager). ``writer=False`` only reads and checks."""
@@ -121,7 +123,8 @@ class Archive:
         if not self.writer and not db.exists():
             raise ArchiveError(_("this folder is not a TRAMS archive (no .trams/state.sqlite)"),
                                path=self.root,
-                               hint=_("Check the path, or archive a document there first."))
+                               hint=_("Check the path, or archive a document there first."),
+                               code="not_an_archive")
         # A reader of a read-only copy (an auditor's mounted copy) takes no lock and writes
         # nothing: SQLite is opened immutable (see State).
         self.read_only_media = not self.writer and not os.access(self.meta, os.W_OK)
@@ -186,7 +189,8 @@ class Archive:
 
     def _need_writer(self) -> None:
         if not self.writer:
-            raise ArchiveError(_("the archive was opened read-only"), path=self.root)
+            raise ArchiveError(_("the archive was opened read-only"), path=self.root,
+                               code="archive_read_only")
 
     def journal_head(self) -> Head:
         """Head of the journal file itself; refuses to write after damaged history."""
@@ -196,7 +200,8 @@ class Archive:
             raise ArchiveIntegrityError(
                 _("the archive journal is damaged or shortened; nothing more is written"),
                 path=self.journal.path,
-                hint=_("Run `trams archive check` and restore the journal from a backup."))
+                hint=_("Run `trams archive check` and restore the journal from a backup."),
+                code="journal_damaged")
         return report.head
 
     # --- the batch runner's view ------------------------------------------------------------
@@ -226,7 +231,7 @@ class Archive:
             _("this document was archived, but its archived PDF is missing from the archive "
               "({output})", output=output), path=item.get("input_path") or output,
             hint=_("Restore the file from a backup copy (`trams archive check` lists every "
-                   "missing file and its SHA-256)."))
+                   "missing file and its SHA-256)."), code="archived_file_missing")
 
     def next_sequence(self, record: RecordMetadata) -> int:
         folder = self.layout.relative_folder(record, agency_code=self.agency_code)
@@ -262,7 +267,8 @@ class Archive:
             sha, size = sha256_file(pdf_path)
         except OSError as exc:
             raise ArchiveError(_("cannot read the document to archive ({reason})",
-                                 reason=exc.strerror), path=pdf_path) from None
+                                 reason=exc.strerror), path=pdf_path,
+                                 code="file_unreadable") from None
         sidecar = sidecar_text.encode("utf-8") if sidecar_text is not None else None
         key = content_key(document, sha, sidecar)
         rec = self.state.record(folder_rel)
@@ -270,11 +276,13 @@ class Archive:
             raise ArchiveError(
                 _("the folder already holds record {other}, not {code}",
                   other=rec["record_code"], code=record.fileCode), path=folder,
-                hint=_("Give the record its own code, or change [archive] layout."))
+                hint=_("Give the record its own code, or change [archive] layout."),
+                code="record_folder_conflict")
         if rec is None and (folder / "bagit.txt").exists():
             raise ArchiveError(_("the record folder exists but the archive state does not "
                                  "know it"), path=folder,
-                               hint=_("Run `trams archive check` to find out why."))
+                               hint=_("Run `trams archive check` to find out why."),
+                               code="record_folder_unknown")
         versions = self.state.versions(folder_rel, document.sequence)
         for old in versions:
             if old["content_key"] == key:
@@ -302,7 +310,8 @@ class Archive:
             if (folder / PAYLOAD_DIR / name).exists():
                 raise ArchiveError(_("a file unknown to the archive state is in the way"),
                                    path=folder / PAYLOAD_DIR / name,
-                                   hint=_("Run `trams archive check` to find out why."))
+                                   hint=_("Run `trams archive check` to find out why."),
+                                   code="archive_unknown_file")
         self.ensure_reserve()
         txid = uuid.uuid4().hex
         row = {
@@ -366,7 +375,8 @@ class Archive:
                 got, size = sha256_file(target)
                 if got != sha:
                     raise ArchiveError(_("the document changed while it was being archived"),
-                                       path=content, hint=_("Run the command again."))
+                                       path=content, hint=_("Run the command again."),
+                                       code="document_changed")
             else:
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 try:

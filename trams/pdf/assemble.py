@@ -44,6 +44,8 @@ _MARK = "/TramsImage"  # placeholder marker, replaced with the real dictionary
 class PdfError(TramsError):
     """The PDF could not be assembled (a bug or an unreadable page image)."""
 
+    code = "pdf_write_failed"
+
 
 def _image_dict(image: EncodedImage) -> dict:
     d: dict = {
@@ -74,7 +76,8 @@ def _output_intent(pdf: pikepdf.Pdf) -> pikepdf.Object:
 def _add_page(pdf: pikepdf.Pdf, page: RecognizedPage, index: int, font) -> None:
     if not Path(page.image.path).is_file():
         raise InputError(_("the encoded page image is missing"), path=page.image.path,
-                         hint=_("Run the command again; the work folder may have been cleaned."))
+                         hint=_("Run the command again; the work folder may have been cleaned."),
+                         code="page_image_missing")
     width, height = page.size_points
     placeholder = pdf.make_stream(b"")
     placeholder[_MARK] = index
@@ -127,7 +130,8 @@ def write_pdfa(document: RecognizedDocument | BornDigitalDocument | Iterable[Rec
             texts.append(unicodedata.normalize("NFC", page.text))
     if not images:
         raise InputError(_("the document has no pages"), path=dest,
-                         hint=_("Check the input: every page was dropped or unreadable."))
+                         hint=_("Check the input: every page was dropped or unreadable."),
+                         code="document_empty")
     pdf.Root.OutputIntents = Array([_output_intent(pdf)])
     metadata = pdf.make_stream(xmp.build_xmp(record, doc, part=part, conformance=conformance,
                                              created=created))

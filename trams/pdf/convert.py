@@ -66,11 +66,13 @@ def open_input(path: Path) -> pikepdf.Pdf:
     except pikepdf.PasswordError:
         raise InputError(_("the PDF is encrypted with a password"), path=path,
                          hint=_("Remove the password (qpdf --decrypt --password=... in.pdf "
-                                "out.pdf) and add the decrypted file.")) from None
+                                "out.pdf) and add the decrypted file."),
+                                code="pdf_encrypted") from None
     except (pikepdf.PdfError, OSError, ValueError) as exc:
         raise InputError(_("the PDF cannot be read ({reason})",
                            reason=str(exc).splitlines()[0] if str(exc) else "PDF"),
-                         path=path, hint=_("Export or scan the document again.")) from None
+                         path=path, hint=_("Export or scan the document again."),
+                         code="pdf_unreadable") from None
 
 
 def _fonts(resources: object, seen: set, depth: int = 0):
@@ -169,7 +171,8 @@ def _refusal(path: Path, level: str, findings: list) -> InputError:
     if len(reasons) > MAX_REASONS:
         shown += _(" and {count} more", count=len(reasons) - MAX_REASONS)
     return InputError(_("the PDF cannot be made PDF/A-{level} as it is: {reasons}",
-                        level=level.upper(), reasons=shown), path=path, hint=hint)
+                        level=level.upper(), reasons=shown), path=path, hint=hint,
+                        code="pdfa_not_convertible")
 
 
 def _blocking(finding) -> bool:
@@ -219,7 +222,8 @@ def _prepared(pdf: pikepdf.Pdf, path: Path, level: str):
     except (pikepdf.PdfError, ValueError, TypeError, KeyError) as exc:
         raise InputError(_("the PDF cannot be read ({reason})",
                            reason=str(exc).splitlines()[0] or type(exc).__name__),
-                         path=path, hint=_("Export or scan the document again.")) from None
+                         path=path, hint=_("Export or scan the document again."),
+                         code="pdf_unreadable") from None
 
 
 def inspect(path: Path, *, level: str = "2b") -> Inspection:
@@ -261,7 +265,7 @@ def convert_pdfa(source: Path, record: RecordMetadata | None, doc: DocumentMetad
         except (pikepdf.PdfError, RuntimeError) as exc:
             raise InputError(_("could not write the PDF ({reason})", reason=str(exc)),
                              path=dest, hint=_("Run again with --verbose and report the "
-                                               "output.")) from None
+                                               "output."), code="pdf_write_failed") from None
     if sidecar is not None:
         body = text if text is not None else extract_text(source)
         atomic_write_bytes(sidecar, unicodedata.normalize("NFC", body).encode("utf-8") + b"\n")
@@ -275,20 +279,23 @@ def extract_text(path: Path) -> str:
     program = shutil.which("pdftotext")
     if program is None:
         raise DependencyError(_("the program pdftotext was not found"),
-                              hint=_("Install it with: sudo apt install poppler-utils"))
+                              hint=_("Install it with: sudo apt install poppler-utils"),
+                              code="pdftotext_missing")
     try:
         proc = subprocess.run([program, "-enc", "UTF-8", str(path), "-"], capture_output=True,
                               timeout=TEXT_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise InputError(_("extracting the text took longer than {seconds} s",
                            seconds=round(TEXT_TIMEOUT)), path=path,
-                         hint=_("Check the PDF, or print it and scan it.")) from None
+                         hint=_("Check the PDF, or print it and scan it."),
+                         code="pdf_text_timeout") from None
     except OSError as exc:
         raise storage_error(exc, path) from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(_("the PDF's text cannot be extracted ({reason})",
                            reason=detail[-1] if detail else proc.returncode), path=path,
-                         hint=_("Export the document again, or print it and scan it."))
+                         hint=_("Export the document again, or print it and scan it."),
+                         code="pdf_text_unreadable")
     text = proc.stdout.decode("utf-8", "replace").rstrip("\f")
     return unicodedata.normalize("NFC", text)

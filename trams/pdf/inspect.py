@@ -17,4 +17,4 @@ def page_count(pdf: Path) -> int:
             return len(doc.pages)
     except (pikepdf.PdfError, OSError) as exc:
         raise InputError(_("cannot read the file as a PDF ({reason})", reason=str(exc)),
-                         path=pdf) from None
+                         path=pdf, code="pdf_unreadable") from None

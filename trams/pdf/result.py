@@ -18,7 +18,8 @@ def check_level(level: str) -> tuple[int, str]:
     """The (part, conformance) of a PDF/A level name; an unknown name is refused."""
     if level not in PDFA_LEVELS:
         raise InputError(_("unknown PDF/A level '{level}'", level=level),
-                         hint=_("Use one of: {levels}.", levels=", ".join(PDFA_LEVELS)))
+                         hint=_("Use one of: {levels}.", levels=", ".join(PDFA_LEVELS)),
+                         code="pdfa_level_unknown")
     return PDFA_LEVELS[level]
 
 

@@ -36,11 +36,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from trams import labels
 from trams.archive import Archive
 from trams.archive.layout import STATE_DIR
 from trams.archive.store import DamagedDocumentError
 from trams.config import TramsConfig
-from trams.errors import InputError, SigningError, TramsError
+from trams.errors import InputError, Notice, SigningError, TramsError, notice_dict
 from trams.faults import fault
 from trams.i18n import _
 from trams.metadata_io import load_metadata
@@ -64,6 +65,7 @@ from trams.pipeline.events import (
     Sink,
     capture_logging,
 )
+from trams.pipeline.hints import for_run
 from trams.pipeline.plan import PlannedDocument, plan_documents, unit_of
 
 LOG_DIR = "logs"
@@ -88,6 +90,8 @@ class Recognizer(Protocol):
     def check(self) -> None: ...
 
     def discover(self, inputs: Sequence[Path]) -> Discovery: ...
+
+    def preflight(self, source: DocumentSource) -> TramsError | None: ...
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
                   on_page: Callable[[DocumentSource], None]
@@ -172,7 +176,7 @@ class _Run:
             except KeyboardInterrupt:
                 self.summary.interrupted = True
             except TramsError as exc:
-                self.summary.aborted = exc
+                self.summary.aborted = for_run(exc)
             except Exception as exc:  # noqa: BLE001 - a bug: reported, never a traceback
                 log.debug("unexpected error in the run", exc_info=True)
                 self.summary.aborted = TramsError(
@@ -193,7 +197,8 @@ class _Run:
             try:
                 self._late_log()
                 if self.summary.interrupted:
-                    self.emit("run_interrupted", message=_("stopped; run again to finish"))
+                    self.emit("run_interrupted", code="interrupted",
+                              message=_("stopped; run again to finish"))
                 if self.summary.aborted is not None:
                     self.emit("run_aborted", **self.summary.aborted.to_dict())
                 self.emit("run_finished", **self.summary.to_dict())
@@ -249,8 +254,9 @@ class _Run:
             self._open_log()
         if self.log is not None and self.log.error is not None:
             self.summary.log_file = None
-            self.summary.warnings.append(_("the run's log file could not be written ({reason})",
-                                           reason=self.log.error.strerror or self.log.error))
+            self.summary.warnings.append(Notice(
+                _("the run's log file could not be written ({reason})",
+                  reason=self.log.error.strerror or self.log.error), "log_write_failed"))
 
     def _check_inbox(self) -> None:
         """Before any work: the inbox is there and readable; .done and .failed are its own
@@ -258,10 +264,12 @@ class _Run:
         for path in self.inputs:
             if not path.exists():
                 raise InputError(_("the inbox folder does not exist"), path=path,
-                                 hint=_("Create it, or set [inbox] path in trams.toml."))
+                                 hint=_("Create it, or set [inbox] path in trams.toml."),
+                                 code="inbox_missing")
             if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
                 raise InputError(_("the inbox cannot be read by this user"), path=path,
-                                 hint=_("Give this user read access to the folder."))
+                                 hint=_("Give this user read access to the folder."),
+                                 code="inbox_unreadable")
         if self.inbox.is_dir():
             # both are checked whatever the settings: a link there is refused before it
             # can ever be used; only those this run moves into are made
@@ -282,7 +290,12 @@ class _Run:
             grouping = self.stages.recognizer.grouping
             self.planned = plan_documents(found.documents, inbox=self.inbox, grouping=grouping,
                                           config=self.config, meta_file=meta_file)
+        for path in found.ignored:
+            self.summary.ignored.append(str(path))
+            self.emit("input_ignored", path=str(path), code="not_a_scan",
+                      message=_("not a scan: TRAMS does not read it and leaves it where it is"))
         for failure in found.failures:
+            for_run(failure.error)
             unit = _unit_for_failure(failure.path, self.inbox, grouping)
             if unit != self.inbox:  # the inbox itself is never moved; its files are
                 self.input_failures.setdefault(unit, []).append(
@@ -302,6 +315,14 @@ class _Run:
             inbox_moves.check_units(self.inbox_dir, [*self.input_failures, *self.unit_docs],
                                     self._move_folders())
         for item in self.planned:
+            for warning in item.warnings:
+                self.emit("warning", document=item.name, **notice_dict(warning))
+            if item.status is DocumentStatus.PENDING and self.dry_run:
+                # what can be known without OCR: each page decoded, its resolution checked
+                with self.timed("discover"):
+                    problem = self.stages.recognizer.preflight(item.source)
+                if problem is not None:
+                    item.status, item.error = DocumentStatus.FAILED, problem
             if item.status is DocumentStatus.SKIPPED:
                 self._record(item, DocumentOutcome(**self._basics(item),
                                                    status=DocumentStatus.SKIPPED,
@@ -311,7 +332,8 @@ class _Run:
             elif self.dry_run:
                 self._record(item, DocumentOutcome(
                     **self._basics(item), status=DocumentStatus.PLANNED, stem=item.stem,
-                    record=item.record.fileCode if item.record else None))
+                    record=item.record.fileCode if item.record else None,
+                    warnings=tuple(item.warnings)))
         pending = [p for p in self.planned
                    if p.status in (DocumentStatus.PENDING, DocumentStatus.PLANNED)]
         self.emit("planned", documents=len(pending), pages=sum(p.pages for p in pending),
@@ -331,11 +353,18 @@ class _Run:
         signer = stack.enter_context(self.stages.open_signer())
         for warning in signer.warnings:
             self.summary.warnings.append(warning)
-            self.emit("warning", message=warning)
+            self.emit("warning", **notice_dict(warning))
         work = self.config.archive.path / STATE_DIR / WORK_DIR / self.run_id
-        results = self.stages.recognizer.recognize(
-            [p.source for p in pending], work / "pages",
-            on_page=lambda source: self.emit("page_done", document=source.name))
+        done: dict[str, int] = {}
+
+        def page_done(source: DocumentSource) -> None:
+            # a document's pages are reported in page order: the n-th report is page n
+            done[source.name] = done.get(source.name, 0) + 1
+            self.emit("page_done", document=source.name, page=done[source.name],
+                      pages=len(source.pages))
+
+        results = self.stages.recognizer.recognize([p.source for p in pending], work / "pages",
+                                                   on_page=page_done)
         # Closing the generator stops the OCR workers before the work folder is removed,
         # whether the run ends, is aborted or interrupted.
         stack.callback(results.close)
@@ -383,10 +412,10 @@ class _Run:
             if not verdict.passed:
                 raise SigningError(
                     _("the signed document did not pass verification ({verdict}: {detail})",
-                      verdict=verdict.verdict, detail=verdict.detail),
+                      verdict=labels.indication(verdict.verdict), detail=verdict.detail),
                     path=item.source.pages[0].path,
                     hint=_("Run `trams doctor` to check the keys, trust roots and "
-                           "revocation servers."))
+                           "revocation servers."), code="verification_failed")
             with self.timed("archive"):
                 archived = self.archive.add_document(
                     item.record, document, signed, source_hash=item.hash,
@@ -399,13 +428,13 @@ class _Run:
             pdf.path.unlink(missing_ok=True)
             signed.unlink(missing_ok=True)
         for warning in signing.warnings:
-            self.emit("warning", document=item.name, message=warning)
+            self.emit("warning", document=item.name, **notice_dict(warning))
         self._record(item, DocumentOutcome(
             **self._basics(item), status=DocumentStatus.ARCHIVED, path=str(archived.pdf),
             record=item.record.fileCode,
             archive_status=archived.status, ocr_verdict=result.verdict,
             verification=verdict.verdict, signatures=tuple(signing.signatures),
-            warnings=tuple(signing.warnings)))
+            warnings=(*item.warnings, *signing.warnings)))
 
     # --- outcomes -----------------------------------------------------------------------
     @staticmethod
@@ -422,6 +451,7 @@ class _Run:
 
     def _fail(self, item: PlannedDocument, error: TramsError | None) -> None:
         assert error is not None
+        for_run(error)
         work = self.config.archive.path / STATE_DIR / WORK_DIR
         if error.path is not None and work in error.path.absolute().parents:
             # a file of this run's work folder (gone after the run): name the scan instead

@@ -6,11 +6,15 @@ CLI shows (a progress bar on a terminal, JSON lines on stderr for cron). Events 
 secret: key sources are named by role, never by PIN or passphrase.
 
 Event names: ``run_started``, ``warning`` (a certificate problem accepted by
-``on_certificate_problem = "warn"``), ``planned`` (documents, pages, skipped),
-``document_skipped``, ``page_done``, ``document_archived``, ``document_failed``,
-``input_failed``, ``input_moved``, ``log`` (a library's log line or a Python warning:
-level, logger, message), ``run_aborted``, ``run_interrupted``, ``run_finished`` (the
-summary).
+``on_certificate_problem = "warn"``, a signing note, a record code worth fixing),
+``planned`` (documents, pages, skipped), ``document_skipped``, ``page_done`` (document,
+page, pages), ``document_archived``, ``document_failed``, ``input_failed``,
+``input_ignored`` (a file that is not a scan, left alone), ``input_moved``, ``log`` (a
+library's log line or a Python warning: level, logger, message), ``run_aborted``,
+``run_interrupted``, ``run_finished`` (the summary).
+
+Every event that carries a ``message`` carries its machine ``code`` too (docs/codes.md),
+the same in every language; errors carry the fields of ``TramsError.to_dict``.
 """
 
 from __future__ import annotations
@@ -27,10 +31,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trams.errors import ExitCode, TramsError
+from trams.errors import ExitCode, TramsError, notice_dict
 from trams.models import DocumentStatus, InputFailure, SignatureRecord
 
 Sink = Callable[[str, dict[str, Any]], None]
+# codes (docs/codes.md) of ``log`` events, by level
+LOG_CODES = {"debug": "log_debug", "info": "log_info", "warning": "log_warning",
+             "error": "log_error", "critical": "log_critical"}
 STAGES = ("discover", "ocr_wait", "pdfa", "sign", "verify", "archive", "move")
 
 
@@ -101,8 +108,9 @@ class EventLogHandler(logging.Handler):
             return  # a sink that logs while writing an event: not again
         self._busy.on = True
         try:
-            data: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name,
-                                    "message": record.getMessage()}
+            level = record.levelname.lower()
+            data: dict[str, Any] = {"code": LOG_CODES.get(level, "log_error"), "level": level,
+                                    "logger": record.name, "message": record.getMessage()}
             if record.exc_info and logging.getLogger().isEnabledFor(logging.DEBUG):
                 data["traceback"] = "".join(traceback.format_exception(*record.exc_info))
             self._emit("log", **data)
@@ -153,9 +161,10 @@ class DocumentOutcome:
                         ocr_verdict=self.ocr_verdict, verification=self.verification,
                         signatures=[s.role for s in self.signatures],
                         signers=[s.to_dict() for s in self.signatures],
-                        warnings=list(self.warnings))
+                        warnings=[notice_dict(w) for w in self.warnings])
         if self.status is DocumentStatus.PLANNED:
-            data.update(stem=self.stem, record=self.record)
+            data.update(stem=self.stem, record=self.record,
+                        warnings=[notice_dict(w) for w in self.warnings])
         if self.error is not None:
             data.update(self.error.to_dict())
         if self.duplicate_of:
@@ -186,6 +195,7 @@ class RunSummary:
     documents: list[DocumentOutcome] = field(default_factory=list)
     input_failures: list[InputFailure] = field(default_factory=list)
     moved: list[MovedInput] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files that are not scans, left alone
     warnings: list[str] = field(default_factory=list)
     failed_waiting: int = 0  # inputs in inbox/.failed when the run ended (this run's or older)
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
@@ -227,7 +237,8 @@ class RunSummary:
                 "dry_run": self.dry_run, "exit_code": int(self.exit_code),
                 "totals": self.totals(), "documents": [d.to_dict() for d in self.documents],
                 "input_failures": [f.to_dict() for f in self.input_failures],
-                "moved": [m.to_dict() for m in self.moved], "warnings": self.warnings,
+                "moved": [m.to_dict() for m in self.moved], "ignored": self.ignored,
+                "warnings": [notice_dict(w) for w in self.warnings],
                 "failed_waiting": self.failed_waiting,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "wall_seconds": round(self.wall_seconds, 2), "log_file": self.log_file,

@@ -41,19 +41,21 @@ def _link_refused(path: Path) -> ConfigError:
     return ConfigError(
         _("this is a symbolic link; TRAMS never follows a link out of the inbox"), path=path,
         hint=_("Remove the link; TRAMS creates {folders} itself as plain folders of the "
-               "inbox.", folders=", ".join((DONE_DIR, FAILED_DIR))))
+               "inbox.", folders=", ".join((DONE_DIR, FAILED_DIR))), code="symlink_refused")
 
 
 def _not_a_folder(path: Path) -> ConfigError:
     return ConfigError(_("this should be a folder of the inbox but is not one"), path=path,
-                       hint=_("Move the file away; TRAMS creates the folder itself."))
+                       hint=_("Move the file away; TRAMS creates the folder itself."),
+                       code="inbox_folder_blocked")
 
 
 def _other_device(path: Path, inbox: Path) -> ConfigError:
     return ConfigError(
         _("this is on another file system than the inbox {inbox}; inputs are moved by "
           "renaming, which cannot cross file systems", inbox=inbox), path=path,
-        hint=_("Unmount it or keep it on the inbox's disk (no mount inside the inbox)."))
+        hint=_("Unmount it or keep it on the inbox's disk (no mount inside the inbox)."),
+        code="other_file_system")
 
 
 @dataclass
@@ -311,6 +313,7 @@ def reason_text(unit: Path, failures: list[tuple[str, TramsError]], *, inbox: Pa
             lines.append(_("File: {path}", path=error.path))
         if error.hint:
             lines.append(_("What to do: {hint}", hint=error.hint))
+        lines.append(_("Error code: {code}", code=error.code))
         lines.append("")
     if archived:
         lines.append(_("Already archived from this entry (they will be skipped next time): "

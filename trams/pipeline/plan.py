@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePath
 
 from trams.config import TramsConfig
-from trams.errors import InputError, TramsError
+from trams.errors import InputError, Notice, TramsError
 from trams.fs import input_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import MetadataFile
 from trams.models import DocumentSource, DocumentStatus, SourcePage
-from trams.naming import document_stem
+from trams.naming import awkward_reason, document_stem, plain_name
 
 _CHUNK = 1 << 20
 
@@ -75,6 +75,7 @@ class PlannedDocument:
     status: DocumentStatus = DocumentStatus.PENDING
     error: TramsError | None = None
     duplicate_of: str | None = None  # an earlier document of this run with the same hash
+    warnings: list[Notice] = field(default_factory=list)  # allowed, but worth fixing
 
     @property
     def name(self) -> str:
@@ -120,10 +121,24 @@ def metadata_for(source: DocumentSource, position: int, config: TramsConfig,
         raise InputError(_("the metadata made from the [metadata] templates is not valid "
                            "({reason})", reason=str(exc).splitlines()[0]),
                          hint=_("Check [metadata] file_code, title and subject in trams.toml."),
+                         code="metadata_template_invalid",
                          ) from None
     if not document.organName and config.agency.name:
         document = document.model_copy(update={"organName": config.agency.name})
     return record, document
+
+
+def record_code_warning(code: str, source_name: str) -> Notice | None:
+    """A record code that works but will trouble whoever uses the archive (spaces, odd
+    signs): a warning with the fix, in dry runs and runs alike."""
+    reason = awkward_reason(code)
+    if reason is None:
+        return None
+    return Notice(_("the record code would be '{code}': {reason}", code=code, reason=reason),
+                  "record_code_awkward",
+                  hint=_("Rename the input (e.g. '{plain}'), or give the record code in the "
+                         "metadata file named by [metadata] file in trams.toml.",
+                         plain=plain_name(PurePath(source_name).name)))
 
 
 def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping: str,
@@ -147,6 +162,9 @@ def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping
         except TramsError as exc:
             item.status, item.error = DocumentStatus.FAILED, exc
             continue
+        code_warning = record_code_warning(item.record.fileCode, source.name)
+        if code_warning is not None:
+            item.warnings.append(code_warning)
         if item.hash in hashes:
             item.status, item.duplicate_of = DocumentStatus.SKIPPED, hashes[item.hash]
             continue
@@ -156,7 +174,7 @@ def plan_documents(documents: Sequence[DocumentSource], *, inbox: Path, grouping
                 _("documents {first} and {second} would both be archived as {name}",
                   first=names[item.stem], second=source.name, name=item.stem),
                 hint=_("Give each document its own record code or sequence number in the "
-                       "metadata."))
+                       "metadata."), code="name_collision")
             continue
         names[item.stem] = source.name
     return planned
