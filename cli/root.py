@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "run",
     "init",
     "doctor",
+    "cluster",
 )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from trams.app.ocr import OcrOptions, ocr_files
+from trams.cli.commands.cluster import cluster_option
 from trams.cli.commands.common import config_from
 from trams.cli.render import error_console, out_console, print_json
 
@@ -67,6 +68,7 @@ def ocr_command(
     ] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help=_("Print a JSON summary on stdout."))] = False,
+    cluster: Annotated[str | None, cluster_option()] = None,  # noqa: UP007
 ) -> int:
     """Recognize scans and write two-layer PDF/A files with archival metadata."""
     config = config_from(ctx)
@@ -89,7 +91,7 @@ def ocr_command(
         jpeg_quality=image_quality, lossless=lossless, metadata=metadata, grouping=grouping,
         deskew=deskew, dpi=dpi, accept_low_dpi=accept_low_dpi, keep_original=keep_original,
         drop_blank=drop_blank, keep_ocr_layer=keep_ocr_layer, sidecar=sidecar,
-        report=report_file, force=force),
+        report=report_file, force=force, cluster=cluster),
         sinks=[show])
     if as_json:
         print_json(report.to_dict(), kind="ocr")
@@ -97,6 +99,10 @@ def ocr_command(
         out_console().print(_("{done} PDF/A file(s) written to {folder}, {failed} failure(s).",
                               done=len(report.documents), folder=str(output),
                               failed=len(report.failures)), markup=False)
+        if report.workers:
+            from trams.cli.run_render import worker_pages
+
+            out_console().print(worker_pages(report.workers), markup=False, soft_wrap=True)
     return int(report.exit_code)
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from trams.app.run import RunOptions, run
+from trams.cli.commands.cluster import cluster_option
 from trams.cli.commands.common import config_from, terminal_prompt
 from trams.cli.render import error_console, out_console, print_json
 
@@ -49,6 +50,7 @@ def run_command(
                "the bar on a terminal and JSON otherwise."))] = "auto",
     as_json: Annotated[bool, typer.Option(
         "--json", help=_("Print the summary as JSON on stdout."))] = False,
+    cluster: Annotated[str | None, cluster_option()] = None,  # noqa: UP007
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
     if log_format not in LOG_FORMATS:
@@ -58,7 +60,8 @@ def run_command(
     from trams.cli.run_render import json_stderr
 
     sink = sink_for(log_format, error_console())
-    options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done)
+    options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done,
+                         cluster=cluster)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         # JSON lines: nothing but events on stderr (log lines and warnings become events)

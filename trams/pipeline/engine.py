@@ -90,8 +90,10 @@ class Recognizer(Protocol):
     def discover(self, inputs: Sequence[Path]) -> Discovery: ...
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]: ...
+                  on_page: Callable[..., None]
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
+        """``on_page(document)`` per page done; ``on_page(document, worker=NAME)`` for a
+        page a cluster worker did (counted per worker in the summary)."""
 
 
 class Signed(Protocol):
@@ -333,9 +335,8 @@ class _Run:
             self.summary.warnings.append(warning)
             self.emit("warning", message=warning)
         work = self.config.archive.path / STATE_DIR / WORK_DIR / self.run_id
-        results = self.stages.recognizer.recognize(
-            [p.source for p in pending], work / "pages",
-            on_page=lambda source: self.emit("page_done", document=source.name))
+        results = self.stages.recognizer.recognize([p.source for p in pending],
+                                                   work / "pages", on_page=self._page_done)
         # Closing the generator stops the OCR workers before the work folder is removed,
         # whether the run ends, is aborted or interrupted.
         stack.callback(results.close)
@@ -357,6 +358,14 @@ class _Run:
                 raise result.error  # disk full while writing a page: the whole run stops
             else:
                 self._fail(item, result.error)
+
+    def _page_done(self, source: DocumentSource, worker: str | None = None) -> None:
+        """A page recognized (by a cluster worker, when ``worker`` names one)."""
+        if worker is None:
+            self.emit("page_done", document=source.name)
+            return
+        self.summary.workers[worker] = self.summary.workers.get(worker, 0) + 1
+        self.emit("page_done", document=source.name, worker=worker)
 
     def _finish(self, item: PlannedDocument, result: RecognizedDocument | BornDigitalDocument,
                 signer: Signer, work: Path) -> None:

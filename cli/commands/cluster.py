@@ -1,0 +1,95 @@
+"""`trams cluster worker ADDRESS`, and the ``--cluster`` option of run, ocr and doctor.
+
+Parse -> :func:`trams.app.cluster.prepare_worker` -> render its checks -> this process
+becomes Dask's worker (``exec``: signals, exit code and restarts are Dask's own, as under
+a service manager). docs/cluster.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from trams.config import LOCAL_CLUSTER, scheduler_problem
+from trams.i18n import _
+
+
+def _address(value: str | None) -> str | None:
+    """``--cluster``: a scheduler address or ``local``; anything else is a usage error."""
+    if value is None or value == LOCAL_CLUSTER:
+        return value
+    reason = scheduler_problem(value)
+    if reason is not None:
+        raise typer.BadParameter(reason, param_hint="--cluster")
+    return value
+
+
+def cluster_option() -> object:
+    """The ``--cluster`` option, for ``Annotated[str | None, cluster_option()] = None``
+    (built when the commands are, in the chosen language)."""
+    return typer.Option(
+        "--cluster", metavar="ADDRESS|local", callback=_address,
+        help=_("Recognize the pages on the Dask cluster of this scheduler (tcp://HOST:PORT "
+               "or tls://HOST:PORT), or on this machine with local (default: [cluster] "
+               "scheduler of trams.toml, else this machine)."))
+
+
+def worker_command(
+    ctx: typer.Context,
+    scheduler: Annotated[str | None, typer.Argument(  # noqa: UP007
+        metavar="ADDRESS", callback=_address,
+        help=_("The scheduler, tcp://HOST:PORT or tls://HOST:PORT (default: [cluster] "
+               "scheduler)."))] = None,
+    nworkers: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--nworkers", "-n", min=1,
+        help=_("Worker processes, one page each at a time (default: the CPU cores)."))
+    ] = None,
+    name: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--name", help=_("Name of the workers in reports (several processes: NAME-0, "
+                         "NAME-1, ...; default: the host name)."))] = None,
+    ocr_lang: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--ocr-lang", "-l",
+        help=_("Tesseract languages to check, e.g. vie+eng (default: ocr.languages)."))
+    ] = None,
+) -> int:
+    """Check Tesseract and its language data, then join the cluster as a Dask worker."""
+    from trams.app.cluster import WorkerOptions, prepare_worker
+    from trams.cli.commands.common import config_from
+    from trams.cli.commands.doctor import render_text
+    from trams.cli.render import error_console
+
+    if scheduler == LOCAL_CLUSTER:
+        raise typer.BadParameter(_("a worker needs a scheduler address"),
+                                 param_hint="ADDRESS")
+    launch = prepare_worker(config_from(ctx), WorkerOptions(
+        scheduler=scheduler, nworkers=nworkers, name=name, languages=ocr_lang))
+    console = error_console()
+    if not launch.ready:
+        from trams.app.doctor import DoctorReport
+
+        render_text(DoctorReport(launch.checks))
+        console.print(_("This machine cannot recognize pages: fix the above, then start the "
+                        "worker again."), markup=False, style="bold red")
+        return int(launch.exit_code)
+    console.print(_("Joining the cluster at {address} ({command})",
+                    address=launch.argv[3], command=" ".join(launch.argv[4:])),
+                  markup=False, soft_wrap=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(launch.argv[0], list(launch.argv), launch.env)
+    return 0  # pragma: no cover - exec does not return
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help=_("The OCR cluster (Dask): join it as a worker."),
+                        no_args_is_help=True)
+    app.add_typer(group, name="cluster")
+    group.command("worker", help=_(
+        "Join the OCR cluster as a Dask worker: Tesseract and the configured language data "
+        "are checked first (no join without them); then one single-threaded worker "
+        "process per core recognizes pages sent by `trams run --cluster` and `trams ocr "
+        "--cluster`. Keys and the archive never leave the machine that runs the batch."))(
+        worker_command)
