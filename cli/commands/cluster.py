@@ -1,4 +1,5 @@
-"""`trams cluster worker ADDRESS`, and the ``--cluster`` option of run, ocr and doctor.
+"""`trams cluster worker ADDRESS` (the ``--cluster`` option of run, ocr and doctor:
+:mod:`.cluster_option`).
 
 Parse -> :func:`trams.app.cluster.prepare_worker` -> render its checks -> this process
 becomes Dask's worker (``exec``: signals, exit code and restarts are Dask's own, as under
@@ -12,35 +13,16 @@ import sys
 from typing import Annotated
 
 import typer
+from trams.cli.commands.cluster_option import scheduler_argument
 
-from trams.config import LOCAL_CLUSTER, scheduler_problem
+from trams.config import LOCAL_CLUSTER
 from trams.i18n import _
-
-
-def _address(value: str | None) -> str | None:
-    """``--cluster``: a scheduler address or ``local``; anything else is a usage error."""
-    if value is None or value == LOCAL_CLUSTER:
-        return value
-    reason = scheduler_problem(value)
-    if reason is not None:
-        raise typer.BadParameter(reason, param_hint="--cluster")
-    return value
-
-
-def cluster_option() -> object:
-    """The ``--cluster`` option, for ``Annotated[str | None, cluster_option()] = None``
-    (built when the commands are, in the chosen language)."""
-    return typer.Option(
-        "--cluster", metavar="ADDRESS|local", callback=_address,
-        help=_("Recognize the pages on the Dask cluster of this scheduler (tcp://HOST:PORT "
-               "or tls://HOST:PORT), or on this machine with local (default: [cluster] "
-               "scheduler of trams.toml, else this machine)."))
 
 
 def worker_command(
     ctx: typer.Context,
     scheduler: Annotated[str | None, typer.Argument(  # noqa: UP007
-        metavar="ADDRESS", callback=_address,
+        metavar="ADDRESS", callback=scheduler_argument,
         help=_("The scheduler, tcp://HOST:PORT or tls://HOST:PORT (default: [cluster] "
                "scheduler)."))] = None,
     nworkers: Annotated[int | None, typer.Option(  # noqa: UP007

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from trams.app.doctor import DoctorReport
 from trams.app.doctor import doctor as run_doctor
-from trams.cli.commands.cluster import cluster_option
+from trams.cli.commands.cluster_option import cluster_option
 
 from trams.doctor import Status
 from trams.i18n import N_, _

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from trams.app.ocr import OcrOptions, ocr_files
-from trams.cli.commands.cluster import cluster_option
+from trams.cli.commands.cluster_option import cluster_option
 from trams.cli.commands.common import config_from
 from trams.cli.render import error_console, out_console, print_json
 

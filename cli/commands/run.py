@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 from trams.app.run import RunOptions, run
-from trams.cli.commands.cluster import cluster_option
+from trams.cli.commands.cluster_option import cluster_option
 from trams.cli.commands.common import config_from, terminal_prompt
 from trams.cli.render import error_console, out_console, print_json
 
