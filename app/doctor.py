@@ -61,7 +61,7 @@ def ocr_checks(config: TramsConfig) -> list[Check]:
     return checks
 
 
-def _cluster_address(cluster: ClusterConfig, module) -> Check:  # noqa: ANN001
+def cluster_address_check(cluster: ClusterConfig, module) -> Check:  # noqa: ANN001
     """Page images cross the network in clear when the scheduler is tcp:// elsewhere."""
     address = cluster.scheduler or ""
     if cluster.tls:
@@ -96,7 +96,7 @@ def cluster_checks(config: TramsConfig) -> list[Check]:
         module = cluster_module()
     except DependencyError as exc:
         return [Check.from_error("cluster", exc)]
-    checks = [_cluster_address(cluster, module)]
+    checks = [cluster_address_check(cluster, module)]
     if checks[0].status is Status.FAIL:
         return checks
     try:

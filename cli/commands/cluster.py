@@ -1,15 +1,14 @@
 """`trams cluster worker ADDRESS` (the ``--cluster`` option of run, ocr and doctor:
 :mod:`.cluster_option`).
 
-Parse -> :func:`trams.app.cluster.prepare_worker` -> render its checks -> this process
-becomes Dask's worker (``exec``: signals, exit code and restarts are Dask's own, as under
-a service manager). docs/cluster.md.
+Parse -> :func:`trams.app.cluster.prepare_worker` -> render its checks -> run Dask's worker
+(:func:`trams.app.cluster.serve_worker`: again whenever its scheduler went away) until
+Ctrl-C or SIGTERM (exit 130). docs/cluster.md.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import signal
 from typing import Annotated
 
 import typer
@@ -38,7 +37,7 @@ def worker_command(
     ] = None,
 ) -> int:
     """Check Tesseract and its language data, then join the cluster as a Dask worker."""
-    from trams.app.cluster import WorkerOptions, prepare_worker
+    from trams.app.cluster import WorkerOptions, prepare_worker, serve_worker
     from trams.cli.commands.common import config_from
     from trams.cli.commands.doctor import render_text
     from trams.cli.render import error_console
@@ -56,13 +55,20 @@ def worker_command(
         console.print(_("This machine cannot recognize pages: fix the above, then start the "
                         "worker again."), markup=False, style="bold red")
         return int(launch.exit_code)
-    console.print(_("Joining the cluster at {address} ({command})",
-                    address=launch.argv[3], command=" ".join(launch.argv[4:])),
-                  markup=False, soft_wrap=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(launch.argv[0], list(launch.argv), launch.env)
-    return 0  # pragma: no cover - exec does not return
+
+    def notify(message: str) -> None:
+        console.print(message, markup=False, soft_wrap=True)
+
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return int(serve_worker(launch, notify=notify))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the worker is being stopped
+    raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:
@@ -73,5 +79,6 @@ def register(app: typer.Typer) -> None:
         "Join the OCR cluster as a Dask worker: Tesseract and the configured language data "
         "are checked first (no join without them); then one single-threaded worker "
         "process per core recognizes pages sent by `trams run --cluster` and `trams ocr "
-        "--cluster`. Keys and the archive never leave the machine that runs the batch."))(
+        "--cluster`, and joins again whenever the scheduler comes back, until Ctrl-C or "
+        "SIGTERM. Keys and the archive never leave the machine that runs the batch."))(
         worker_command)

@@ -104,8 +104,9 @@ def test_a_worker_killed_mid_run_loses_no_page(pki, tmp_path) -> None:
 
 def test_scheduler_gone_stops_the_run_and_a_rerun_finishes(pki, tmp_path) -> None:
     """The scheduler killed once a document is archived: the run stops with exit 16, the
-    archived document's folder in .done, the others left in the inbox (not .failed); with
-    the scheduler back, the rerun archives the rest, each document once."""
+    archived document's folder in .done, the others left in the inbox (not .failed). The
+    scheduler started again, the same `trams cluster worker` joins it again by itself, and
+    the rerun archives the rest, each document once."""
     scheduler, address = start_scheduler(tmp_path)
     worker = start_worker(tmp_path, address, "w0")
     port = int(address.rsplit(":", 1)[1])
@@ -129,10 +130,8 @@ def test_scheduler_gone_stops_the_run_and_a_rerun_finishes(pki, tmp_path) -> Non
         assert len(left) == totals["not_started"]["documents"]
         assert not (inbox / ".failed").exists() or not list((inbox / ".failed").iterdir())
 
-        worker.stop()
         scheduler, _same = start_scheduler(tmp_path, port)
-        worker = start_worker(tmp_path, address, "w1")
-        wait_for_workers(address, {"w1"}, [worker])
+        wait_for_workers(address, {"w0"}, [worker])  # `trams cluster worker` rejoins
         rerun = WatchedRun(cfg, "run", "--move-done", "--json")
         code, summary, events = rerun.finish()
         assert code == 0, events[-5:]
