@@ -127,6 +127,23 @@ def _scratch() -> str | None:
         return None
 
 
+_engine_checked: dict[tuple[str, str, bool], PageError | None] = {}
+
+
+def _engine_problem(options: ScanOptions) -> PageError | None:
+    """The batch's engine check (:func:`~trams.scanning.recognize.check_engine`), once per
+    worker process and settings: a worker that joined after the batch's start without a
+    language is the machine's problem, never a page's (it would fail every document)."""
+    key = (options.engine, options.languages, options.rotate_pages)
+    if key not in _engine_checked:
+        try:
+            check_engine(options)
+            _engine_checked[key] = None
+        except DependencyError as exc:
+            _engine_checked[key] = PageError.of(exc)
+    return _engine_checked[key]
+
+
 def run_page(fn: Any, data: bytes, suffix: str, index: int, options: ScanOptions,
              lang: str, version: str) -> RemotePage:
     """One page on a worker: ``fn`` (:func:`~trams.scanning.worker.process_page`) on the
@@ -148,6 +165,10 @@ def run_page(fn: Any, data: bytes, suffix: str, index: int, options: ScanOptions
             _("Install the same TRAMS version on every cluster worker, or stop this one."))
         return RemotePage(PageOutcome(SourcePage(Path(f"scan{suffix}"), index), error=error),
                           None, name, "")
+    problem = _engine_problem(options)
+    if problem is not None:
+        return RemotePage(PageOutcome(SourcePage(Path(f"scan{suffix}"), index),
+                                      error=problem), None, name, "")
     with _page_lock, tempfile.TemporaryDirectory(prefix="trams-page-", dir=_scratch()) as tmp:
         scan = Path(tmp) / f"scan{suffix}"
         scan.write_bytes(data)

@@ -1,9 +1,10 @@
-"""Recognize documents in parallel: one process pool per batch, pages of all documents in it.
+"""Recognize documents in parallel: one pool per batch, pages of all documents in it.
 
 Pages are submitted in input order, a bounded number at a time (so a batch of thousands of
-pages never holds its images in memory: each worker writes its page with ``encode_page``
-into ``workdir`` and returns a small record). Documents come out in input order, each as
-soon as its last page is done.
+pages never holds its images in memory: each page's encoded image is written into
+``workdir`` and a small record comes back). Documents come out in input order, each as
+soon as its last page is done. The pool (:mod:`.pool`) is this machine's worker processes,
+or a Dask cluster's workers (:mod:`.cluster`); both run :func:`.worker.process_page`.
 """
 
 from __future__ import annotations

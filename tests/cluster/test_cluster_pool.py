@@ -111,6 +111,21 @@ def test_a_worker_without_the_language_data_is_named(cluster) -> None:
     assert "cluster worker" in info.value.message and "qqq" in info.value.message
 
 
+def test_a_late_worker_without_the_language_stops_the_batch(cluster, tmp_path) -> None:
+    """A worker that joined after the batch's check and lacks a language: the machine's
+    problem (DependencyError naming the worker, exit 6), never a document's failure."""
+    options = ScanOptions(languages="vie+qqq")
+    client = connect(cluster)  # no check_cluster: as for a worker joining later
+    pool = DaskPagePool(client, cluster)
+    try:
+        with pytest.raises(DependencyError) as info:
+            list(recognize_documents(discover([PAGE]).documents, options, jobs=1,
+                                     workdir=tmp_path, pool=pool))
+    finally:
+        pool.close()
+    assert info.value.message.startswith("cluster worker ") and "qqq" in info.value.message
+
+
 def test_pool_capacity_follows_the_workers(cluster) -> None:
     client = connect(cluster)
     try:
