@@ -56,6 +56,8 @@ class OcrOptions:
     sidecar_file: Path | None = None  # single: the recognized text into this file
     report: bool = False  # also NAME.quality.json
     force: bool = False  # replace existing output files (else such a document is refused)
+    # --cluster: a Dask scheduler's address, or "local" (default: [cluster] scheduler)
+    cluster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class OcrReport:
     output: Path
     documents: list[OcrDocument] = field(default_factory=list)
     failures: list[InputFailure | DocumentFailure] = field(default_factory=list)
+    workers: dict[str, int] = field(default_factory=dict)  # cluster worker -> pages it did
 
     @property
     def exit_code(self) -> ExitCode:
@@ -92,6 +95,7 @@ class OcrReport:
     def to_dict(self) -> dict[str, Any]:
         return {"documents": [d.to_dict() for d in self.documents],
                 "failures": [f.to_dict() for f in self.failures],
+                "workers": dict(sorted(self.workers.items())),
                 "exit_code": int(self.exit_code)}
 
 
@@ -105,10 +109,12 @@ class _Target:
 
 def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink] = ()
               ) -> OcrReport:
-    """Recognize the inputs and write one PDF/A per document into ``options.output``.
+    """Recognize the inputs and write one PDF/A per document into ``options.output``
+    (pages on the Dask cluster of ``options.cluster`` or [cluster], when one is named).
 
     Events (``sinks``): ``input_failed``, ``document_failed``, ``document_written``.
     """
+    config = config.with_cluster(options.cluster)
     level = options.pdfa or config.pdfa.level
     check_level(level)
     grouping = options.grouping or config.inbox.grouping
@@ -157,7 +163,11 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     folder.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="trams-ocr-"))
     try:
-        results = recognizer.recognize([t.source for t in targets], workdir)
+        def counted(_source: DocumentSource, worker: str | None = None) -> None:
+            if worker is not None:
+                report.workers[worker] = report.workers.get(worker, 0) + 1
+
+        results = recognizer.recognize([t.source for t in targets], workdir, on_page=counted)
         for target, result in zip(targets, results, strict=True):
             if isinstance(result, DocumentFailure):
                 report.failures.append(result)

@@ -23,6 +23,8 @@ class RunOptions:
     dry_run: bool = False  # plan and report; open no key, write nothing
     jobs: int | None = None  # OCR worker processes
     move_done: bool | None = None  # default: [inbox] move_done
+    # --cluster: a Dask scheduler's address, or "local" (default: [cluster] scheduler)
+    cluster: str | None = None
 
 
 def run(config: TramsConfig, options: RunOptions = RunOptions(), *,
@@ -32,7 +34,8 @@ def run(config: TramsConfig, options: RunOptions = RunOptions(), *,
     went. ``sinks`` receive the run's events (progress bars, JSON lines)."""
     def stages() -> Stages:  # inside the run: a missing secret is reported like the rest
         secrets = {} if options.dry_run else profile_secrets(config, prompter)
-        return build_stages(config, secrets=secrets, jobs=options.jobs)
+        return build_stages(config.with_cluster(options.cluster), secrets=secrets,
+                            jobs=options.jobs)
 
     return run_batch(config, stages, inputs=[options.inbox] if options.inbox else None,
                      dry_run=options.dry_run, move_done=options.move_done, sinks=sinks)

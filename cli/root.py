@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "run",
     "init",
     "doctor",
+    "cluster",
 )
 
 

@@ -205,6 +205,13 @@ def describe(event: str, data: dict[str, Any]) -> str | None:
     return None
 
 
+def worker_pages(workers: dict[str, int]) -> str:
+    """Pages per cluster worker, one line: "Cluster: 12 pages by host-0, 8 by host-1"."""
+    parts = ", ".join(_("{pages} by {worker}", pages=pages(count), worker=name)
+                      for name, count in sorted(workers.items()))
+    return _("Cluster workers: {parts}.", parts=parts)
+
+
 # The run's stages (RunSummary.timings keys) in words.
 STAGE_NAMES = {"discover": N_("finding documents"), "ocr_wait": N_("waiting for OCR"),
                "pdfa": N_("PDF/A"), "sign": N_("signing"), "verify": N_("verifying"),
@@ -269,6 +276,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
                            for k, v in summary.timings.items() if v >= 0.05)
         line(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds, stages=stages)
              if stages else _("Time: {wall:.1f} s.", wall=summary.wall_seconds))
+    if summary.workers:
+        line(worker_pages(summary.workers))
     if summary.log_file:
         console.print(_("Log: {path}", path=summary.log_file), markup=False)
     if summary.aborted:

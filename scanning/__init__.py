@@ -25,6 +25,9 @@ Public API (everything else is internal)::
         # it as it is) or DocumentFailure (.source, .error: TramsError, .to_dict())
         ...
 
+    # pool=: a trams.scanning.pool.PagePool instead of this machine's processes, e.g.
+    # trams.scanning.cluster.open_pool(cluster_config, options) (Dask; docs/cluster.md)
+
     check_engine(options)  # DependencyError early (tesseract / language data missing;
                            # a missing image decoder, jbig2dec, raises when first met)
     write_coversheets([CoverSheet(record=RecordMetadata, document=DocumentMetadata)],

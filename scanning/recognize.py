@@ -1,20 +1,17 @@
-"""Recognize documents in parallel: one process pool per batch, pages of all documents in it.
+"""Recognize documents in parallel: one pool per batch, pages of all documents in it.
 
 Pages are submitted in input order, a bounded number at a time (so a batch of thousands of
-pages never holds its images in memory: each worker writes its page with ``encode_page``
-into ``workdir`` and returns a small record). Documents come out in input order, each as
-soon as its last page is done.
+pages never holds its images in memory: each page's encoded image is written into
+``workdir`` and a small record comes back). Documents come out in input order, each as
+soon as its last page is done. The pool (:mod:`.pool`) is this machine's worker processes,
+or a Dask cluster's workers (:mod:`.cluster`); both run :func:`.worker.process_page`.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,11 +19,12 @@ from trams.scanning import tesseract
 from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
+from trams.scanning.pool import PageJob, PagePool, ProcessPagePool
 from trams.scanning.quality import document_verdict
-from trams.scanning.worker import PageOutcome, init_worker, process_page
+from trams.scanning.worker import PageOutcome, process_page
 
-from trams.errors import DependencyError, InputError, OcrError, TramsError
-from trams.i18n import _, get_language
+from trams.errors import DependencyError, InputError, TramsError
+from trams.i18n import _
 from trams.models import (
     BornDigitalDocument,
     DocumentFailure,
@@ -111,7 +109,8 @@ def _assemble(source: DocumentSource, outcomes: list[PageOutcome],
 
 def recognize_documents(documents: Iterable[DocumentSource], options: ScanOptions, *,
                         jobs: int, workdir: Path,
-                        on_page: Callable[[DocumentSource], None] | None = None,
+                        on_page: Callable[..., None] | None = None,
+                        pool: PagePool | None = None,
                         ) -> Iterator[RecognizedDocument | BornDigitalDocument
                                       | DocumentFailure]:
     """Clean up and OCR every page; yield each document (in input order) when it is done.
@@ -120,12 +119,15 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
     comes out as a :class:`~trams.models.BornDigitalDocument`, checked for PDF/A.
 
     ``jobs`` worker processes are started once for the whole batch (``jobs == 1`` runs in
-    this process). Encoded page images are written under ``workdir``. ``on_page(document)``
-    is called in this process as each page is done (progress bars). Raises only for
+    this process), unless a ``pool`` is given (:mod:`.pool`: a Dask cluster, already
+    checked; the caller closes it). Encoded page images are written under ``workdir``.
+    ``on_page(document)`` is called in this process as each page is done (progress bars);
+    for a page a cluster worker did, ``on_page(document, worker=NAME)``. Raises only for
     batch-level problems (DependencyError: tesseract, language data or an image decoder
-    such as jbig2dec missing).
+    such as jbig2dec missing; ClusterError: the cluster's scheduler gone).
     """
-    check_engine(options)
+    if pool is None:
+        check_engine(options)
     workdir.mkdir(parents=True, exist_ok=True)
     docs = list(documents)
     tasks = [(d, p, page) for d, doc in enumerate(docs) if not doc.born_digital
@@ -136,7 +138,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
     def stem(d: int, p: int) -> Path:
         return workdir / f"doc{d + 1:05d}-page{p + 1:04d}"
 
-    if jobs <= 1:
+    if jobs <= 1 and pool is None:
         for d, doc in enumerate(docs):
             page_outcomes = []
             for p, page in enumerate(doc.pages):
@@ -147,21 +149,17 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
             yield _assemble(doc, page_outcomes, options)
         return
 
-    # fork: workers start at once and need no `if __name__ == "__main__"` guard in the
-    # caller's script; the pool is made before any thread of ours exists.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
-                               initargs=(get_language(), os.getpid()))
-    window = jobs * 3
-    in_flight: deque[tuple[int, int, Future]] = deque()
+    own = pool is None
+    pages = ProcessPagePool(jobs) if pool is None else pool
+    in_flight: deque[tuple[int, int, PageJob]] = deque()
     next_task = 0
     next_doc = 0
     try:
         while next_doc < len(docs):
+            window = pages.capacity()
             while next_task < len(tasks) and len(in_flight) < window:
                 d, p, page = tasks[next_task]
-                in_flight.append((d, p, pool.submit(process_page, page, stem(d, p), options)))
+                in_flight.append((d, p, pages.submit(page, stem(d, p), options)))
                 next_task += 1
             if remaining[next_doc] == 0:  # born digital, or without pages: no OCR
                 doc = docs[next_doc]
@@ -170,20 +168,19 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 yield _assemble(doc, [], options)
                 next_doc += 1
                 continue
-            d, p, future = in_flight.popleft()
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                raise OcrError(_("a worker process stopped unexpectedly (out of memory?)"),
-                               hint=_("Run again with fewer --jobs."),
-                               code="worker_crashed") from None
+            d, p, job = in_flight.popleft()
+            outcome = job.result()
             outcomes[d][p] = outcome
             remaining[d] -= 1
             if on_page is not None:
-                on_page(docs[d])
+                if job.worker is None:
+                    on_page(docs[d])
+                else:
+                    on_page(docs[d], worker=job.worker)
             while next_doc < len(docs) and remaining[next_doc] == 0:
                 yield _assemble(docs[next_doc], list(outcomes[next_doc]), options)
                 outcomes[next_doc] = []
                 next_doc += 1
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            pages.close()

@@ -12,8 +12,8 @@ from trams.scanning.preflight import ignored_files, preflight
 from trams.scanning.quality import FAILED, page_verdict, problem_text
 from trams.scanning.recognize import check_engine, recognize_documents
 
-from trams.config import TramsConfig
-from trams.errors import OcrError, TramsError
+from trams.config import ClusterConfig, TramsConfig
+from trams.errors import DependencyError, OcrError, TramsError
 from trams.i18n import _
 from trams.models import (
     BornDigitalDocument,
@@ -25,27 +25,37 @@ from trams.models import (
 
 
 class ScanningRecognizer:
-    """Discovery by the configured grouping, and one worker pool for every page of a run."""
+    """Discovery by the configured grouping, and one worker pool for every page of a run:
+    this machine's processes, or the Dask cluster of ``cluster`` (:mod:`.cluster`)."""
 
     def __init__(self, options: ScanOptions, *, grouping: str, jobs: int,
-                 links: Links = "refuse"):
+                 links: Links = "refuse", cluster: ClusterConfig | None = None):
         self.options = options
         self.grouping = grouping
         self.jobs = jobs
         self.links = links  # symbolic links in folders (trams.scanning.grouping.Links)
+        self.cluster = cluster if cluster is not None and cluster.scheduler else None
 
     @classmethod
     def from_config(cls, config: TramsConfig, *, jobs: int | None = None,
                     grouping: str | None = None, links: Links | None = None,
                     **overrides: object) -> ScanningRecognizer:
         """From trams.toml; ``jobs``, ``grouping``, ``links`` and ScanOptions ``overrides``
-        (None: the configured value) win. Links: [inbox] follow_symlinks."""
+        (None: the configured value) win. Links: [inbox] follow_symlinks. Pages go to
+        the cluster of [cluster] when it names a scheduler."""
         return cls(ScanOptions.from_trams_config(config, **overrides),
                    grouping=grouping or config.inbox.grouping, jobs=jobs or config.jobs,
-                   links=links or ("inside" if config.inbox.follow_symlinks else "refuse"))
+                   links=links or ("inside" if config.inbox.follow_symlinks else "refuse"),
+                   cluster=config.cluster)
 
     def check(self) -> None:
-        check_engine(self.options)
+        """The engine and its language data where the pages will run; with a cluster, its
+        scheduler reached and every connected worker checked (ClusterError,
+        DependencyError)."""
+        if self.cluster is None:
+            check_engine(self.options)
+            return
+        cluster_module().check_reachable(self.cluster, self.options)
 
     def discover(self, inputs: Sequence[Path]) -> Discovery:
         found = discover(inputs, grouping=self.grouping,  # type: ignore[arg-type]
@@ -58,18 +68,47 @@ class ScanningRecognizer:
         return preflight(source, self.options)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[[DocumentSource], None] | None = None
+                  on_page: Callable[..., None] | None = None
                   ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
         """Every document, recognized (or, born digital, read as it is) or failed; one the
-        OCR quality gate fails is a failure too (it must be rescanned, not archived)."""
-        for result in recognize_documents(documents, self.options, jobs=self.jobs,
-                                          workdir=workdir, on_page=on_page):
+        OCR quality gate fails is a failure too (it must be rescanned, not archived).
+        ``on_page(document)`` per page done, ``on_page(document, worker=NAME)`` for a page
+        a cluster worker did."""
+        if self.cluster is None:
+            yield from self._gate(recognize_documents(
+                documents, self.options, jobs=self.jobs, workdir=workdir, on_page=on_page))
+            return
+        with cluster_module().open_pool(self.cluster, self.options) as pool:
+            yield from self._gate(recognize_documents(
+                documents, self.options, jobs=self.jobs, workdir=workdir, on_page=on_page,
+                pool=pool))
+
+    @staticmethod
+    def _gate(results: Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]
+              ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
+        for result in results:
             if isinstance(result, RecognizedDocument) and result.verdict == FAILED:
                 for path in result.work_files:
                     path.unlink(missing_ok=True)
                 yield DocumentFailure(result.source, _quality_failure(result))
             else:
                 yield result
+
+
+def cluster_module():  # noqa: ANN201 - the module trams.scanning.cluster
+    """:mod:`trams.scanning.cluster`, imported (with Dask) only when a cluster is used;
+    DependencyError when Dask is not installed."""
+    try:
+        from trams.scanning import cluster  # Dask loads only when a cluster is used
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed") and not str(exc.name).startswith(
+                ("dask.", "distributed.")):
+            raise
+        raise DependencyError(
+            _("Dask is not installed, and a cluster scheduler is configured"),
+            hint=_("Install it with pip install 'trams[cluster]' (scripts/setup.sh does), or "
+                   "recognize on this machine with --cluster local.")) from None
+    return cluster
 
 
 def _quality_failure(document: RecognizedDocument) -> OcrError:

@@ -41,6 +41,6 @@ fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing TRAMS and its Python dependencies into .venv/" >&2
   .venv/bin/python -m pip install -q --upgrade pip >&2
-  .venv/bin/python -m pip install -q -e '.[test]' >&2
+  .venv/bin/python -m pip install -q -e '.[test,cluster]' >&2
   touch "$stamp"
 fi

@@ -15,6 +15,7 @@ import tomllib
 import warnings
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -173,6 +174,80 @@ class TrustConfig(_Section):
     intermediates: list[Path] = []
 
 
+CLUSTER_SCHEMES = ("tcp", "tls")  # Dask's plain and TLS transports
+DEFAULT_SCHEDULER_PORT = 8786  # Dask's
+LOCAL_CLUSTER = "local"  # --cluster local: this machine's worker processes, whatever [cluster]
+
+
+def scheduler_problem(address: str) -> str | None:
+    """Why ``address`` is not a Dask scheduler address TRAMS uses (``tcp://host:port`` or
+    ``tls://host:port``; the port defaults to 8786), or None."""
+    scheme, sep, _rest = address.partition("://")
+    if not sep or scheme not in CLUSTER_SCHEMES:
+        return _("'{address}' is not a scheduler address: write tcp://HOST:PORT or "
+                 "tls://HOST:PORT", address=address)
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        return _("'{address}' has an invalid port", address=address)
+    if not parts.hostname or parts.path or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        return _("'{address}' is not a scheduler address: write tcp://HOST:PORT or "
+                 "tls://HOST:PORT", address=address)
+    if port == 0:
+        return _("'{address}' has an invalid port", address=address)
+    return None
+
+
+def with_port(address: str) -> str:
+    """A valid scheduler address with its port (Dask's 8786 when none is written)."""
+    return address if urlsplit(address).port else f"{address}:{DEFAULT_SCHEDULER_PORT}"
+
+
+class ClusterConfig(_Section):
+    """OCR on a Dask cluster (docs/cluster.md). Without ``scheduler`` pages are recognized
+    by this machine's worker processes. Only page images travel to the cluster; keys,
+    secrets, signing and the archive stay on this machine."""
+
+    scheduler: str | None = None  # tcp://host:8786, or tls://host:8786 with the files below
+    # Dask TLS (mutual): the cluster's CA, and this machine's certificate and key (PEM).
+    tls_ca_file: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    connect_timeout_seconds: float = Field(default=10, gt=0)
+    # How long a run waits while no worker is connected before it stops (exit 16).
+    worker_wait_seconds: float = Field(default=600, gt=0)
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, address: str | None) -> str | None:
+        if address is None:
+            return None
+        reason = scheduler_problem(address)
+        if reason is not None:
+            raise ValueError(reason)
+        return with_port(address)
+
+    @model_validator(mode="after")
+    def _tls(self) -> ClusterConfig:
+        files = {"tls_ca_file": self.tls_ca_file, "tls_cert": self.tls_cert,
+                 "tls_key": self.tls_key}
+        if self.scheduler and self.scheduler.startswith("tls://"):
+            missing = [key for key, value in files.items() if value is None]
+            if missing:
+                raise ValueError(_("a tls:// scheduler needs {keys} in [cluster]",
+                                   keys=", ".join(missing)))
+        elif self.scheduler and any(files.values()):
+            raise ValueError(_("[cluster] names TLS files but the scheduler address is "
+                               "tcp://: write tls://HOST:PORT"))
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.scheduler and self.scheduler.startswith("tls://"))
+
+
 TEMPLATE_FIELDS = ("agency_code", "agency_name", "year", "date", "name")
 LAYOUT_FIELDS = ("agency_code", "year", "file_code")  # trams.archive.layout.FIELDS
 
@@ -256,6 +331,7 @@ class TramsConfig(_Section):
     trust: TrustConfig = TrustConfig()
     metadata: MetadataConfig = MetadataConfig()
     archive: ArchiveConfig = ArchiveConfig()
+    cluster: ClusterConfig = ClusterConfig()
     jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     lang: Literal["vi", "en"] | None = None
     source: Path | None = Field(default=None, exclude=True)  # the file it came from
@@ -280,6 +356,25 @@ class TramsConfig(_Section):
                 raise ValueError(_("[archive] layout makes folders such as '{folder}' that "
                                    "cannot be used: {reason}", folder=layout, reason=reason))
         return self
+
+    def with_cluster(self, address: str | None) -> TramsConfig:
+        """This configuration with the scheduler given on the command line (``--cluster``):
+        an address replaces ``[cluster] scheduler``, ``local`` means this machine's worker
+        processes, None keeps the file's choice. ConfigError when the address is invalid or
+        the TLS files it needs are not in [cluster]."""
+        if address is None:
+            return self
+        data = self.cluster.model_dump()
+        data["scheduler"] = None if address == LOCAL_CLUSTER else address
+        try:
+            cluster = ClusterConfig.model_validate(data)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ConfigError(_("invalid --cluster: {reason}", reason=reason),
+                              path=self.source,
+                              hint=_("Give tcp://HOST:PORT, tls://HOST:PORT (with the TLS "
+                                     "files in [cluster]) or local.")) from None
+        return self.model_copy(update={"cluster": cluster})
 
     def require_agency_code(self) -> None:
         """`trams run` names records and folders with the agency code: ConfigError without

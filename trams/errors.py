@@ -47,6 +47,7 @@ class ExitCode(IntEnum):
     ARCHIVE_BUSY = 13  # another process is writing to the archive
     ARCHIVE_INTEGRITY = 14  # archive check found missing, changed or unknown files
     STORAGE = 15  # disk full, folder not writable, other I/O failure on output
+    CLUSTER = 16  # the OCR cluster's scheduler unreachable, or lost during the run
     INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; a rerun continues where it stopped
 
 
@@ -238,3 +239,12 @@ class StorageError(TramsError):
 
     exit_code = ExitCode.STORAGE
     code = "storage_failed"
+
+
+class ClusterError(TramsError):
+    """The OCR cluster (``[cluster]``, ``--cluster``) cannot be reached, was lost during the
+    run, or has no worker able to take the pages: the whole run stops, as when a required
+    TSA is gone, and what it did not finish stays in the inbox for the next run."""
+
+    exit_code = ExitCode.CLUSTER
+    code = "cluster_unreachable"

@@ -3,18 +3,20 @@
 
 Exit codes: 0 when no check FAILs (warnings allowed); otherwise the exit code of the first
 failing check in the order shown: 3 configuration (file, missing secret, inbox, trust roots),
-6 Tesseract or its language data, 7 key or token, 8 certificate refused, 9 TSA/OCSP/CRL
-unreachable, 15 archive not writable or disk (nearly) full.
+6 Tesseract or its language data (here or on a cluster worker), 7 key or token, 8
+certificate refused, 9 TSA/OCSP/CRL unreachable, 15 archive not writable or disk (nearly)
+full, 16 the cluster's scheduler unreachable.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
+from trams.cli.commands.cluster_option import cluster_option
 from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, output_format
 from trams.cli.render import out_console, print_json
 
@@ -54,20 +56,23 @@ def register(app: typer.Typer) -> None:
         "Check the set-up described by trams.toml: Tesseract and its language data, inbox and "
         "archive folders, free disk, trust roots, each key source (secret, key, certificate "
         "checks), OCSP/CRL and time-stamping servers. Each check says OK, WARN or FAIL with "
-        "a fix. Exit code 0 when nothing fails, else the code of the first failing check "
-        "(3 configuration, 6 Tesseract, 7 key, 8 certificate, 9 network, 15 storage). "
+        "a fix; with [cluster] or --cluster, the OCR cluster's scheduler, workers and their "
+        "Tesseract. Exit code 0 when nothing fails, else the code of the first failing "
+        "check (3 configuration, 6 Tesseract, 7 key, 8 certificate, 9 network, 15 storage, "
+        "16 cluster). "
         "Secrets come only from the environment variable or file named in trams.toml."))
     def doctor(
         ctx: typer.Context,
         fmt: str | None = typer.Option(None, "--format", metavar="text|json",
                                        help=_(FORMAT_HELP)),
         as_json: bool = typer.Option(False, "--json", help=_(JSON_HELP)),
+        cluster: Annotated[str | None, cluster_option()] = None,  # noqa: UP007
     ) -> None:
         from trams.app.doctor import doctor as run_doctor
 
         as_json = output_format(fmt, as_json, ("text", "json")) == "json"
         obj = ctx.find_root().obj or {}
-        report = run_doctor(obj.get("config_path"))
+        report = run_doctor(obj.get("config_path"), cluster=cluster)
         if as_json:
             print_json(report.to_dict(), kind="doctor")
         else:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from trams.cli.commands.cluster_option import cluster_option
 from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, config_from, output_format
 from trams.cli.render import error_console, out_console, print_json
 
@@ -129,6 +130,7 @@ def ocr_command(
     fmt: Annotated[str | None, typer.Option(  # noqa: UP007
         "--format", metavar="text|json", help=_(FORMAT_HELP))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_(JSON_HELP))] = False,
+    cluster: Annotated[str | None, cluster_option()] = None,  # noqa: UP007
 ) -> int:
     """Recognize scans and write two-layer PDF/A files with archival metadata."""
     from trams.app.ocr import OcrOptions, ocr_files
@@ -183,7 +185,7 @@ def ocr_command(
             accept_low_dpi=accept_low_dpi, keep_original=keep_original,
             drop_blank=drop_blank, keep_ocr_layer=keep_ocr_layer,
             sidecar=sidecar == "", sidecar_file=text_path, report=report_file,
-            force=force), sinks=[show])
+            force=force, cluster=cluster), sinks=[show])
         for path in (pdf_path if to_stdout else None, text_path if sidecar == STDIO else None):
             if path is not None and report.documents and path.is_file():
                 with path.open("rb") as fh:
@@ -201,6 +203,11 @@ def ocr_command(
                count=len(report.documents), folder=where,
                failed=_n("{count} failure", "{count} failures", len(report.failures),
                          count=len(report.failures))), markup=False, soft_wrap=True)
+        if report.workers:
+            from trams.cli.run_render import worker_pages
+
+            (console if to_stdout or sidecar == STDIO else out_console()).print(
+                worker_pages(report.workers), markup=False, soft_wrap=True)
     return int(report.exit_code)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from trams.cli.commands.cluster_option import cluster_option
 from trams.cli.commands.common import (
     FORMAT_HELP,
     JSON_HELP,
@@ -61,6 +62,7 @@ def run_command(
     fmt: Annotated[str | None, typer.Option(  # noqa: UP007
         "--format", metavar="text|json", help=_(FORMAT_HELP))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_(JSON_HELP))] = False,
+    cluster: Annotated[str | None, cluster_option()] = None,  # noqa: UP007
 ) -> int:
     """Digitize the inbox: OCR, PDF/A, signatures, verification, archive; resumable."""
     as_json = output_format(fmt, as_json, ("text", "json")) == "json"
@@ -71,7 +73,8 @@ def run_command(
     from trams.cli.run_render import json_stderr, print_summary
 
     sink = sink_for(log_format, error_console(), quiet=quiet)
-    options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done)
+    options = RunOptions(inbox=inbox, dry_run=dry_run, jobs=jobs, move_done=move_done,
+                         cluster=cluster)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         # JSON lines: nothing but events on stderr (log lines and warnings become events)

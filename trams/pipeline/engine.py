@@ -94,8 +94,10 @@ class Recognizer(Protocol):
     def preflight(self, source: DocumentSource) -> TramsError | None: ...
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[[DocumentSource], None]
-                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]: ...
+                  on_page: Callable[..., None]
+                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
+        """``on_page(document)`` per page done; ``on_page(document, worker=NAME)`` for a
+        page a cluster worker did (counted per worker in the summary)."""
 
 
 class Signed(Protocol):
@@ -138,6 +140,7 @@ class _Run:
         self.move_done = move_done
         self.move_failed = move_failed
         self.sinks = list(sinks)
+        self._pages_seen: dict[str, int] = {}  # document -> pages reported done
         self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.summary = RunSummary(run_id=self.run_id, inbox=str(inbox),
                                   archive=str(config.archive.path), dry_run=dry_run)
@@ -355,16 +358,8 @@ class _Run:
             self.summary.warnings.append(warning)
             self.emit("warning", **notice_dict(warning))
         work = self.config.archive.path / STATE_DIR / WORK_DIR / self.run_id
-        done: dict[str, int] = {}
-
-        def page_done(source: DocumentSource) -> None:
-            # a document's pages are reported in page order: the n-th report is page n
-            done[source.name] = done.get(source.name, 0) + 1
-            self.emit("page_done", document=source.name, page=done[source.name],
-                      pages=len(source.pages))
-
-        results = self.stages.recognizer.recognize([p.source for p in pending], work / "pages",
-                                                   on_page=page_done)
+        results = self.stages.recognizer.recognize([p.source for p in pending],
+                                                   work / "pages", on_page=self._page_done)
         # Closing the generator stops the OCR workers before the work folder is removed,
         # whether the run ends, is aborted or interrupted.
         stack.callback(results.close)
@@ -386,6 +381,17 @@ class _Run:
                 raise result.error  # disk full while writing a page: the whole run stops
             else:
                 self._fail(item, result.error)
+
+    def _page_done(self, source: DocumentSource, worker: str | None = None) -> None:
+        """A page recognized (by a cluster worker, when ``worker`` names one). A document's
+        pages are reported in page order: the n-th report is page n."""
+        page = self._pages_seen[source.name] = self._pages_seen.get(source.name, 0) + 1
+        fields: dict[str, object] = {"document": source.name, "page": page,
+                                     "pages": len(source.pages)}
+        if worker is not None:
+            self.summary.workers[worker] = self.summary.workers.get(worker, 0) + 1
+            fields["worker"] = worker
+        self.emit("page_done", **fields)
 
     def _finish(self, item: PlannedDocument, result: RecognizedDocument | BornDigitalDocument,
                 signer: Signer, work: Path) -> None:

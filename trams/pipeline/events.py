@@ -8,7 +8,8 @@ secret: key sources are named by role, never by PIN or passphrase.
 Event names: ``run_started``, ``warning`` (a certificate problem accepted by
 ``on_certificate_problem = "warn"``, a signing note, a record code worth fixing),
 ``planned`` (documents, pages, skipped), ``document_skipped``, ``page_done`` (document,
-page, pages), ``document_archived``, ``document_failed``, ``input_failed``,
+page, pages; ``worker`` for a page a cluster worker did), ``document_archived``,
+``document_failed``, ``input_failed``,
 ``input_ignored`` (a file that is not a scan, left alone), ``input_moved``, ``log`` (a
 library's log line or a Python warning: level, logger, message), ``run_aborted``,
 ``run_interrupted``, ``run_finished`` (the summary).
@@ -203,6 +204,7 @@ class RunSummary:
     log_file: str | None = None
     aborted: TramsError | None = None
     interrupted: bool = False
+    workers: dict[str, int] = field(default_factory=dict)  # cluster worker -> pages it did
 
     def count(self, status: DocumentStatus) -> int:
         return sum(1 for d in self.documents if d.status is status)
@@ -243,4 +245,5 @@ class RunSummary:
                 "timings": {k: round(v, 3) for k, v in self.timings.items()},
                 "wall_seconds": round(self.wall_seconds, 2), "log_file": self.log_file,
                 "aborted": self.aborted.to_dict() if self.aborted else None,
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted,
+                "workers": dict(sorted(self.workers.items()))}
