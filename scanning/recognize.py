@@ -18,7 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from trams.scanning import tesseract
 from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
@@ -40,10 +39,12 @@ log = logging.getLogger(__name__)
 
 
 def check_engine(options: ScanOptions) -> None:
-    """Batch-level check (DependencyError) before any page is started."""
-    get_engine(options.engine).check(options.languages)
-    if options.engine == "tesseract" and options.rotate_pages:
-        tesseract.check("osd")
+    """Batch-level check (DependencyError) before any page is started. The first call
+    in a process logs which Tesseract engine reads the pages (:func:`.engine.choose_tesseract`)."""
+    engine = get_engine(options.engine)
+    engine.check(options.languages)
+    if options.engine != "null" and options.rotate_pages:
+        engine.check("osd")
 
 
 def _born_digital(source: DocumentSource, options: ScanOptions

@@ -26,7 +26,7 @@ from trams.scanning.cleanup import (
     turn_upright,
     worth_turning,
 )
-from trams.scanning.engine import OcrEngine, get_engine
+from trams.scanning.engine import OcrEngine, worker_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.limits import below_minimum
 from trams.scanning.ocr_image import is_negative, ocr_view, to_page
@@ -226,8 +226,8 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
                     hint=_("Scan it again at 300 dpi, or accept it with --accept-low-dpi "
                            "(it will be marked for review)."))
             problems.append("low_dpi")
-        engine = get_engine(options.engine, timeout=options.timeout_seconds,
-                            workdir=dest_stem.parent)
+        engine = worker_engine(options.engine, timeout=options.timeout_seconds,
+                               workdir=dest_stem.parent)
         image = loaded.image
         negative = is_negative(image)  # light text on dark: analysed and read inverted
         analysed = ImageOps.invert(image.convert("L")) if negative else image
