@@ -22,7 +22,7 @@ from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
 from trams.scanning.quality import document_verdict
-from trams.scanning.worker import PageOutcome, init_worker, process_page
+from trams.scanning.worker import PageOutcome, init_worker, process_page, release_memory
 
 from trams.errors import DependencyError, InputError, OcrError, TramsError
 from trams.i18n import _, get_language
@@ -146,12 +146,14 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 if on_page is not None:
                     on_page(doc)
             yield _assemble(doc, page_outcomes, options)
+            release_memory()
         return
 
-    # fork: workers start at once and need no `if __name__ == "__main__"` guard in the
-    # caller's script; the pool is made before any thread of ours exists.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # spawn: each worker is a fresh interpreter holding what pages need and nothing else.
+    # A forked one would carry a copy of this process (a run's signing and archive state:
+    # 180 MB apiece once pages were in it); a script calling this at module level needs
+    # the usual `if __name__ == "__main__":` guard.
+    context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
                                initargs=(get_language(), os.getpid()))
     window = jobs * 3
@@ -169,6 +171,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 for _page in doc.pages if on_page is not None else ():
                     on_page(doc)
                 yield _assemble(doc, [], options)
+                release_memory()
                 next_doc += 1
                 continue
             d, p, future = in_flight.popleft()
@@ -182,8 +185,14 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
             if on_page is not None:
                 on_page(docs[d])
             while next_doc < len(docs) and remaining[next_doc] == 0:
-                yield _assemble(docs[next_doc], list(outcomes[next_doc]), options)
+                document = _assemble(docs[next_doc], list(outcomes[next_doc]), options)
                 outcomes[next_doc] = []
                 next_doc += 1
+                yield document
+                # The caller is done with the document (a run has written, signed and
+                # archived it): what that freed goes back to the system, so the main
+                # process stays the size of one document's work, however long the batch.
+                del document
+                release_memory()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -153,10 +153,11 @@ def release() -> None:
     _apis().clear()
 
 
-def _set_image(api, image: Image.Image) -> bytes:
+def _set_image(api, image: Image.Image) -> None:
     """Hand ``image`` to ``api`` as raw pixels, as the command line reads the PNM file
     :func:`.tesseract._with_image_file` writes: 1-bit, 8-bit grey or 24-bit colour.
-    Returns the buffer, which must outlive the recognition (Tesseract does not copy it)."""
+    Tesseract copies them into its own image (``ImageThresholder::SetImage``), so the
+    buffer goes as soon as this returns."""
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
     data = image.tobytes()
@@ -165,7 +166,6 @@ def _set_image(api, image: Image.Image) -> bytes:
     else:
         depth = 1 if image.mode == "L" else 3
         api.SetImageBytes(data, image.width, image.height, depth, image.width * depth)
-    return data
 
 
 def _recognize(api, timeout: float, what: str) -> None:
@@ -185,14 +185,13 @@ def ocr_tsv(image: Image.Image, *, dpi: float, languages: str, timeout: float,
     :func:`.tesseract.ocr_tsv` gives them for the same image."""
     api = _api(languages)
     api.SetPageSegMode(psm)
-    data = _set_image(api, image)
+    _set_image(api, image)
     try:
         api.SetVariable("user_defined_dpi", str(round(dpi)))
         _recognize(api, timeout, "ocr")
         rows = api.GetTSVText(0)
     finally:
         api.Clear()  # the page's image and results; the model stays loaded
-        del data
     return parse_tsv(TSV_HEADER + rows)
 
 
@@ -202,13 +201,12 @@ def osd(image: Image.Image, *, dpi: float, timeout: float) -> Orientation:
     The OSD model (about 40 MB in memory) is loaded the first time a page needs it."""
     api = _api("osd")
     api.SetPageSegMode(PSM_OSD_ONLY)
-    data = _set_image(api, image)
+    _set_image(api, image)
     try:
         api.SetVariable("user_defined_dpi", str(round(dpi)))
         found = api.DetectOrientationScript()
     finally:
         api.Clear()
-        del data
     if not found:  # too few characters: "cannot tell", as the command line's failure
         log.debug("OSD gave no answer")
         return Orientation(0, 0.0)
