@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `trams ocr` against OCRmyPDF on the 10 shared reference pages, same run.
 
-    python benchmarks/bench_ocr_pdfa.py [--workdir DIR] [--big 200] [--trams PROGRAM]
+    python benchmarks/bench_ocr_pdfa.py [--rounds 2] [--workdir DIR] [--big 200] [--trams PROGRAM]
 
 - Inputs: the project's reference pages (``samples/gen_scans.py --reference``: A4, 300 dpi,
   grayscale, skewed). Work folder: ``.cache/bench/ocr_pdfa`` unless ``--workdir``.
@@ -146,6 +146,8 @@ def main() -> None:
     ap.add_argument("--trams", default=trams_program())
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--big", type=int, default=0, help="also measure an N-page document")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="TRAMS and OCRmyPDF alternated this many times; fastest counts")
     args = ap.parse_args()
     work = args.workdir or workdir("ocr_pdfa")
     pages = reference_pages()
@@ -154,18 +156,8 @@ def main() -> None:
         place(pages / f"page{n:02d}.tif", scans / f"page{n:02d}.tif")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "TRAMS_LANG": "en"}
 
-    out_t = work / "trams-out"
-    shutil.rmtree(out_t, ignore_errors=True)
     cmd_t = [args.trams, "ocr", "--grouping", "folder", "--jobs", "2", "--pdfa-level", "2b",
-             str(scans), "-o", str(out_t)]
-    wall_t, mem_t = measure(cmd_t, env)
-    pdf_t = next(out_t.glob("*.pdf"))
-    cer_t, pages_t = text_cer(pdf_t, pages, 10)
-    size_t = pdf_t.stat().st_size
-    print(f"TRAMS    : {' '.join(cmd_t)}")
-    print(f"  wall {wall_t:.1f} s, size {size_t / 1e6:.2f} MB, peak RSS {mem_t / 1e6:.0f} MB, "
-          f"CER {cer_t * 100:.2f} % (pages: {', '.join(f'{c * 100:.2f}' for c in pages_t)})")
-
+             str(scans), "-o", str(work / "trams-out")]
     if not args.skip_ocrmypdf:
         bin_ = peer("ocrmypdf")
         src = work / "img2pdf-input.pdf"
@@ -174,13 +166,39 @@ def main() -> None:
         pdf_o = work / "ocrmypdf-out.pdf"
         cmd_o = [str(bin_ / "ocrmypdf"), "--jobs", "2", "-l", "vie", "--output-type", "pdfa",
                  "--deskew", str(src), str(pdf_o)]
-        wall_o, mem_o = measure(cmd_o, {**env, "PATH": f"{bin_}:{env['PATH']}"})
+    # Alternated rounds, the fastest of each counts (others' load only ever slows a pass).
+    walls_t: list[float] = []
+    walls_o: list[float] = []
+    mem_t = mem_o = 0
+    for _round in range(args.rounds):
+        shutil.rmtree(work / "trams-out", ignore_errors=True)
+        wall, mem = measure(cmd_t, env)
+        walls_t.append(wall)
+        mem_t = max(mem_t, mem)
+        if not args.skip_ocrmypdf:
+            pdf_o.unlink(missing_ok=True)
+            wall, mem = measure(cmd_o, {**env, "PATH": f"{bin_}:{env['PATH']}"})
+            walls_o.append(wall)
+            mem_o = max(mem_o, mem)
+    wall_t = min(walls_t)
+    pdf_t = next((work / "trams-out").glob("*.pdf"))
+    cer_t, pages_t = text_cer(pdf_t, pages, 10)
+    size_t = pdf_t.stat().st_size
+    print(f"load average {os.getloadavg()[0]:.2f} after the rounds; {os.cpu_count()} cores")
+    print(f"TRAMS    : {' '.join(cmd_t)}")
+    print(f"  wall {wall_t:.1f} s (rounds: {', '.join(f'{w:.1f}' for w in walls_t)}), size "
+          f"{size_t / 1e6:.2f} MB, peak RSS {mem_t / 1e6:.0f} MB, CER {cer_t * 100:.2f} % "
+          f"(pages: {', '.join(f'{c * 100:.2f}' for c in pages_t)})")
+
+    if not args.skip_ocrmypdf:
+        wall_o = min(walls_o)
         cer_o, pages_o = text_cer(pdf_o, pages, 10)
         size_o = pdf_o.stat().st_size
         print(f"OCRmyPDF : {' '.join(cmd_o)}")
-        print(f"  wall {wall_o:.1f} s, size {size_o / 1e6:.2f} MB, peak RSS {mem_o / 1e6:.0f} MB"
-              f", CER {cer_o * 100:.2f} % (pages: {', '.join(f'{c * 100:.2f}' for c in pages_o)})")
-        print(f"RATIOS TRAMS/OCRmyPDF: wall {wall_t / wall_o:.2f} (goal <= 0.5), "
+        print(f"  wall {wall_o:.1f} s (rounds: {', '.join(f'{w:.1f}' for w in walls_o)}), size "
+              f"{size_o / 1e6:.2f} MB, peak RSS {mem_o / 1e6:.0f} MB, CER {cer_o * 100:.2f} % "
+              f"(pages: {', '.join(f'{c * 100:.2f}' for c in pages_o)})")
+        print(f"RATIOS TRAMS/OCRmyPDF: wall {wall_t / wall_o:.2f} (goal <= 0.45), "
               f"size {size_t / size_o:.2f} (goal <= 0.3), CER {cer_t * 100:.2f} % vs "
               f"{cer_o * 100:.2f} % (goal <=), peak RSS {mem_t / mem_o:.2f}")
 

@@ -232,8 +232,9 @@ def run_naive(docs: list[list[Path]], pki: dict[str, str], env: dict[str, str], 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=10, help="documents of 5 pages (default 10)")
-    ap.add_argument("--scale", type=int, default=0,
-                    help="also run TRAMS alone on this many documents (peak memory)")
+    ap.add_argument("--scale", type=int, nargs="*", default=[], metavar="DOCS",
+                    help="also run TRAMS alone on this many documents of 5 pages (peak "
+                         "memory; several: --scale 40 200 for 200 and 1,000 pages)")
     ap.add_argument("--naive", action="store_true", help="also the OCRmyPDF + pyhanko chain")
     ap.add_argument("--tsa", choices=("stock", "fast"), default="stock")
     ap.add_argument("--rounds", type=int, default=2,
@@ -297,11 +298,13 @@ def main() -> None:
             naive = run_naive(docs, pki, env, work, peer("ocrmypdf"),
                               peer("pyhanko-cli") / "pyhanko")
 
-        scaled = None
-        if args.scale:
-            inbox_m = work / f"inbox-{args.scale}"
-            make_inbox(pages, inbox_m, args.scale)
-            scaled = run_trams(args.trams, fresh_config(f"run-{args.scale}", inbox_m), env, work)
+        scaled = []
+        for size in args.scale:
+            inbox_m = work / f"inbox-{size}"
+            make_inbox(pages, inbox_m, size)
+            scaled.append((size, run_trams(args.trams, fresh_config(f"run-{size}", inbox_m),
+                                           env, work)))
+            shutil.rmtree(inbox_m, ignore_errors=True)
     finally:
         server.close()
     load_after = os.getloadavg()
@@ -363,13 +366,13 @@ def report(args, n_pages, trams, ocr, bare, naive, scaled, load_before, load_aft
           f"OCR only {ocr.peak_main / 1e6:.0f} MB (the rest is the OCR workers and Tesseract)")
     print(f"Peers: bare = {bare.extra['cmd']} ({bare.extra['outputs']} PDFs)"
           + (f"; naive = {naive.extra['cmd']}" if naive else "; naive chain: --naive"))
-    if scaled is not None:
-        m = args.scale * PAGES_PER_DOC
-        print(f"\nScale: {args.scale} documents ({m} pages): wall {scaled.wall:.1f} s, "
-              f"{ppm(scaled.wall, m)} pages/min, peak RSS {scaled.peak / 1e6:.0f} MB vs "
+    for size, run in scaled:
+        m = size * PAGES_PER_DOC
+        print(f"\nScale: {size} documents ({m} pages): wall {run.wall:.1f} s, "
+              f"{ppm(run.wall, m)} pages/min, peak RSS {run.peak / 1e6:.0f} MB vs "
               f"{trams.peak / 1e6:.0f} MB for {args.docs} documents "
-              f"(ratio {scaled.peak / trams.peak:.2f}; flat = about 1); top process alone "
-              f"{scaled.peak_main / 1e6:.0f} MB vs {trams.peak_main / 1e6:.0f} MB")
+              f"(ratio {run.peak / trams.peak:.2f}; flat = about 1; goal <= 500 MB); top "
+              f"process alone {run.peak_main / 1e6:.0f} MB vs {trams.peak_main / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":

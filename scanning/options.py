@@ -14,7 +14,9 @@ class ScanOptions:
 
     # OCR (OcrConfig)
     languages: str = "vie"  # see OcrConfig for the Vietnamese script model
-    engine: Literal["tesseract", "null"] = "tesseract"  # "null": no OCR, for fast tests
+    # "tesseract": its C API (tesserocr) when installed, else its command line (engine.py);
+    # "tesseract-cli": always the command line; "null": no OCR, for fast tests.
+    engine: Literal["tesseract", "tesseract-cli", "null"] = "tesseract"
     deskew: bool = True
     rotate_pages: bool = True
     keep_original_pixels: bool = False

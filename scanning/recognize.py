@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from trams.scanning import tesseract
 from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
 from trams.scanning.pool import PageJob, PagePool, ProcessPagePool
 from trams.scanning.quality import document_verdict
-from trams.scanning.worker import PageOutcome, process_page
+from trams.scanning.worker import PageOutcome, process_page, release_memory, relog
 
 from trams.errors import DependencyError, InputError, TramsError
 from trams.i18n import _
@@ -38,10 +37,12 @@ log = logging.getLogger(__name__)
 
 
 def check_engine(options: ScanOptions) -> None:
-    """Batch-level check (DependencyError) before any page is started."""
-    get_engine(options.engine).check(options.languages)
-    if options.engine == "tesseract" and options.rotate_pages:
-        tesseract.check("osd")
+    """Batch-level check (DependencyError) before any page is started. The first call
+    in a process logs which Tesseract engine reads the pages (:func:`.engine.choose_tesseract`)."""
+    engine = get_engine(options.engine)
+    engine.check(options.languages)
+    if options.engine != "null" and options.rotate_pages:
+        engine.check("osd")
 
 
 def _born_digital(source: DocumentSource, options: ScanOptions
@@ -147,6 +148,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 if on_page is not None:
                     on_page(doc)
             yield _assemble(doc, page_outcomes, options)
+            release_memory()
         return
 
     own = pool is None
@@ -166,10 +168,12 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 for _page in doc.pages if on_page is not None else ():
                     on_page(doc)
                 yield _assemble(doc, [], options)
+                release_memory()
                 next_doc += 1
                 continue
             d, p, job = in_flight.popleft()
             outcome = job.result()
+            relog(outcome)
             outcomes[d][p] = outcome
             remaining[d] -= 1
             if on_page is not None:
@@ -178,9 +182,15 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 else:
                     on_page(docs[d], worker=job.worker)
             while next_doc < len(docs) and remaining[next_doc] == 0:
-                yield _assemble(docs[next_doc], list(outcomes[next_doc]), options)
+                document = _assemble(docs[next_doc], list(outcomes[next_doc]), options)
                 outcomes[next_doc] = []
                 next_doc += 1
+                yield document
+                # The caller is done with the document (a run has written, signed and
+                # archived it): what that freed goes back to the system, so the main
+                # process stays the size of one document's work, however long the batch.
+                del document
+                release_memory()
     finally:
         if own:
             pages.close()

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import logging
 import math
 import os
 import signal
 import sys
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -26,7 +31,7 @@ from trams.scanning.cleanup import (
     turn_upright,
     worth_turning,
 )
-from trams.scanning.engine import OcrEngine, get_engine
+from trams.scanning.engine import OcrEngine, worker_engine
 from trams.scanning.ingest import load_page
 from trams.scanning.limits import below_minimum, low_dpi_error
 from trams.scanning.ocr_image import is_negative, ocr_view, to_page
@@ -68,16 +73,65 @@ class PageError:
 
 
 @dataclass(frozen=True)
+class LogLine:
+    """A warning or log record of a worker process, carried home with its page and logged
+    there (:func:`relog`), so that it reaches the run's log and events as the main
+    process's own do: a spawned worker has no handler of the run."""
+
+    level: int
+    logger: str
+    message: str
+
+
+@dataclass(frozen=True)
 class PageOutcome:
     source: SourcePage
     page: RecognizedPage | None = None
     error: PageError | None = None
+    logs: tuple[LogLine, ...] = ()
+
+
+_IN_POOL = False  # set by init_worker: this process is a worker of the local pool
+
+
+class _Collector(logging.Handler):
+    def __init__(self, lines: list[LogLine]):
+        super().__init__(logging.WARNING)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(LogLine(record.levelno, record.name, record.getMessage()))
+
+
+@contextmanager
+def _collected() -> Iterator[list[LogLine]]:
+    """Warnings and log records (WARNING and up) raised meanwhile, as :class:`LogLine`."""
+    lines: list[LogLine] = []
+    handler = _Collector(lines)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            yield lines
+    finally:
+        root.removeHandler(handler)
+        lines.extend(LogLine(logging.WARNING, "py.warnings", warnings.formatwarning(
+            w.message, w.category, w.filename, w.lineno, w.line)) for w in caught)
+
+
+def relog(outcome: PageOutcome) -> None:
+    """Log, in this process, what a worker process collected while doing ``outcome``."""
+    for line in outcome.logs:
+        logging.getLogger(line.logger).log(line.level, "%s", line.message)
 
 
 def init_worker(lang: str | None, parent: int | None = None) -> None:
     """Pool initializer: one thread per Tesseract, messages in the batch's language, and
     death with the parent: after a ``kill -9`` of the run, a forked worker would otherwise
     wait forever on the task queue (its siblings hold the queue's write end open)."""
+    global _IN_POOL
+    _IN_POOL = True
     os.environ["OMP_THREAD_LIMIT"] = "1"
     set_language(lang)
     # Ctrl-C and SIGTERM are the run's to handle: it stops the pool and reports; a worker
@@ -97,6 +151,28 @@ def _die_with_parent(parent: int | None) -> None:
         return
     if parent is not None and os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
+
+
+@cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None elsewhere."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Give the memory freed since the last call back to the system. Tesseract and the
+    image libraries free a page's buffers into the C heap, which keeps them: without this
+    a process stays at the size of the largest page it ever read (a worker) or of the
+    largest document it ever signed (the main process). The young generations of Python's
+    collector go first (1 ms): signing leaves reference cycles that would otherwise wait
+    for a full collection, their memory held and scattered meanwhile."""
+    gc.collect(1)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 NO_INK = 1e-4  # share of a page: under it there is nothing to read
@@ -181,18 +257,40 @@ def _orientation(work: Image.Image, dpi: tuple[float, float], options: ScanOptio
     return engine.orientation(view.image, dpi=view.dpi)
 
 
-def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: ScanOptions,
+class _Original:
+    """The page's pixels as decoded. Once a straightened copy stands in for them they are
+    let go (an A4 page at 300 dpi: 9 MB grey, 26 MB colour; a worker holds one page) and
+    decoded again from the file in the rare case they are needed once more: a page read
+    sideways or upside down is turned from them, not from the straightened copy."""
+
+    def __init__(self, image: Image.Image, source: SourcePage, options: ScanOptions):
+        self._image: Image.Image | None = image
+        self.source, self.options = source, options
+
+    def get(self) -> Image.Image:
+        if self._image is None:
+            self._image = load_page(self.source, default_dpi=self.options.default_dpi).image
+        return self._image
+
+    def release(self) -> None:
+        self._image = None
+
+
+def _clean_and_read(original: _Original, dpi_xy: tuple[float, float], options: ScanOptions,
                     engine: OcrEngine, mask=None, negative: bool = False):
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
     dpi = min(dpi_xy)
-    work, skew = _straighten(image, dpi, options, mask, negative)
+    work, skew = _straighten(original.get(), dpi, options, mask, negative)
+    if work is not original.get() and not options.keep_original_pixels:
+        original.release()  # the straightened copy is what is read and kept
     lines = _read(work, dpi_xy, options, engine, negative)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
         found = _orientation(work, dpi_xy, options, engine, negative)
         if found.rotate and found.confidence >= options.rotate_min_confidence:
-            turned = turn_upright(image, found.rotate)
+            turned = turn_upright(original.get(), found.rotate)
+            original.release()
             turned_dpi = dpi_xy if found.rotate == 180 else (dpi_xy[1], dpi_xy[0])
             work2, skew2 = _straighten(turned, dpi, options, None, negative)
             lines2 = _read(work2, turned_dpi, options, engine, negative)
@@ -200,40 +298,73 @@ def _clean_and_read(image: Image.Image, dpi_xy: tuple[float, float], options: Sc
             if after >= before or (_looks_turned(lines, options)
                                    and not _looks_turned(lines2, options)) or (
                     found.confidence >= OSD_TRUSTED and after >= 0.8 * before):
-                image, work, skew, lines, rotation = turned, work2, skew2, lines2, found.rotate
+                work, skew, lines, rotation = work2, skew2, lines2, found.rotate
+                if options.keep_original_pixels:
+                    original = _Original(turned, original.source, options)
             else:
                 problems.append("orientation_uncertain")
         elif found.rotate:
             problems.append("orientation_uncertain")
     if options.keep_original_pixels:
         # Right-angle turns are lossless and kept; the fine rotation is not applied.
-        turned = skew if worth_turning(skew, image.width, dpi) else 0.0
-        return image, unrotate_lines(lines, turned, image.size), skew, rotation, problems
+        image = original.get()
+        turned_by = skew if worth_turning(skew, image.width, dpi) else 0.0
+        return image, unrotate_lines(lines, turned_by, image.size), skew, rotation, problems
     return work, lines, skew, rotation, problems
 
 
 def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> PageOutcome:
-    """Everything done to one page; errors come back as values, never raised."""
+    """Everything done to one page; errors come back as values, never raised.
+
+    The page function of every worker: the process pool of :mod:`.recognize` runs it, and
+    so can any other executor (a Dask worker): a small picklable task in (the page's file
+    and index, where to write its image, the batch's options), a small picklable
+    :class:`PageOutcome` out, the page image written once under ``dest_stem``. The OCR
+    engine is made on the first page and kept by the process (one per thread):
+    :func:`~.engine.worker_engine`. Memory the page used is given back to the system before
+    the next one (:func:`release_memory`). In a worker of the local pool, the page's
+    warnings and log records come back in the outcome (:func:`relog`)."""
+    if not _IN_POOL:  # this process's own handlers see what the page logs
+        try:
+            return _process_page(source, dest_stem, options)
+        finally:
+            release_memory()
+    with _collected() as logs:
+        try:
+            outcome = _process_page(source, dest_stem, options)
+        finally:
+            release_memory()
+    return replace(outcome, logs=tuple(logs)) if logs else outcome
+
+
+def _process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> PageOutcome:
     try:
         loaded = load_page(source, default_dpi=options.default_dpi)
-        dpi = min(loaded.dpi)
+        dpi_xy = loaded.dpi
+        dpi = min(dpi_xy)
         problems: list[str] = [] if loaded.dpi_from_file else ["dpi_assumed"]
         if below_minimum(dpi, options.min_dpi):
             if not options.accept_low_dpi:
                 raise low_dpi_error(source.path, source.index + 1, dpi, options.min_dpi)
             problems.append("low_dpi")
-        engine = get_engine(options.engine, timeout=options.timeout_seconds,
-                            workdir=dest_stem.parent)
-        image = loaded.image
-        negative = is_negative(image)  # light text on dark: analysed and read inverted
-        analysed = ImageOps.invert(image.convert("L")) if negative else image
+        engine = worker_engine(options.engine, timeout=options.timeout_seconds,
+                               workdir=dest_stem.parent)
+        original = _Original(loaded.image, source, options)
+        del loaded
+        negative = is_negative(original.get())  # light text on dark: analysed inverted
+        analysed = (ImageOps.invert(original.get().convert("L")) if negative
+                    else original.get())
         mask = ink_mask(analysed, dpi)  # shared by the blank test and the skew measure
         share = ink_share(analysed, dpi, mask=mask)
+        del analysed
         skew, rotation, lines = 0.0, 0, ()
         if mask.mean() >= NO_INK:  # anywhere, margins too (a line at the top edge)
             image, lines, skew, rotation, found = _clean_and_read(
-                image, loaded.dpi, options, engine, mask, negative)
+                original, dpi_xy, options, engine, mask, negative)
             problems += found
+        else:
+            image = original.get()
+        del original
         # Little ink is not enough to call a page blank: one line of text on a page covers
         # 0.1 %. A page is blank when it has little ink and no word read with confidence.
         blank = 1.0 - share >= options.blank_threshold and not _has_words(lines, options)
@@ -242,7 +373,7 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
         encoded = encode_page(image, dest_stem, lossless=options.lossless,
                               jpeg_quality=options.jpeg_quality)
         # A page turned by 90/270 swaps its resolutions along with its sides.
-        xy = loaded.dpi if rotation in (0, 180) else (loaded.dpi[1], loaded.dpi[0])
+        xy = dpi_xy if rotation in (0, 180) else (dpi_xy[1], dpi_xy[0])
         page = RecognizedPage(source=source, image=encoded, dpi=xy, lines=lines,
                               quality=quality)
         return PageOutcome(source=source, page=page)

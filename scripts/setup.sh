@@ -15,6 +15,8 @@ SYSTEM_PACKAGES=(
   ghostscript  # benchmarks: OCRmyPDF, the peer, needs it for PDF/A output
   fonts-liberation2 fonts-dejavu-core
   python3 python3-venv python3-dev
+  # tesserocr (Tesseract's C API) built against the system's Tesseract (issue 17)
+  libtesseract-dev libleptonica-dev pkg-config g++
 )
 
 missing=()
@@ -43,4 +45,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >&2
   .venv/bin/python -m pip install -q -e '.[test,cluster]' >&2
   touch "$stamp"
+fi
+
+# Tesseract's C API, built from source against the system's Tesseract (the PyPI wheel
+# bundles another Tesseract, which TRAMS refuses to use); rebuilt when it runs another one.
+if ! .venv/bin/python -c 'import sys; from trams.scanning import tesseract_api as t
+sys.exit(1 if t.unavailable_reason() else 0)' 2>/dev/null; then
+  echo "setup: building tesserocr against the system's Tesseract" >&2
+  .venv/bin/python -m pip uninstall -q -y tesserocr >&2 || true
+  .venv/bin/python -m pip install -q --no-binary tesserocr --no-cache-dir -e '.[ocr-api]' >&2
 fi
