@@ -76,24 +76,42 @@ def text_cer(pdf: Path, pages: Path, count: int) -> tuple[float, list[float]]:
 
 
 def _tree_rss(root: int) -> int:
-    """Resident memory (bytes) of ``root`` and all its descendants, from /proc."""
+    """Resident memory (bytes) of ``root`` and all its descendants, from /proc.
+
+    A child caught between fork and exec (``subprocess.run`` of pdftotext from a 280 MB run)
+    still uses its parent's memory (vfork: the same pages) and /proc reports the parent's
+    whole RSS for it; counted, it adds the parent a second time to a sample now and then,
+    more often the more subprocesses a batch starts. Such a child (the same virtual size as
+    its parent and about the same RSS) is not counted."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    vsize: dict[int, int] = {}
+    parent: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as fh:
                 fields = fh.read().rsplit(b")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+            ppid, size, pages = int(fields[1]), int(fields[20]), int(fields[21])
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+        pid = int(entry)
+        children.setdefault(ppid, []).append(pid)
+        parent[pid] = ppid
+        vsize[pid] = size
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
+
+    def before_exec(pid: int) -> bool:
+        up = parent.get(pid)
+        return (pid != root and up in rss and vsize[pid] == vsize[up]
+                and abs(rss[pid] - rss[up]) <= 0.02 * rss[up])
+
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        if not before_exec(pid):
+            total += rss.get(pid, 0)
         todo += children.get(pid, [])
     return total
 

@@ -272,7 +272,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
                 summary.failed_waiting, count=summary.failed_waiting,
                 folder=str(Path(summary.inbox) / ".failed")), "yellow")
     if not summary.dry_run:
-        stages = ", ".join(f"{_(STAGE_NAMES[k])} {v:.1f} s"
+        stages = ", ".join(_("{stage} {seconds:.1f} s", stage=_(STAGE_NAMES[k]), seconds=v)
                            for k, v in summary.timings.items() if v >= 0.05)
         line(_("Time: {wall:.1f} s ({stages}).", wall=summary.wall_seconds, stages=stages)
              if stages else _("Time: {wall:.1f} s.", wall=summary.wall_seconds))

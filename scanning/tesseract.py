@@ -103,14 +103,19 @@ def package(language: str) -> str:
 def check(languages: str) -> None:
     """Fail early, with an install hint, when tesseract or a language model is missing."""
     version()
-    missing = [lang for lang in languages.split("+")
-               if lang and lang not in installed_languages()]
+    require_languages(languages, installed_languages())
+
+
+def require_languages(languages: str, installed: frozenset[str]) -> None:
+    """DependencyError, with the packages to install, when a language of ``languages``
+    (``vie+eng``) is not among the ``installed`` ones (of the command line or the API)."""
+    missing = [lang for lang in languages.split("+") if lang and lang not in installed]
     if missing:
         raise DependencyError(
             _("the Tesseract language data {langs} is not installed", langs=", ".join(missing)),
             hint=_("Install it with: sudo apt install {packages}",
                    packages=" ".join(package(m) for m in missing)),
-                   code="tesseract_language_missing")
+            code="tesseract_language_missing")
 
 
 def _run(args: list[str], *, timeout: float, what: str) -> str:

@@ -107,13 +107,7 @@ def installed_languages() -> frozenset[str]:
 
 def check(languages: str) -> None:
     """Fail early, with an install hint, when a language model is missing."""
-    missing = [lang for lang in languages.split("+")
-               if lang and lang not in installed_languages()]
-    if missing:
-        raise DependencyError(
-            _("the Tesseract language data {langs} is not installed", langs=", ".join(missing)),
-            hint=_("Install it with: sudo apt install {packages}",
-                   packages=" ".join(tesseract.package(m) for m in missing)))
+    tesseract.require_languages(languages, installed_languages())
 
 
 _local = threading.local()
@@ -141,7 +135,8 @@ def _api(languages: str):
                   langs=languages, reason=str(exc)),
                 hint=_("Reinstall the language data: sudo apt install --reinstall {packages}",
                        packages=" ".join(tesseract.package(m)
-                                         for m in languages.split("+") if m))) from None
+                                         for m in languages.split("+") if m)),
+                code="tesseract_language_unreadable") from None
         apis[languages] = api
     return api
 
@@ -174,9 +169,10 @@ def _recognize(api, timeout: float, what: str) -> None:
         return
     if time.monotonic() - start >= timeout * 0.99:
         raise OcrError(_("tesseract took longer than {seconds} s on a page", seconds=timeout),
-                       hint=_("Raise ocr.timeout_seconds in trams.toml, or check the scan."))
+                       hint=_("Raise ocr.timeout_seconds in trams.toml, or check the scan."),
+                       code="ocr_timeout")
     raise OcrError(_("Tesseract could not read the page ({what})", what=what),
-                   hint=_("Run with --verbose to see its messages."))
+                   hint=_("Run with --verbose to see its messages."), code="tesseract_failed")
 
 
 def ocr_tsv(image: Image.Image, *, dpi: float, languages: str, timeout: float,
