@@ -36,9 +36,18 @@
     twice (leader then agency, PAdES B-LT with the demo TSA, invisible fields): OCRmyPDF
     and the pyhanko CLI (``pyhanko-cli``) from venvs of their own made on first use
     (``benchmarks/common.py``). It neither verifies nor archives.
-- ``--scale M``: TRAMS alone again on M documents (5 M pages): is peak memory flat in the
+- ``--scale M [M ...]``: TRAMS alone again on M documents (5 M pages) for each M: is peak
+  memory flat in the
   batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
+
+Measured 2026-11-30 (Tesseract through its C API, spawned workers; the memory sampler no
+longer counts a child between fork and exec, which showed its parent's whole RSS),
+``.venv/bin/python benchmarks/bench_run.py --rounds 2 --scale 40 200``, load average 1.9
+before, 2.3 after: TRAMS run 30.8 s, 97.4 pages/min, CPU 58.1 s, peak 580 MB (main
+process 274 MB); OCR only 28.4 s, 419 MB; bare Tesseract 24.9 s, 146 MB; run / bare 1.24;
+OCR share 0.91. 200 pages: 124.3 s, peak 587 MB; 1,000 pages: 597.2 s, 100.5 pages/min,
+peak 609 MB (main process 295 MB).
 
 Measured 2026-11-26 on the 2-core machine (Tesseract 5.3.0 vie, OCRmyPDF 17.13.0, pyHanko
 0.38, pyhanko-cli 0.6.0), ``.venv/bin/python benchmarks/bench_run.py --naive --scale 30``
