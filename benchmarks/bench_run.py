@@ -37,8 +37,7 @@
     and the pyhanko CLI (``pyhanko-cli``) from venvs of their own made on first use
     (``benchmarks/common.py``). It neither verifies nor archives.
 - ``--scale M [M ...]``: TRAMS alone again on M documents (5 M pages) for each M: is peak
-  memory flat in the
-  batch size?
+  memory flat in the batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
 
 Measured 2026-11-30 (Tesseract through its C API, spawned workers; the memory sampler no
