@@ -13,6 +13,8 @@ SYSTEM_PACKAGES=(
   tesseract-ocr-script-viet  # Vietnamese script model, measured against vie (issue 19)
   libreoffice-writer-nogui  # tests: Word/ODT documents exported to PDF (born-digital input)
   ghostscript  # benchmarks: OCRmyPDF, the peer, needs it for PDF/A output
+  tesseract-ocr-heb tesseract-ocr-hin  # benchmarks: conformance_scans reads the corpus's
+  # Hebrew and Devanagari pages in the language their upstream tests use
   fonts-liberation2 fonts-dejavu-core
   python3 python3-venv python3-dev
   # tesserocr (Tesseract's C API) built against the system's Tesseract (issue 17)
