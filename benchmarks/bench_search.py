@@ -43,10 +43,11 @@ from trams.archive import index as ix  # noqa: E402
 from trams.archive import query as q  # noqa: E402
 from trams.archive import vitext  # noqa: E402
 from trams.archive.journal import Head  # noqa: E402
-from trams.archive.records import document_json, record_json  # noqa: E402
+from trams.archive.records import KeptQuality, document_json, record_json  # noqa: E402
 from trams.archive.search import SearchOptions, parse_day, search  # noqa: E402
 from trams.archive.state import State  # noqa: E402
 from trams.metadata import DocumentMetadata, RecordMetadata  # noqa: E402
+from trams.models import SignatureRecord  # noqa: E402
 
 AGENCY = "H42"
 
@@ -82,15 +83,15 @@ def generate(root: Path, n: int) -> tuple[int, dict]:
             total += len(body)
             archived = f"{doc.issued + timedelta(days=3)}T10:00:00+07:00"
             first = ("officer", "Cán bộ một cửa") if doc.dossier_code else ("leader", doc.signer)
-            signatures = [{"role": first[0], "signer": first[1]},
-                          {"role": "agency", "signer": doc.agency_name}]
+            signatures = [SignatureRecord(field=first[0].title(), signer=first[1], role=first[0]),
+                          SignatureRecord(field="Agency", signer=doc.agency_name, role="agency")]
             verdict = "INDETERMINATE" if i % 37 == 5 else "TOTAL_PASSED"  # some TSA gaps
             quality = "review" if i % 23 == 3 else "ok"  # some pages below the OCR gate
             (data / f"{stem}.json").write_bytes(document_json(
                 record, document, version=1, pdf_name=f"{stem}.pdf", sha256=f"{i:064x}",
                 size=0, page_count=doc.pages, signatures=signatures, verdict=verdict,
-                quality={"verdict": quality}, sidecar_name=f"{stem}.txt", source_hash=f"s{i}",
-                archived_at=archived, previous=None))
+                quality=KeptQuality({"verdict": quality}), sidecar_name=f"{stem}.txt",
+                source_hash=f"s{i}", archived_at=archived, previous=None))
             rows.append((f"tx{i}", "done", f"src{i}", folder, doc.record_code, doc.doc_code,
                          doc.sequence, 1, f"{i:064x}", f"k{i}", len(body), doc.pages, 1,
                          verdict, None, quality, f"{stem}.pdf",
