@@ -75,8 +75,8 @@ class PageError:
 @dataclass(frozen=True)
 class LogLine:
     """A warning or log record of a worker process, carried home with its page and logged
-    there (:func:`relog`), so that it reaches the run's log and events as the main
-    process's own do: a spawned worker has no handler of the run."""
+    there (:func:`relog`), so that it reaches the run's log and events once, as the main
+    process's own do."""
 
     level: int
     logger: str
@@ -132,6 +132,13 @@ def init_worker(lang: str | None, parent: int | None = None) -> None:
     wait forever on the task queue (its siblings hold the queue's write end open)."""
     global _IN_POOL
     _IN_POOL = True
+    # A forked worker holds copies of the run's log handlers (writing events to its
+    # stderr); its records and warnings go home with each page instead (PageOutcome.logs)
+    # and the run logs them once. The NullHandler keeps Python's last-resort handler quiet.
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    root.addHandler(logging.NullHandler())
     os.environ["OMP_THREAD_LIMIT"] = "1"
     set_language(lang)
     # Ctrl-C and SIGTERM are the run's to handle: it stops the pool and reports; a worker
