@@ -40,6 +40,10 @@
   memory flat in the batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
 
+Measured 2026-12-01, forked workers, ``--rounds 2 --scale 40``: TRAMS run 31.1 s, peak
+595 MB (main process 253 MB); OCR only 28.3 s, 380 MB; bare Tesseract 25.1 s; run / bare
+1.24; 200 pages 120.3 s, peak 614 MB.
+
 Measured 2026-11-30 (Tesseract through its C API, spawned workers; the memory sampler no
 longer counts a child between fork and exec, which showed its parent's whole RSS),
 ``.venv/bin/python benchmarks/bench_run.py --rounds 2 --scale 40 200``, load average 1.9
