@@ -41,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peer, trams_program, workdir  # noqa: E402
 from support.textmetrics import cer  # noqa: E402
+from trams.scanning.tesseract import installed_languages  # noqa: E402
 
 A4_WIDTH_INCHES = 8.27
 ENGLISH = {"trainingital.tif", "trainingtimes.tif"}  # ground truth in English
@@ -164,12 +165,6 @@ def upstream_language(row: Row) -> str | None:
     if row.path.name in ENGLISH or row.path.parent.name == "ocrmypdf":
         return "eng"
     return None
-
-
-def installed_languages() -> set[str]:
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True,
-                         check=True).stdout
-    return set(out.split()[1:]) if out else set()
 
 
 def judge(row: Row) -> tuple[bool, str]:

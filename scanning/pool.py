@@ -90,7 +90,7 @@ class ProcessPagePool:
         # stderr, which carries only JSON lines with --log-format json.
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        self.executor = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=init_worker,
             initargs=(get_language(), os.getpid()))
 
@@ -98,12 +98,8 @@ class ProcessPagePool:
         return self.jobs * 3
 
     def submit(self, page: SourcePage, dest_stem: Path, options: ScanOptions) -> _LocalJob:
-        assert self.executor is not None, "the pool is closed"
         return _LocalJob(self.executor.submit(process_page, page, dest_stem, options))
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
-        # Let the executor (its queues and their semaphores) go now, even when the
-        # traceback of an interrupted run still holds this pool.
-        self.executor = None
 

@@ -17,7 +17,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -331,12 +331,8 @@ def process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> P
     :func:`~.engine.worker_engine`. Memory the page used is given back to the system before
     the next one (:func:`release_memory`). In a worker of the local pool, the page's
     warnings and log records come back in the outcome (:func:`relog`)."""
-    if not _IN_POOL:  # this process's own handlers see what the page logs
-        try:
-            return _process_page(source, dest_stem, options)
-        finally:
-            release_memory()
-    with _collected() as logs:
+    # outside the pool (jobs 1), this process's own handlers see what the page logs
+    with _collected() if _IN_POOL else nullcontext([]) as logs:
         try:
             outcome = _process_page(source, dest_stem, options)
         finally:
