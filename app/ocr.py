@@ -11,18 +11,25 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trams.scanning.stage import ScanningRecognizer
+from trams.scanning.quality import FAILED
+from trams.scanning.stage import ScanningRecognizer, quality_failure
 
 from trams.config import TramsConfig
 from trams.errors import ExitCode, InputError, TramsError, UsageError, batch_exit_code
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
-from trams.models import DocumentFailure, DocumentSource, InputFailure, QualityReport
+from trams.models import (
+    DocumentFailure,
+    DocumentSource,
+    InputFailure,
+    QualityReport,
+    RecognizedDocument,
+)
 from trams.naming import document_stem
 from trams.pdf.assemble import write_pdfa
 from trams.pdf.report import write_report
@@ -66,7 +73,7 @@ class OcrDocument:
 
     name: str  # the source name
     pdf: dict[str, Any]  # trams.pdf.assemble.PdfResult.to_dict()
-    verdict: str  # ok | review
+    verdict: str  # ok | review | failed (written all the same: see ocr_files)
     notes: tuple[str, ...] = ()
     sidecar: Path | None = None
     report: Path | None = None
@@ -111,6 +118,12 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
               ) -> OcrReport:
     """Recognize the inputs and write one PDF/A per document into ``options.output``
     (pages on the Dask cluster of ``options.cluster`` or [cluster], when one is named).
+
+    A document the OCR quality gate fails (no text found, confidence very low: a
+    photograph, another script, the wrong ``--languages``) is written all the same, with
+    the verdict ``failed`` and the reason in its notes, as OCRmyPDF writes it: the PDF/A
+    keeps the scan's pixels, and the user decides. (`trams run` refuses such a document:
+    it is not signed and archived, the clerk rescans it.)
 
     Events (``sinks``): ``input_failed``, ``document_failed``, ``document_written``.
     """
@@ -167,12 +180,15 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
             if worker is not None:
                 report.workers[worker] = report.workers.get(worker, 0) + 1
 
-        results = recognizer.recognize([t.source for t in targets], workdir, on_page=counted)
+        results = recognizer.recognize([t.source for t in targets], workdir, on_page=counted,
+                                       gate=False)
         for target, result in zip(targets, results, strict=True):
             if isinstance(result, DocumentFailure):
                 report.failures.append(result)
                 emit("document_failed", result.to_dict())
                 continue
+            if isinstance(result, RecognizedDocument) and result.verdict == FAILED:
+                result = replace(result, notes=(*result.notes, _quality_note(result)))
             try:
                 written = _write(result, target, level, options, workdir)
             except TramsError as exc:
@@ -190,6 +206,14 @@ def ocr_files(config: TramsConfig, options: OcrOptions, *, sinks: Sequence[Sink]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return report
+
+
+def _quality_note(document: RecognizedDocument) -> str:
+    """The note of a document written although the quality gate failed it."""
+    failure = quality_failure(document)
+    return _("{reason}; the PDF/A is written, but its text layer cannot be trusted. Check "
+             "--languages (the script of the page), or rescan the page (300 dpi, right side "
+             "up).", reason=failure.message)
 
 
 def _outputs(stem: str, options: OcrOptions) -> dict[str, Path]:

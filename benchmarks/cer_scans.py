@@ -74,7 +74,7 @@ def pages_of(sets: list[str], corpus: Path | None) -> list[tuple[Path, float | N
 def bare(page: Path, lang: str, dpi: float | None) -> str:
     args = ["tesseract", str(page), "stdout", "-l", lang]
     if dpi:
-        args += ["--default-dpi", str(round(dpi))]
+        args += ["--dpi", str(round(dpi))]
     return subprocess.run(args, capture_output=True, check=True, timeout=600,
                           env={**os.environ, "OMP_THREAD_LIMIT": "1"}).stdout.decode()
 

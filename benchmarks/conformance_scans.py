@@ -208,7 +208,7 @@ def judge(row: Row) -> tuple[bool, str]:
 def bare_tesseract(path: Path, lang: str, dpi: int | None) -> str:
     args = ["tesseract", str(path), "stdout", "-l", lang]
     if dpi:
-        args += ["--default-dpi", str(dpi)]
+        args += ["--dpi", str(dpi)]  # tesseract's option, not trams's --default-dpi
     proc = subprocess.run(args, capture_output=True, timeout=600,
                           env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     return proc.stdout.decode("utf-8", "replace")

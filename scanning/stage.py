@@ -68,20 +68,24 @@ class ScanningRecognizer:
         return preflight(source, self.options)
 
     def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[..., None] | None = None
+                  on_page: Callable[..., None] | None = None, *, gate: bool = True
                   ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
-        """Every document, recognized (or, born digital, read as it is) or failed; one the
-        OCR quality gate fails is a failure too (it must be rescanned, not archived).
+        """Every document, recognized (or, born digital, read as it is) or failed.
+
+        With ``gate`` (`trams run`), one the OCR quality gate fails is a failure too: it
+        must be rescanned, not signed and archived. Without (`trams ocr`, a converter as
+        OCRmyPDF is), it comes back with its verdict ``failed`` for the caller to report.
         ``on_page(document)`` per page done, ``on_page(document, worker=NAME)`` for a page
         a cluster worker did."""
         if self.cluster is None:
-            yield from self._gate(recognize_documents(
-                documents, self.options, jobs=self.jobs, workdir=workdir, on_page=on_page))
+            results = recognize_documents(documents, self.options, jobs=self.jobs,
+                                          workdir=workdir, on_page=on_page)
+            yield from self._gate(results) if gate else results
             return
         with cluster_module().open_pool(self.cluster, self.options) as pool:
-            yield from self._gate(recognize_documents(
-                documents, self.options, jobs=self.jobs, workdir=workdir, on_page=on_page,
-                pool=pool))
+            results = recognize_documents(documents, self.options, jobs=self.jobs,
+                                          workdir=workdir, on_page=on_page, pool=pool)
+            yield from self._gate(results) if gate else results
 
     @staticmethod
     def _gate(results: Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]
@@ -90,7 +94,7 @@ class ScanningRecognizer:
             if isinstance(result, RecognizedDocument) and result.verdict == FAILED:
                 for path in result.work_files:
                     path.unlink(missing_ok=True)
-                yield DocumentFailure(result.source, _quality_failure(result))
+                yield DocumentFailure(result.source, quality_failure(result))
             else:
                 yield result
 
@@ -111,8 +115,9 @@ def cluster_module():  # noqa: ANN201 - the module trams.scanning.cluster
     return cluster
 
 
-def _quality_failure(document: RecognizedDocument) -> OcrError:
-    """A document the quality gate failed is not archived: the clerk rescans it."""
+def quality_failure(document: RecognizedDocument) -> OcrError:
+    """Why the quality gate failed ``document`` (its first failed page), with the fix. In
+    a run such a document is not archived: the clerk rescans it."""
     for number, page in enumerate(document.pages, start=1):
         if page_verdict(page.quality) == FAILED:
             problems = "; ".join(problem_text(code) for code in page.quality.problems)

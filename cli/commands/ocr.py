@@ -177,6 +177,10 @@ def ocr_command(
                                 verdict=labels.name("ocr_verdict", data["verdict"]),
                                 pages=_n("{count} page", "{count} pages", count,
                                          count=count)), markup=False, soft_wrap=True)
+            if event == "document_written" and data["verdict"] == "failed":
+                for note in data["notes"][-1:]:  # why the quality gate failed it
+                    console.print(_("Warning: {message}", message=note), markup=False,
+                                  soft_wrap=True)
 
         report = ocr_files(config, OcrOptions(
             inputs=sources, output=pdf_path, single=_is_single(target), languages=languages,

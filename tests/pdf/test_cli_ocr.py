@@ -114,3 +114,21 @@ def test_duplicate_names_fail_before_ocr_and_the_rest_is_written(one_scan, tmp_p
         str(out / "H42.2024.HS-02.0000005.pdf")]
     assert summary["failures"][0]["document"] == "copy.tif"
     assert sorted(p.name for p in out.iterdir()) == ["H42.2024.HS-02.0000005.pdf"]
+
+
+def test_page_failing_the_quality_gate_is_written_with_its_verdict(tmp_path, capsys) -> None:
+    """`trams ocr` is a converter (as OCRmyPDF): a page with no readable text is written
+    all the same, its verdict "failed" and the reason with the fix in its notes; the run's
+    stricter rule is in tests/run/test_run_failures.py."""
+    from support.pages import textless_page
+
+    page = textless_page(tmp_path / "rings.png")
+    out = tmp_path / "rings.pdf"
+    assert run(["--lang", "vi", "ocr", str(page), str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)["documents"][0]
+    assert doc["verdict"] == "failed" and doc["pdf"]["pages"] == 1
+    assert "--languages" in doc["notes"][-1] and "300 dpi" in doc["notes"][-1]
+    assert "Cảnh báo:" in captured.err and "không đáng tin cậy" in captured.err
+    with pikepdf.open(out) as pdf:  # the scan itself is kept
+        assert len(pdf.pages) == 1 and pdf.pages[0].get_images()

@@ -145,3 +145,23 @@ def test_a_signed_document_that_fails_the_policy_is_not_archived(pki, tmp_path, 
     assert "UBND xã Trà Bui" in doc["message"]
     assert not archived_pdfs(tmp_path / "archive")
     assert (inbox / ".failed" / "03-to-trinh.reason.txt").is_file()
+
+
+@pytest.mark.slow
+def test_document_failing_the_quality_gate_is_not_archived(pki, tmp_path, capsys) -> None:
+    """No text recognized (a photograph, drawn rings): the document is refused with the
+    reason and the fix, set aside in .failed/, and never signed or archived."""
+    from support.pages import textless_page
+
+    inbox = sample_inbox(tmp_path / "inbox", ("01-quyet-dinh",))
+    (inbox / "09-hinh").mkdir()
+    textless_page(inbox / "09-hinh" / "page1.png")
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=tmp_path / "archive")
+    assert run(["--config", str(cfg), "run", "--json", "--log-format", "json"]) == 5
+    summary = _summary(capsys)
+    assert summary["totals"]["archived"]["documents"] == 1
+    failed = [d for d in summary["documents"] if d["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["code"] == "ocr_quality_failed", failed
+    assert len(archived_pdfs(tmp_path / "archive")) == 1
+    reason = (inbox / ".failed" / "09-hinh.reason.txt").read_text(encoding="utf-8")
+    assert "page1.png" in reason and "no text recognized" in reason, reason

@@ -82,3 +82,21 @@ def sealed_pages() -> Path:
         module.bulletin_pages(out)
 
     return _cached("sealed-pages", "bulletin-narrow-300.meta.json", make)
+
+
+def textless_page(path: Path, *, seed: int = 7) -> Path:
+    """An A4 page at 200 dpi of drawn rings: plenty of ink, no text. The OCR quality gate
+    fails it (no text recognized, or garbage at very low confidence), as it fails a
+    photograph or a page read in the wrong script."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y, r = rng.randrange(100, 1500), rng.randrange(100, 2200), rng.randrange(30, 200)
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=0, width=rng.randrange(3, 15))
+    image.save(path, dpi=(200, 200))
+    return path
