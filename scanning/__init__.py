@@ -44,9 +44,10 @@ ScanOptions (frozen, picklable) holds: languages, engine ("tesseract" | "null"),
 rotate_pages, keep_original_pixels, timeout_seconds, the quality thresholds
 (low_confidence, review_mean_confidence, fail_mean_confidence, review_low_share),
 default_dpi, min_dpi, accept_low_dpi, drop_blank_pages, blank_threshold, lossless,
-jpeg_quality, keep_ocr_layer, drop_red_ink, pdfa_level. ``keep_original_pixels``:
-right-angle turns (lossless) are still applied, the fine deskew rotation is not; OCR runs
-on a straightened copy and word boxes are moved back onto the original pixels.
+jpeg_quality, keep_ocr_layer, drop_red_ink, read_line_height, pdfa_level.
+``keep_original_pixels``: right-angle turns (lossless) are still applied, the fine
+deskew rotation is not; OCR runs on a straightened copy and word boxes are moved back
+onto the original pixels.
 
 Inputs (:mod:`.ingest`, :mod:`.pdf_input`, :mod:`.limits`): resolution compared with a
 tolerance, refused outside 50-2400 dpi or stretched more than 2x (fax modes excepted); the
@@ -56,10 +57,11 @@ image decoded in any colour space (JBIG2 through jbig2dec), layered pages render
 
 Per page (worker): load -> ink? -> deskew (skews that move a line by under 0.02 inch are
 left alone) -> OCR of the image handed to Tesseract (:mod:`.ocr_image`: red ink dropped,
-negative pages inverted, square pixels) -> (orientation check only when the result looks
-sideways/upside down: OSD, turn, OCR again) -> two-column reading order -> blank? ->
-quality -> encode_page (the archived page keeps its colours). PageQuality.problems codes:
-low_dpi, dpi_assumed (informational), no_text, very_low_confidence, low_confidence,
+negative pages inverted, square pixels, tall text read from a smaller copy) ->
+(orientation check only when the result looks sideways/upside down: OSD, turn, OCR
+again) -> two-column reading order -> blank? -> quality -> encode_page (the archived
+page keeps its colours). PageQuality.problems codes: low_dpi, dpi_assumed
+(informational), no_text, very_low_confidence, low_confidence,
 many_low_confidence_words, orientation_uncertain. Verdict: failed if a page has no text
 or very low confidence, review for any other problem, else ok; the worst page decides.
 

@@ -32,6 +32,8 @@ class ScanOptions:
     keep_ocr_layer: bool = False
     # Red ink (seals, "ĐẾN" stamps) left out of the image Tesseract reads; kept in the PDF.
     drop_red_ink: bool = True
+    # Text lines taller than this (pixels) are read smaller, never under 200 dpi; 0: never.
+    read_line_height: int = 40
     # Input (InboxConfig)
     default_dpi: float | None = None
     min_dpi: float = 200.0
@@ -57,7 +59,7 @@ class ScanOptions:
             review_mean_confidence=ocr.review_mean_confidence,
             fail_mean_confidence=ocr.fail_mean_confidence,
             review_low_share=ocr.review_low_share, keep_ocr_layer=ocr.keep_ocr_layer,
-            drop_red_ink=ocr.drop_red_ink,
+            drop_red_ink=ocr.drop_red_ink, read_line_height=ocr.read_line_height,
             default_dpi=inbox.default_dpi, min_dpi=inbox.min_dpi,
             accept_low_dpi=inbox.accept_low_dpi, drop_blank_pages=inbox.drop_blank_pages,
             blank_threshold=inbox.blank_threshold,

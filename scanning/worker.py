@@ -26,6 +26,7 @@ from PIL import Image, ImageOps
 from trams.scanning.cleanup import (
     ink_mask,
     ink_share,
+    line_height,
     measure_skew,
     rotate_fine,
     turn_upright,
@@ -251,9 +252,12 @@ def unrotate_lines(lines: tuple[Line, ...], angle: float, size: tuple[int, int]
 
 
 def _read(work: Image.Image, dpi: tuple[float, float], options: ScanOptions,
-          engine: OcrEngine, negative: bool) -> tuple[Line, ...]:
-    """OCR of the image handed to Tesseract (:mod:`.ocr_image`), boxes on ``work``."""
-    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative)
+          engine: OcrEngine, negative: bool, lines_px: float | None = None
+          ) -> tuple[Line, ...]:
+    """OCR of the image handed to Tesseract (:mod:`.ocr_image`), boxes on ``work``;
+    ``lines_px``: the height of the page's text lines, when measured."""
+    view = ocr_view(work, dpi, drop_red_ink=options.drop_red_ink, negative=negative,
+                    line_height=lines_px, read_line_height=options.read_line_height)
     lines = engine.recognize(view.image, dpi=view.dpi, languages=options.languages)
     return reading_order(to_page(lines, view), dpi=min(dpi))
 
@@ -291,7 +295,10 @@ def _clean_and_read(original: _Original, dpi_xy: tuple[float, float], options: S
     work, skew = _straighten(original.get(), dpi, options, mask, negative)
     if work is not original.get() and not options.keep_original_pixels:
         original.release()  # the straightened copy is what is read and kept
-    lines = _read(work, dpi_xy, options, engine, negative)
+    # (non-square pixels, a fax mode at 200 dpi or less, are read as they are)
+    square = abs(dpi_xy[0] - dpi_xy[1]) <= 0.01 * max(dpi_xy)
+    lines_px = line_height(mask, skew, dpi) if mask is not None and square else None
+    lines = _read(work, dpi_xy, options, engine, negative, lines_px)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
         found = _orientation(work, dpi_xy, options, engine, negative)

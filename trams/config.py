@@ -90,6 +90,9 @@ class OcrConfig(_Section):
     # Leave red ink (seals, "ĐẾN" stamps) out of the image Tesseract reads (colour
     # dropout); the archived page keeps its colours.
     drop_red_ink: bool = True
+    # Text lines taller than this many pixels are read from a smaller copy of the page,
+    # never under 200 dpi (trams.scanning.ocr_image); 0 reads pages as scanned.
+    read_line_height: int = Field(default=40, ge=0)
 
 
 class PdfaConfig(_Section):
