@@ -75,8 +75,11 @@ def text_cer(pdf: Path, pages: Path, count: int) -> tuple[float, list[float]]:
     return edits / chars, per_page
 
 
-def _tree_rss(root: int) -> int:
-    """Resident memory (bytes) of ``root`` and all its descendants, from /proc.
+def _tree_rss(root: int) -> tuple[int, int]:
+    """Resident memory (bytes) of ``root`` and all its descendants, from /proc: the sum of
+    their RSS, and of their PSS (proportional set size: a page shared by n processes, as a
+    forked worker shares its parent's, counts 1/n in each; the memory the tree takes from
+    the machine).
 
     A child caught between fork and exec (``subprocess.run`` of pdftotext from a 280 MB run)
     still uses its parent's memory (vfork: the same pages) and /proc reports the parent's
@@ -107,28 +110,41 @@ def _tree_rss(root: int) -> int:
         return (pid != root and up in rss and vsize[pid] == vsize[up]
                 and abs(rss[pid] - rss[up]) <= 0.02 * rss[up])
 
-    total, todo = 0, [root]
+    total, pss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         if not before_exec(pid):
             total += rss.get(pid, 0)
+            pss += _pss(pid)
         todo += children.get(pid, [])
-    return total
+    return total, pss
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class TreeSampler:
-    """Peak RSS of a process tree and of its top process, sampled in a thread (a context
-    manager around the process's lifetime)."""
+    """Peak RSS of a process tree (and its peak PSS) and of its top process, sampled in a
+    thread (a context manager around the process's lifetime)."""
 
     def __init__(self, pid: int, every: float = 0.05):
         self.pid, self.every = pid, every
-        self.peak = self.peak_top = 0
+        self.peak = self.peak_top = self.peak_pss = 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            rss, pss = _tree_rss(self.pid)
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             try:
                 with open(f"/proc/{self.pid}/statm") as fh:
                     top = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -133,6 +133,7 @@ class Measured:
     cpu: float  # seconds, user + system of the tree
     stdout: str
     peak_main: int = 0  # bytes, resident memory of the top process alone
+    peak_pss: int = 0  # bytes, proportional set size of the tree (shared pages split)
     extra: dict = field(default_factory=dict)
 
 
@@ -153,7 +154,7 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
         tail = log.read_text(errors="replace")[-3000:]
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{tail}")
     return Measured(wall, sampler.peak, cpu_children() - cpu0, out.decode("utf-8"),
-                    sampler.peak_top)
+                    sampler.peak_top, sampler.peak_pss)
 
 
 def make_inbox(pages: Path, inbox: Path, docs: int) -> list[list[Path]]:
@@ -344,11 +345,13 @@ def report(args, n_pages, trams, ocr, bare, naive, scaled, load_before, load_aft
             ("bare Tesseract, 2 at a time", bare, f"{bare.wall / trams.wall:.2f}")]
     if naive is not None:
         rows.append(("naive OCRmyPDF + pyhanko", naive, f"{naive.wall / trams.wall:.2f}"))
-    print(f"| {'':28} | wall s | pages/min | CPU s | peak RSS MB | wall / TRAMS |")
-    print(f"|{'-' * 30}|--------|-----------|-------|-------------|--------------|")
+    print(f"| {'':28} | wall s | pages/min | CPU s | peak RSS MB | peak PSS MB "
+          "| wall / TRAMS |")
+    print(f"|{'-' * 30}|--------|-----------|-------|-------------|-------------|"
+          "--------------|")
     for name, m, ratio in rows:
         print(f"| {name:28} | {m.wall:6.1f} | {ppm(m.wall):>9} | {m.cpu:5.1f} | "
-              f"{m.peak / 1e6:11.0f} | {ratio:>12} |")
+              f"{m.peak / 1e6:11.0f} | {m.peak_pss / 1e6:11.0f} | {ratio:>12} |")
     print(f"\nRounds (alternated, fastest counts): TRAMS run wall "
           f"{', '.join(f'{w:.1f}' for w in trams.extra['rounds'])} s; OCR-only recognition "
           f"{', '.join(f'{w:.1f}' for w in ocr.extra['rounds'])} s")
@@ -381,7 +384,8 @@ def report(args, n_pages, trams, ocr, bare, naive, scaled, load_before, load_aft
     for size, run in scaled:
         m = size * PAGES_PER_DOC
         print(f"\nScale: {size} documents ({m} pages): wall {run.wall:.1f} s, "
-              f"{ppm(run.wall, m)} pages/min, peak RSS {run.peak / 1e6:.0f} MB vs "
+              f"{ppm(run.wall, m)} pages/min, peak RSS {run.peak / 1e6:.0f} MB (PSS "
+              f"{run.peak_pss / 1e6:.0f} MB) vs "
               f"{trams.peak / 1e6:.0f} MB for {args.docs} documents "
               f"(ratio {run.peak / trams.peak:.2f}; flat = about 1; goal <= 500 MB); top "
               f"process alone {run.peak_main / 1e6:.0f} MB vs {trams.peak_main / 1e6:.0f} MB")

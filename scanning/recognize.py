@@ -20,7 +20,13 @@ from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
 from trams.scanning.pool import PageJob, PagePool, ProcessPagePool
 from trams.scanning.quality import document_verdict
-from trams.scanning.worker import PageOutcome, process_page, release_memory, relog
+from trams.scanning.worker import (
+    PageOutcome,
+    frozen_start,
+    process_page,
+    release_memory,
+    relog,
+)
 
 from trams.errors import DependencyError, InputError, TramsError
 from trams.i18n import _
@@ -127,6 +133,14 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
     batch-level problems (DependencyError: tesseract, language data or an image decoder
     such as jbig2dec missing; ClusterError: the cluster's scheduler gone).
     """
+    with frozen_start():
+        yield from _recognize(documents, options, jobs=jobs, workdir=workdir,
+                              on_page=on_page, pool=pool)
+
+
+def _recognize(documents: Iterable[DocumentSource], options: ScanOptions, *, jobs: int,
+               workdir: Path, on_page: Callable[..., None] | None, pool: PagePool | None
+               ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
     if pool is None:
         check_engine(options)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +162,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 if on_page is not None:
                     on_page(doc)
             yield _assemble(doc, page_outcomes, options)
-            release_memory()
+            release_memory(full=True)
         return
 
     own = pool is None
@@ -168,7 +182,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 for _page in doc.pages if on_page is not None else ():
                     on_page(doc)
                 yield _assemble(doc, [], options)
-                release_memory()
+                release_memory(full=True)
                 next_doc += 1
                 continue
             d, p, job = in_flight.popleft()
@@ -190,7 +204,7 @@ def recognize_documents(documents: Iterable[DocumentSource], options: ScanOption
                 # archived it): what that freed goes back to the system, so the main
                 # process stays the size of one document's work, however long the batch.
                 del document
-                release_memory()
+                release_memory(full=True)
     finally:
         if own:
             pages.close()

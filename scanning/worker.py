@@ -170,17 +170,35 @@ def _malloc_trim():
         return None
 
 
-def release_memory() -> None:
+def release_memory(*, full: bool = False) -> None:
     """Give the memory freed since the last call back to the system. Tesseract and the
     image libraries free a page's buffers into the C heap, which keeps them: without this
     a process stays at the size of the largest page it ever read (a worker) or of the
-    largest document it ever signed (the main process). The young generations of Python's
-    collector go first (1 ms): signing leaves reference cycles that would otherwise wait
-    for a full collection, their memory held and scattered meanwhile."""
-    gc.collect(1)
+    largest document it ever signed (the main process). The collector goes first: after a
+    page its young generations (1 ms); after a document (``full``) all of them, since
+    signing and verifying leave reference cycles (pyHanko's readers and writers, with the
+    PDF's bytes) that outlive the young collections made while they were in use, and would
+    otherwise wait for Python's next full collection: in a run, 13 MB more per document
+    until then (10 documents: 148 -> 237 MB before a document, flat at 178 MB with this).
+    Within :func:`frozen_start` such a collection takes about 10 ms."""
+    gc.collect() if full else gc.collect(1)
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@contextmanager
+def frozen_start() -> Iterator[None]:
+    """Around a batch: what is alive when it starts (modules, keys, settings) is left out of
+    the collector's passes (``gc.freeze``). A full collection after each document then
+    walks that document's objects only (about 10 ms, not 100-160 ms), and forked workers
+    do not copy the pages of start-up objects the collector would otherwise touch."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 NO_INK = 1e-4  # share of a page: under it there is nothing to read
