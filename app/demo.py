@@ -1,9 +1,10 @@
 """`trams demo`: `trams run` on the bundled scans, with the demo PKI on 127.0.0.1; and
 `trams demo --serve`: a trial site on one's own scans.
 
-The demo is the same pipeline as `trams run`; only the configuration is made here: the
-sample scans as a read-only inbox (nothing is moved), the demo keys, TSA and trust root,
-and an archive under ``OUT/archive``. The samples come from the installed package
+The demo is the same pipeline as `trams run`; only the configuration is made here: an
+inbox ``OUT/inbox`` holding copies of the sample scans (not their ground-truth texts,
+which a run would list as files it leaves alone; nothing is moved), the demo keys, TSA and
+trust root, and an archive under ``OUT/archive``. The samples come from the installed package
 (``trams.samples``), so the demo runs from a wheel in an empty folder as well as from a
 source checkout.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from trams.app.secrets import profile_secrets
 from trams.app.stages import build_stages
+from trams.scanning.ingest import is_scan
 from trams.signing.demo_pki import DEMO_PASSPHRASE, DemoPki, serve_demo_pki
 
 from trams import samples
@@ -82,11 +84,25 @@ def demo(options: DemoOptions = DemoOptions(), *, sinks: Sequence[Sink] = ()) ->
     """The whole chain on the sample scans; safe to run again (archived ones are skipped)."""
     out = options.out.resolve()
     os.environ[SECRET_ENV] = DEMO_PASSPHRASE
-    scans = (options.scans or samples.folder() / "scans").resolve()
+    scans = options.scans.resolve() if options.scans else _sample_inbox(out)
     with serve_demo_pki(out / "pki") as pki:
         config = demo_config(out, pki, scans=scans, jobs=options.jobs)
         stages = build_stages(config, secrets=profile_secrets(config))
         return run_batch(config, stages, sinks=sinks)
+
+
+def _sample_inbox(out: Path) -> Path:
+    """``OUT/inbox``: the bundled sample scans, scan files only, copied when missing or
+    different (a rerun finds them archived and skips them)."""
+    source = samples.folder() / "scans"
+    inbox = out / "inbox"
+    for scan in sorted(source.rglob("*")):
+        target = inbox / scan.relative_to(source)
+        if scan.is_file() and is_scan(scan) and (
+                not target.is_file() or target.read_bytes() != scan.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(scan, target)
+    return inbox
 
 
 DEFAULT_PORT = 8080  # the port samples/trams.toml names

@@ -39,6 +39,11 @@ def test_demo_archives_every_sample(demo: tuple[Path, dict]) -> None:
     assert summary["exit_code"] == 0 and summary["log_file"]
     pdfs = sorted((folder / "archive").rglob("*.pdf"))
     assert len(pdfs) == 3
+    # its inbox holds the sample scans alone: nothing to report as "not a scan"
+    assert summary["ignored"] == [] and sorted(
+        p.relative_to(folder / "inbox").as_posix() for p in (folder / "inbox").rglob("*.*")
+    ) == ["01-quyet-dinh/page1.tif", "02-cong-van/page1.jpg", "02-cong-van/page2.png",
+          "03-to-trinh/page1.png"]
 
 
 def test_every_pdf_passes_independent_checks(demo: tuple[Path, dict]) -> None:
