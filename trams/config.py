@@ -74,7 +74,8 @@ class InboxConfig(_Section):
 class OcrConfig(_Section):
     # Tesseract language string, e.g. "vie+eng". "Vietnamese" (the script model, Debian
     # tesseract-ocr-script-viet) reads scans of Vietnamese documents more accurately than
-    # "vie" but takes 30 % longer per page (benchmarks/cer_scans.py, trams/pdf/README.md).
+    # "vie" (2.5 % fewer errors) but takes 12 % longer (benchmarks/cer_scans.py,
+    # trams/pdf/README.md).
     languages: str = "vie"
     deskew: bool = True
     rotate_pages: bool = True
