@@ -75,5 +75,11 @@ def test_wheel_installs_and_imports_every_module(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert [d["status"] for d in summary["documents"]] == ["archived"] * 3
-    assert summary["inbox"].startswith(site), summary["inbox"]  # the installed samples
+    # its inbox: copies of the installed package's sample scans (not the source checkout's)
+    inbox = empty / "trams-demo" / "inbox"
+    assert summary["inbox"] == str(inbox.resolve()), summary["inbox"]
+    installed = Path(site) / "trams" / "samples" / "scans"
+    copies = sorted(p.relative_to(inbox) for p in inbox.rglob("*") if p.is_file())
+    assert len(copies) == 4 and all(
+        (inbox / c).read_bytes() == (installed / c).read_bytes() for c in copies), copies
     assert (empty / "trams-demo" / "archive").is_dir()
