@@ -40,8 +40,8 @@ sys.path.insert(0, str(HERE))
 import synth_vi  # noqa: E402
 
 from trams.archive import index as ix  # noqa: E402
+from trams.archive import index_entry, search_index, vitext  # noqa: E402
 from trams.archive import query as q  # noqa: E402
-from trams.archive import vitext  # noqa: E402
 from trams.archive.journal import Head  # noqa: E402
 from trams.archive.records import KeptQuality, document_json, record_json  # noqa: E402
 from trams.archive.search import SearchOptions, parse_day, search  # noqa: E402
@@ -119,7 +119,7 @@ def entries(root: Path):
     db.row_factory = sqlite3.Row
     try:
         for row in db.execute("SELECT rowid AS id, * FROM documents ORDER BY rowid"):
-            yield ix.entry_for(root, _doc(row))
+            yield index_entry.entry_for(root, _doc(row))
     finally:
         db.close()
 
@@ -225,15 +225,16 @@ def main() -> int:
               f"(UTF-8), in {time.perf_counter() - t0:.1f} s")
 
         t0 = time.perf_counter()
-        index = ix.SearchIndex.create(root / ".trams" / ix.INDEX_DIR, head=Head(0, "0" * 64),
-                                      state_id=sample["state_id"])
+        index = search_index.SearchIndex.create(root / ".trams" / ix.INDEX_DIR,
+                                                head=Head(0, "0" * 64),
+                                                state_id=sample["state_id"])
         count = index.bulk_load(entries(root), Head(args.docs, "b" * 64), sample["state_id"],
                                 threads=2)
         index.close()
         build = time.perf_counter() - t0
         folder = root / ".trams" / ix.INDEX_DIR
-        tantivy_bytes = ix.folder_bytes(folder / ix.TANTIVY_DIR)
-        rows_bytes = (folder / ix.DB_NAME).stat().st_size
+        tantivy_bytes = ix.folder_bytes(folder / search_index.TANTIVY_DIR)
+        rows_bytes = (folder / search_index.DB_NAME).stat().st_size
         total = tantivy_bytes + rows_bytes
         print(f"TRAMS index (Tantivy): {count} documents in {build:.1f} s "
               f"({count / build:.0f} docs/s); {total / 1e6:.1f} MB = "

@@ -39,7 +39,7 @@ REPORT_FORMATS = ("csv", "json", "html")
 
 
 
-def _index_warning(status) -> None:  # noqa: ANN001 - trams.archive.index.IndexStatus
+def _index_warning(status) -> None:  # noqa: ANN001 - trams.archive.search_index.IndexStatus
 
     if status.state != "fresh":
         error_console().print(_(

@@ -18,8 +18,7 @@ import pytest
 from support.archive import fake_pdf, make_spec, quality, run_worker
 from trams.cli.main import run as cli_run
 
-from trams.archive import Archive, vitext
-from trams.archive import index as search_index
+from trams.archive import Archive, search_index, vitext
 from trams.archive.query import Phrase, Term, parse
 from trams.archive.search import SearchOptions, make_snippet, parse_day, search, show
 from trams.errors import ExitCode, InputError

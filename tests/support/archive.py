@@ -16,8 +16,8 @@ import bagit
 import pytest
 
 from trams.archive import Archive
-from trams.archive.index import SearchIndex
 from trams.archive.journal import Journal
+from trams.archive.search_index import SearchIndex
 from trams.fs import TMP_PREFIX
 from trams.models import PageQuality, QualityReport, SignatureRecord, SourcePage
 

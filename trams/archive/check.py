@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 import bagit
 
 from trams.archive import bag
-from trams.archive.index import FRESH, index_folder, status_of
+from trams.archive.index import index_folder, status_of
 from trams.archive.journal import Journal
 from trams.archive.layout import PAYLOAD_DIR, STATE_DIR
 from trams.archive.records import Verifier
+from trams.archive.search_index import FRESH
 from trams.errors import ExitCode
 from trams.fs import TMP_PREFIX, sha256_file
 from trams.i18n import N_, translate_to

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trams.archive.index import document_files
+from trams.archive.index_entry import document_files
 from trams.archive.layout import PAYLOAD_DIR
 from trams.archive.records import KeptQuality
 from trams.archive.store import Archive

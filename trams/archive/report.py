@@ -20,7 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from trams.archive.index import DOC_COLUMNS, IndexStatus, SearchIndex, index_folder
+from trams.archive.index import index_folder
+from trams.archive.search_index import DOC_COLUMNS, IndexStatus, SearchIndex
 from trams.archive.store import Archive
 from trams.errors import ExitCode, InputError
 from trams.i18n import _

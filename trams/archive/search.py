@@ -20,17 +20,11 @@ from typing import Any
 
 from trams.archive import query as q
 from trams.archive import vitext
-from trams.archive.index import (
-    Filters,
-    IndexStatus,
-    SearchIndex,
-    describe,
-    document_files,
-    index_folder,
-    load_text,
-    state_rows,
-)
+from trams.archive.index import index_folder, state_rows
+from trams.archive.index_entry import describe, document_files, load_text
+from trams.archive.index_query import Filters
 from trams.archive.layout import PAYLOAD_DIR, RECORD_JSON, versioned
+from trams.archive.search_index import IndexStatus, SearchIndex
 from trams.archive.store import Archive
 from trams.errors import ExitCode, InputError
 from trams.fs import read_json_object
