@@ -16,6 +16,12 @@
 - ``--big N``: peak memory of ``trams ocr`` on one N-page document (the 10 pages repeated).
 Both commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with --jobs).
 
+Measured 2026-12-01, ``--rounds 2``, tall text read from a smaller copy ([ocr]
+read_line_height 40): TRAMS 6.1 s, 10.88 MB, CER 0.07 %, peak 408 MB; OCRmyPDF 15.4 s,
+58.09 MB, 2.80 %, 390 MB; wall ratio 0.39. The same with ``TRAMS_CONFIG`` naming a
+trams.toml with read_line_height = 0 (as before), right after: TRAMS 6.5 s, 10.88 MB,
+0.19 %, 394 MB; OCRmyPDF 15.3 s; ratio 0.43.
+
 Measured 2026-11-26 on the 2-core machine, ``python benchmarks/bench_ocr_pdfa.py --big 200``
 (OCRmyPDF 17.13.0, Tesseract 5.3 vie; wall times vary +-50 % with other load):
 

@@ -40,7 +40,13 @@
   memory flat in the batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
 
-Measured 2026-12-01, forked workers, ``--rounds 2 --scale 40``: TRAMS run 31.1 s, peak
+Measured 2026-12-01, tall text read smaller and the main process collected after each
+document, ``--rounds 2 --scale 40 200``, load average 1.4 before, 2.6 after: TRAMS run
+27.7 s, 108.2 pages/min, peak 561 MB RSS / 385 MB PSS (main process 221 MB); OCR only
+24.8 s; bare Tesseract 24.5 s; run / bare 1.13; 200 pages 104.8 s, 572 / 396 MB; 1,000
+pages 516.2 s, 116.2 pages/min, 577 / 400 MB (main process 229 MB).
+
+Measured 2026-12-01 before that, forked workers, ``--rounds 2 --scale 40``: TRAMS run 31.1 s, peak
 595 MB (main process 253 MB); OCR only 28.3 s, 380 MB; bare Tesseract 25.1 s; run / bare
 1.24; 200 pages 120.3 s, peak 614 MB.
 
