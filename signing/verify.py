@@ -48,17 +48,11 @@ from trams.signing.verify_model import (
     worst,
 )
 from trams.signing.verify_policy import F_NOT_PASSED, POLICIES, check
+from trams.signing.verify_raw import analyse_raw, analyse_raw_timestamp
 from trams.signing.verify_repair import W_REPAIRED, locate, signed_data_of
-from trams.signing.verify_sig import (
-    P_CHANGES,
-    TrustSetup,
-    analyse,
-    analyse_raw,
-    analyse_raw_timestamp,
-    analyse_timestamp,
-    failed_signature,
-    failed_timestamp,
-)
+from trams.signing.verify_sig import P_CHANGES, analyse, failed_signature
+from trams.signing.verify_trust import TrustSetup
+from trams.signing.verify_ts import analyse_timestamp, failed_timestamp
 
 from trams.i18n import N_
 

@@ -17,35 +17,21 @@ revisions. This module turns that status into an indication and sub-indication, 
    pyHanko's sub-indication (NO_CERTIFICATE_CHAIN_FOUND, OUT_OF_BOUNDS_NO_POE, ...)
 7. a signature timestamp that is broken or from an untrusted TSA -> INDETERMINATE / NO_POE
 8. ``--revocation hard`` and the status is unknown -> INDETERMINATE / TRY_LATER
+
+Document timestamps are judged in :mod:`.verify_ts`, signatures located in a repaired copy
+of a damaged file in :mod:`.verify_raw`; what a signature is checked against
+(:class:`~.verify_trust.TrustSetup`) and the descriptions of its certificate, timestamp
+and revocation status are in :mod:`.verify_trust`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from asn1crypto import cms, x509
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import (
-    SignatureCoverageLevel,
-    async_validate_pdf_signature,
-    async_validate_pdf_timestamp,
-)
-from pyhanko.sign.validation.generic_cms import (
-    async_validate_detached_cms,
-    validate_tst_signed_data,
-)
-from pyhanko.sign.validation.status import TimestampSignatureStatus
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy,
-    FreshnessReqType,
-    RevocationCheckingPolicy,
-    RevocationCheckingRule,
-)
-from trams.signing.algorithms import dated_warnings, prepare
+from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
+from trams.signing.algorithms import dated_warnings
 from trams.signing.notecodes import coded
 from trams.signing.verify_changes import OTHER_CHANGE, later_updates, page_changes
 from trams.signing.verify_collect import P_NOT_DER
@@ -55,32 +41,25 @@ from trams.signing.verify_model import (
     NO_POE,
     TOTAL_FAILED,
     TOTAL_PASSED,
-    CertInfo,
-    DocTimestampReport,
     Note,
     ProofOfExistence,
     Revocation,
     SignatureReport,
-    TimestampInfo,
 )
-from trams.signing.verify_repair import (
-    P_LATER_UNKNOWN,
-    covers_whole_file,
-    signed_bytes,
-    signed_data_of,
+from trams.signing.verify_trust import (
+    TrustSetup,
+    _key,
+    _revocation,
+    _ts_info,
+    cert_info,
+    embedded_revinfo_covers,
 )
 
 from trams.i18n import N_
 
 log = logging.getLogger(__name__)
 
-_RULES = {
-    "hard": RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-    "soft": RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
-    "off": RevocationCheckingRule.NO_CHECK,
-}
 _DOCMDP = {1: "no_changes", 2: "fill_forms", 3: "annotate"}
-NO_FRESHNESS_LIMIT = timedelta(days=365 * 100)
 _COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
              SignatureCoverageLevel.ENTIRE_REVISION: "revision"}
 
@@ -106,120 +85,6 @@ P_TRY_LATER = coded("revocation_unknown_hard", N_(
 P_UNANALYSED = coded("changes_not_analysed", N_(
     "the changes after signing could not be analysed ({reason})"))
 P_FORMAT = coded("signature_unreadable", N_("the signature cannot be read ({reason})"))
-P_TS_HASH = coded("timestamp_imprint_mismatch", N_(
-    "the timestamp's message imprint does not match the bytes it covers"))
-P_TS_CRYPTO = coded("timestamp_signature_invalid", N_(
-    "the timestamp's signature value does not match the authority's key"))
-W_TS_VIA_LATER = coded("timestamp_valid_via_later", N_(
-    "authority certificate no longer valid now; valid at the time of the later document "
-    "timestamp {time}"))
-
-
-@dataclass(frozen=True)
-class TrustSetup:
-    """What every signature of a run is checked against. Built once per worker process."""
-
-    roots: tuple[x509.Certificate, ...]
-    intermediates: tuple[x509.Certificate, ...]
-    revocation: str  # hard | soft | off
-    offline: bool
-    at: datetime | None
-
-    def context(self, *, moment=None, crls=(), ocsps=(), certs=(), fetchers=None,
-                online: bool | None = None) -> ValidationContext:
-        rule = _RULES[self.revocation]
-        fetch = (not self.offline and self.at is None and moment is None
-                 if online is None else online)
-        return ValidationContext(
-            trust_roots=list(self.roots), other_certs=[*self.intermediates, *certs],
-            moment=moment or self.at, allow_fetching=fetch, crls=list(crls),
-            ocsps=list(ocsps), revinfo_policy=CertRevTrustPolicy(
-                RevocationCheckingPolicy(ee_certificate_rule=rule,
-                                         intermediate_ca_cert_rule=rule),
-                # the long-term rule (module docstring): no freshness window
-                freshness=NO_FRESHNESS_LIMIT,
-                freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
-            fetchers=fetchers if fetch else None,
-        )
-
-
-def cert_info(cert: x509.Certificate) -> CertInfo:
-    subject = cert.subject.native
-    return CertInfo(
-        common_name=subject.get("common_name"), organization=subject.get("organization_name"),
-        serial_number=subject.get("serial_number"), subject=cert.subject.human_friendly,
-        issuer=cert.issuer.human_friendly, cert_serial=format(cert.serial_number, "x"),
-        not_before=cert.not_valid_before, not_after=cert.not_valid_after,
-        sha256=cert.sha256.hex(),
-    )
-
-
-def _key(cert: x509.Certificate) -> str | None:
-    try:
-        pub = cert.public_key
-        if pub.algorithm == "ec":
-            return f"EC-{pub.curve[1]}"
-        return f"{pub.algorithm.upper()}-{pub.bit_size}"
-    except Exception:  # noqa: BLE001 - unusual keys are reported as unknown
-        return None
-
-
-def _ts_info(ts_status) -> TimestampInfo | None:
-    if ts_status is None:
-        return None
-    return TimestampInfo(
-        time=ts_status.timestamp, authority=ts_status.signing_cert.subject.human_friendly,
-        trusted=bool(ts_status.trusted and ts_status.valid and ts_status.intact),
-        intact=bool(ts_status.intact and ts_status.valid),
-        problem=ts_status.trust_problem_indic.name if ts_status.trust_problem_indic else None,
-    )
-
-
-def embedded_revinfo_covers(cert: x509.Certificate, crls, ocsps,
-                            issued_after: datetime | None = None) -> bool:
-    """True when embedded CRLs or OCSP responses speak about ``cert`` (and, with
-    ``issued_after``, were issued at or after that time: they prove its status then)."""
-    for resp in ocsps:
-        try:
-            data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
-            for single in data["responses"]:
-                if single["cert_id"]["serial_number"].native == cert.serial_number and (
-                        issued_after is None
-                        or data["produced_at"].native >= issued_after):
-                    return True
-        except (KeyError, TypeError, ValueError):
-            continue
-    for crl in crls:
-        try:
-            tbs = crl["tbs_cert_list"]
-            if tbs["issuer"] == cert.issuer and (
-                    issued_after is None or tbs["this_update"].native >= issued_after):
-                return True
-        except (KeyError, TypeError, ValueError):
-            continue
-    return False
-
-
-def _revocation(setup: TrustSetup, status, cert, crls, ocsps, fetchers) -> Revocation:
-    embedded = embedded_revinfo_covers(cert, crls, ocsps)
-    fetched = False
-    if fetchers is not None:
-        try:
-            fetched = bool(list(fetchers.ocsp_fetcher.fetched_responses_for_cert(cert))
-                           or list(fetchers.crl_fetcher.fetched_crls_for_cert(cert)))
-        except Exception:  # noqa: BLE001 - bookkeeping only
-            fetched = False
-    source = "embedded" if embedded else ("fetched" if fetched else None)
-    if status.revoked:
-        details = status.revocation_details
-        return Revocation("revoked", source or "fetched",
-                          details.revocation_date if details else None,
-                          details.revocation_reason.native if details else None)
-    if setup.revocation == "off":
-        return Revocation("not_checked", None)
-    if source is None:
-        return Revocation("unknown", None)
-    return Revocation("good" if status.trusted else "unknown", source)
 
 
 async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, certs,
@@ -428,140 +293,3 @@ def failed_signature(field: str, index: int, reason: str, revision: int | None,
         revocation=Revocation("not_checked", None), level="", indication=TOTAL_FAILED,
         sub_indication="FORMAT_FAILURE", passed_via_timestamp=False, warnings=(),
         problems=(Note.of(P_FORMAT, reason=reason),))
-
-
-def failed_timestamp(field: str, reason: str, revision: int | None) -> DocTimestampReport:
-    return DocTimestampReport(field, (revision + 1) if revision is not None else None, None,
-                              TOTAL_FAILED, "FORMAT_FAILURE",
-                              problems=(Note.of(P_FORMAT, reason=reason),))
-
-
-async def analyse_timestamp(sig, *, setup: TrustSetup, crls, ocsps, certs, fetchers,
-                            later_ts_time: datetime | None) -> DocTimestampReport:
-    """A document timestamp's ETSI verdict; an authority certificate that expired since
-    is accepted as of the next document timestamp's time (the archive chain, B-LTA)."""
-    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
-    status = await async_validate_pdf_timestamp(sig, validation_context=vc, skip_diff=True)
-    info = _ts_info(status)
-    warnings = [Note.of(m, **p) for m, p in getattr(sig, "notes", ())]
-    revision = sig.signed_revision + 1
-    if not status.intact:
-        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
-                                  "HASH_FAILURE", tuple(warnings), (Note.of(P_TS_HASH),))
-    if not status.valid:
-        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
-                                  "SIG_CRYPTO_FAILURE", tuple(warnings),
-                                  (Note.of(P_TS_CRYPTO),))
-    if _COVERAGE.get(status.coverage) is None:
-        return DocTimestampReport(sig.field_name, revision, info, TOTAL_FAILED,
-                                  "FORMAT_FAILURE", tuple(warnings), (Note.of(P_PARTIAL),))
-    if info.trusted:
-        return DocTimestampReport(sig.field_name, revision, info, warnings=tuple(warnings))
-    if later_ts_time is not None:
-        past_vc = setup.context(moment=later_ts_time, crls=crls, ocsps=ocsps, certs=certs,
-                                online=False)
-        try:
-            past = await async_validate_pdf_timestamp(sig, validation_context=past_vc,
-                                                      skip_diff=True)
-        except Exception:  # noqa: BLE001 - no past validation: stays indeterminate
-            past = None
-        if past is not None and past.trusted and past.valid and past.intact:
-            warnings.append(Note.of(W_TS_VIA_LATER, time=later_ts_time.isoformat()))
-            return DocTimestampReport(sig.field_name, revision, _ts_info(past),
-                                      warnings=tuple(warnings))
-    sub = info.problem or "NO_CERTIFICATE_CHAIN_FOUND"
-    return DocTimestampReport(sig.field_name, revision, info, INDETERMINATE, sub,
-                              tuple(warnings), (Note.of(P_TRUST, reason=sub),))
-
-
-async def analyse_raw(raw, data: bytes, *, index: int, setup: TrustSetup, crls, ocsps,
-                      certs, fetchers) -> SignatureReport:
-    """A signature located in a repaired copy (verify_repair), validated by pyHanko over
-    the original bytes. No revision history: see verify_repair's docstring."""
-    signed_data = signed_data_of(raw)
-    prepared = prepare(signed_data["signer_infos"][0])
-    if prepared.signer_info is not signed_data["signer_infos"][0]:
-        signed_data = signed_data.copy()
-        signed_data["signer_infos"] = cms.SignerInfos([prepared.signer_info])
-    content = signed_bytes(data, raw.byte_range)
-    if raw.subfilter == "/adbe.pkcs7.sha1":
-        content = hashlib.sha1(content, usedforsecurity=False).digest()
-        signed_data = signed_data.copy()
-        signed_data["encap_content_info"] = {"content_type": "data"}
-    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
-    status = await async_validate_detached_cms(content, signed_data,
-                                               signer_validation_context=vc,
-                                               ts_validation_context=vc)
-    cert = status.signing_cert
-    ts = _ts_info(status.timestamp_validity)
-    whole = covers_whole_file(data, raw)
-    revocation = _revocation(setup, status, cert, crls, ocsps, fetchers)
-    warnings = [Note.of(m, **p) for m, p in prepared.warnings]
-    problems: list[Note] = [Note.of(m, **p) for m, p in prepared.problems]
-    indication, sub = TOTAL_PASSED, None
-    if problems:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-    elif not status.intact:
-        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
-        problems.append(Note.of(P_HASH))
-    elif not status.valid:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-        problems.append(Note.of(P_CRYPTO))
-    elif status.revoked:
-        indication, sub = TOTAL_FAILED, "REVOKED"
-        problems.append(Note.of(P_REVOKED, date=revocation.revoked_at.isoformat()
-                                if revocation.revoked_at else "?"))
-    elif not status.trusted:
-        reason = status.trust_problem_indic.name if status.trust_problem_indic else \
-            "NO_CERTIFICATE_CHAIN_FOUND"
-        indication, sub = INDETERMINATE, reason
-        problems.append(Note.of(P_TRUST, reason=reason))
-    elif not whole:
-        indication, sub = INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
-        problems.append(Note.of(P_LATER_UNKNOWN))
-    if ts is None:
-        warnings.append(Note.of(W_NO_TIMESTAMP))
-    if revocation.status == "unknown":
-        warnings.append(Note.of(W_REVOCATION_UNKNOWN))
-    info = signed_data["signer_infos"][0]
-    anchor, trust_path = None, ()
-    if status.validation_path is not None:
-        try:
-            trust_path = tuple(c.subject.human_friendly
-                               for c in status.validation_path.iter_certs(True))
-            anchor = status.validation_path.trust_anchor.authority.name.human_friendly
-        except Exception:  # noqa: BLE001 - description only
-            pass
-    return SignatureReport(
-        field_name=raw.field_name, index=index, signer=cert_info(cert),
-        claimed_signing_time=status.signer_reported_dt, timestamp=ts,
-        digest_algorithm=info["digest_algorithm"]["algorithm"].native,
-        signature_algorithm=prepared.name or info["signature_algorithm"]["algorithm"].native,
-        key=_key(cert), intact=bool(status.intact), crypto_valid=bool(status.valid),
-        coverage="whole_file" if whole else "partial", revision=0, revisions=0,
-        changes_after="none" if whole else "unknown", changes=(), docmdp=None,
-        trust_anchor=anchor, trust_path=trust_path, revocation=revocation,
-        level="B-T" if ts else "B-B", indication=indication, sub_indication=sub,
-        passed_via_timestamp=False, warnings=tuple(warnings), problems=tuple(problems))
-
-
-async def analyse_raw_timestamp(raw, data: bytes, *, setup: TrustSetup, crls, ocsps,
-                                certs, fetchers) -> DocTimestampReport:
-    content = signed_bytes(data, raw.byte_range)
-    vc = setup.context(crls=crls, ocsps=ocsps, certs=certs, fetchers=fetchers)
-    kwargs = await validate_tst_signed_data(
-        signed_data_of(raw), vc, lambda md: hashlib.new(md, content).digest())
-
-    status = TimestampSignatureStatus(**kwargs)
-    info = _ts_info(status)
-    if not status.intact:
-        return DocTimestampReport(raw.field_name, None, info, TOTAL_FAILED, "HASH_FAILURE",
-                                  problems=(Note.of(P_TS_HASH),))
-    if not status.valid:
-        return DocTimestampReport(raw.field_name, None, info, TOTAL_FAILED,
-                                  "SIG_CRYPTO_FAILURE", problems=(Note.of(P_TS_CRYPTO),))
-    if not info.trusted:
-        sub = info.problem or "NO_CERTIFICATE_CHAIN_FOUND"
-        return DocTimestampReport(raw.field_name, None, info, INDETERMINATE, sub,
-                                  problems=(Note.of(P_TRUST, reason=sub),))
-    return DocTimestampReport(raw.field_name, None, info)

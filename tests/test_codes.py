@@ -51,12 +51,13 @@ def test_verification_notes_have_codes() -> None:
         verify_policy,
         verify_repair,
         verify_sig,
+        verify_ts,
     )
     from trams.signing.notecodes import NOTE_CODES
     from trams.signing.verify_model import Note
 
     msgids = [value for module in (algorithms, verify_changes, verify_collect, verify_policy,
-                                   verify_repair, verify_sig, trams.signing.verify)
+                                   verify_repair, verify_sig, verify_ts, trams.signing.verify)
               for name, value in vars(module).items()
               if name.isupper() and isinstance(value, str) and name[:2] in
               ("E_", "W_", "P_", "F_") or name in ("APPENDED", "OTHER_CHANGE")]
