@@ -89,14 +89,14 @@ def prepare_worker(config: TramsConfig, options: WorkerOptions) -> WorkerLaunch:
     if options.languages:
         config = config.model_copy(update={"ocr": config.ocr.model_copy(
             update={"languages": options.languages})})
-    module = cluster_module()
+    module = cluster_module("cluster_client")
     checks = (*ocr_checks(config), cluster_address_check(config.cluster, module))
     if exit_code(list(checks)) != ExitCode.OK:
         return WorkerLaunch(checks, address)
     nworkers = options.nworkers or os.cpu_count() or 1
-    argv = module.worker_command(address, nworkers=nworkers,
-                                 name=options.name or socket.gethostname(),
-                                 cluster=config.cluster)
+    argv = cluster_module("cluster_worker").worker_command(
+        address, nworkers=nworkers, name=options.name or socket.gethostname(),
+        cluster=config.cluster)
     env = {**os.environ, **WORKER_ENVIRONMENT}
     return WorkerLaunch(checks, address, tuple(argv), env)
 
@@ -106,7 +106,7 @@ def serve_worker(launch: WorkerLaunch, *, notify: Callable[[str], None]) -> Exit
     KeyboardInterrupt by the caller): it is started again whenever it ends on its own,
     ``RESTART_PAUSE`` seconds later. The worker dies with this process (Linux)."""
     assert launch.ready
-    module = cluster_module()
+    module = cluster_module("cluster_worker")
     while True:
         notify(_("Joining the cluster at {address} ({command})", address=launch.address,
                  command=" ".join(launch.argv[4:])))

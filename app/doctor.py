@@ -2,7 +2,7 @@
 
 The checks live in the libraries (trams.doctor: configuration and folders; trams.scanning:
 Tesseract and its language data; trams.signing.doctor: trust roots, keys, certificates,
-TSA, OCSP/CRL; trams.scanning.cluster: the OCR cluster of [cluster]); this runs them in
+TSA, OCSP/CRL; trams.scanning.cluster_client: the OCR cluster of [cluster]); this runs them in
 order. The exit code is that of the first failing check: 3 configuration, 6 Tesseract, 7
 key, 8 certificate, 9 network, 15 storage, 16 cluster.
 """
@@ -93,7 +93,7 @@ def cluster_checks(config: TramsConfig) -> list[Check]:
     if not cluster.scheduler:
         return []
     try:
-        module = cluster_module()
+        module = cluster_module("cluster_client")
     except DependencyError as exc:
         return [Check.from_error("cluster", exc)]
     checks = [cluster_address_check(cluster, module)]

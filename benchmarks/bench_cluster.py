@@ -145,7 +145,7 @@ def _nothing(i: int) -> int:
 def transfer_costs(cluster, files: list[Path], image_bytes: int) -> dict[str, float]:  # noqa: ANN001
     """Seconds per page of moving a scan to a worker and a page image back, without OCR:
     one page at a time, and all at once; and the scheduler's rate of empty tasks."""
-    from trams.scanning.cluster import connect
+    from trams.scanning.cluster_client import connect
 
     client = connect(cluster)
     try:

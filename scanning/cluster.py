@@ -2,8 +2,9 @@
 
 The head (the machine that runs `trams run` or `trams ocr`) keeps everything but the pages'
 clean-up and OCR: discovery, PDF/A, keys, signing, verification and the archive. Each page
-becomes one Dask task running :func:`run_page` on a worker, which wraps the very function
-this machine's worker processes run, :func:`trams.scanning.worker.process_page`:
+becomes one Dask task running :func:`~trams.scanning.cluster_worker.run_page` on a worker,
+which wraps the very function this machine's worker processes run,
+:func:`trams.scanning.worker.process_page`:
 
 - the head reads the scan's bytes and sends them in the task (no shared file system); the
   pages of a multi-page file after its first share one copy of the file, held by the
@@ -19,285 +20,48 @@ the OCR does); a worker that joins late gets tasks at once; a scheduler that is 
 the batch with :class:`~trams.errors.ClusterError` (exit 16). A run waits at most
 ``[cluster] worker_wait_seconds`` while no worker is connected.
 
-Importing this module imports Dask; nothing else in TRAMS does, so without a cluster Dask
-is never loaded.
+This module is the head's page pool (:class:`DaskPagePool`, :func:`open_pool`); reaching
+the scheduler and checking its workers are in :mod:`trams.scanning.cluster_client`, what
+runs on a worker (and how `trams cluster worker` starts one) in
+:mod:`trams.scanning.cluster_worker`.
+
+Importing this module imports Dask, as importing those two does; nothing else in TRAMS
+does, and they are imported only through :func:`trams.scanning.stage.cluster_module`, so
+without a cluster Dask is never loaded.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import os
-import signal
-import socket
-import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
-from ipaddress import ip_address
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import dask
-from distributed import Client, Future, get_worker
+from distributed import Client, Future
 from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
-from distributed.security import Security
-from trams.scanning import tesseract
+from trams.scanning.cluster_client import check_cluster, connect, workers
+from trams.scanning.cluster_worker import RemotePage, run_page
 from trams.scanning.options import ScanOptions
-from trams.scanning.recognize import check_engine
 from trams.scanning.worker import PageError, PageOutcome, process_page
 
 from trams import __version__
 from trams.config import ClusterConfig
-from trams.errors import ClusterError, DependencyError, TramsError
+from trams.errors import ClusterError, TramsError
 from trams.fs import read_input, storage_error
-from trams.i18n import _, get_language, set_language
+from trams.i18n import _, get_language
 from trams.models import SourcePage
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0  # how often a wait for a page looks at the cluster's state
-PROBE_TIMEOUT = 60.0  # a worker's Tesseract check (client.run)
 KEY_PREFIX = "trams-page"
-
-
-# --- on the workers ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RemotePage:
-    """What a worker sends back for one page."""
-
-    outcome: PageOutcome  # paths are the worker's scratch files; the head maps them back
-    image: bytes | None  # the encoded page image (outcome.page.image.path's content)
-    worker: str  # the worker's name
-    scan: str  # where the worker put the scan (to find it in messages and paths)
-
-
-_page_lock = threading.Lock()  # one page at a time per worker process (see run_page)
-_malloc_tuned = False
-# glibc mallopt parameters
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 << 20  # glibc's largest: a 300 dpi A4 page's arrays come from the heap
-TRIM_THRESHOLD = 128 << 20  # freed heap kept for the next page, as the local pool keeps it
-
-
-def _tune_malloc() -> None:
-    """Once per worker process: page images reuse freed heap again.
-
-    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes
-    glibc's mmap threshold at 128 KiB: every array of a page (8.7 MB for a 300 dpi A4 grey
-    page) was then a fresh mmap, zeroed page by page and unmapped when freed. Measured on
-    the 20 reference pages: 1.7 million page faults and 2.8 s of system time in the worker
-    where the local pool's processes take 0.1 million and 0.3 s (benchmarks/bench_cluster.py,
-    docs/cluster.md). The worker keeps up to ``TRIM_THRESHOLD`` of freed memory instead.
-    """
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-
-
-def worker_name(dask_worker: Any = None) -> str:
-    """The worker's name (`trams cluster worker`: HOST-N), else its address."""
-    try:
-        worker = dask_worker if dask_worker is not None else get_worker()
-    except ValueError:  # not in a worker (run_page called directly)
-        return socket.gethostname()
-    name = worker.name
-    return str(name) if isinstance(name, str) and name else str(worker.address)
-
-
-def _scratch() -> str | None:
-    try:
-        return get_worker().local_directory
-    except ValueError:  # not in a worker (tests call run_page directly)
-        return None
-
-
-_engine_checked: dict[tuple[str, str, bool], PageError | None] = {}
-
-
-def _engine_problem(options: ScanOptions) -> PageError | None:
-    """The batch's engine check (:func:`~trams.scanning.recognize.check_engine`), once per
-    worker process and settings: a worker that joined after the batch's start without a
-    language is the machine's problem, never a page's (it would fail every document)."""
-    key = (options.engine, options.languages, options.rotate_pages)
-    if key not in _engine_checked:
-        try:
-            check_engine(options)
-            _engine_checked[key] = None
-        except DependencyError as exc:
-            _engine_checked[key] = PageError.of(exc)
-    return _engine_checked[key]
-
-
-def run_page(fn: Any, data: bytes, suffix: str, index: int, options: ScanOptions,
-             lang: str, version: str) -> RemotePage:
-    """One page on a worker: ``fn`` (:func:`~trams.scanning.worker.process_page`) on the
-    scan's bytes, as this machine's pool runs it on a file.
-
-    Tesseract runs single-threaded (``OMP_THREAD_LIMIT=1``): a worker runs one task per
-    core. Pages of one worker process are recognized one at a time whatever its number of
-    threads, so an OCR engine held by the process is never used by two threads at once.
-    The process's memory allocator is tuned for page images once (:func:`_tune_malloc`).
-    """
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    _tune_malloc()
-    set_language(lang)
-    name = worker_name()
-    if version != __version__:
-        error = PageError("DependencyError", _(
-            "this worker runs TRAMS {theirs}, the machine that runs the batch TRAMS {ours}",
-            theirs=__version__, ours=version), None,
-            _("Install the same TRAMS version on every cluster worker, or stop this one."))
-        return RemotePage(PageOutcome(SourcePage(Path(f"scan{suffix}"), index), error=error),
-                          None, name, "")
-    problem = _engine_problem(options)
-    if problem is not None:
-        return RemotePage(PageOutcome(SourcePage(Path(f"scan{suffix}"), index),
-                                      error=problem), None, name, "")
-    with _page_lock, tempfile.TemporaryDirectory(prefix="trams-page-", dir=_scratch()) as tmp:
-        scan = Path(tmp) / f"scan{suffix}"
-        scan.write_bytes(data)
-        outcome = fn(SourcePage(scan, index), Path(tmp) / "page", options)
-        image = outcome.page.image.path.read_bytes() if outcome.page is not None else None
-    return RemotePage(outcome, image, name, str(scan))
-
-
-def probe_worker(languages: str, rotate_pages: bool, lang: str,
-                 dask_worker: Any = None) -> dict[str, Any]:
-    """On each worker (``client.run``): its TRAMS version, Tesseract and language data, as
-    plain values. Never raises (an exception that cannot be pickled would leave the
-    caller waiting)."""
-    info: dict[str, Any] = {"trams": __version__, "tesseract": None, "problem": None,
-                            "hint": None}
-    try:
-        set_language(lang)
-        info["name"] = worker_name(dask_worker)
-        info["nthreads"] = int(getattr(dask_worker, "nthreads", 0) or 0)
-        info["tesseract"] = ".".join(map(str, tesseract.version()))
-        check_engine(ScanOptions(languages=languages, rotate_pages=rotate_pages))
-    except DependencyError as exc:
-        info["problem"], info["hint"] = exc.message, exc.hint
-    except Exception as exc:  # noqa: BLE001 - reported, never raised across the network
-        info["problem"] = f"{type(exc).__name__}: {exc}"
-    return info
-
-
-# --- on the head ---------------------------------------------------------------------------
-def security(cluster: ClusterConfig, *, role: str = "client") -> Security | None:
-    """Dask's TLS settings from [cluster] (``role``: client for the head, worker for a
-    worker); None for tcp://."""
-    if not cluster.tls:
-        return None
-    return Security(tls_ca_file=str(cluster.tls_ca_file),
-                    **{f"tls_{role}_cert": str(cluster.tls_cert),
-                       f"tls_{role}_key": str(cluster.tls_key)},
-                    require_encryption=True)
-
-
-def quiet_dask_logging() -> None:
-    """Dask's own log lines reach TRAMS's logging (the run's log file and events) only with
-    --verbose; otherwise they would print on stderr beside the progress bar or the JSON
-    lines. What matters (a scheduler gone, a worker missing) TRAMS reports itself."""
-    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
-    for name in ("distributed", "tornado"):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-        logger.propagate = verbose
-        if not verbose:
-            logger.addHandler(logging.NullHandler())
-
-
-def unreachable(cluster: ClusterConfig, reason: str) -> ClusterError:
-    return ClusterError(
-        _("cannot reach the cluster's scheduler at {address} ({reason})",
-          address=cluster.scheduler, reason=reason),
-        hint=_("Start `dask scheduler` there (docs/cluster.md) and check the firewall and "
-               "[cluster] TLS files; or recognize on this machine with --cluster local."))
-
-
-def connect(cluster: ClusterConfig) -> Client:
-    """A client of the cluster's scheduler, or ClusterError naming it and the fix."""
-    assert cluster.scheduler is not None
-    quiet_dask_logging()
-    try:
-        return Client(cluster.scheduler, timeout=cluster.connect_timeout_seconds,
-                      security=security(cluster), set_as_default=False)
-    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ssl, bad TLS files
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise unreachable(cluster, reason[:300]) from None
-
-
-def workers(client: Client) -> dict[str, dict[str, Any]]:
-    """The scheduler's workers now: address -> its info (name, nthreads, ...)."""
-    try:
-        info = client.scheduler_info(n_workers=-1)  # Dask >= 2025: all, not the first 5
-    except TypeError:
-        info = client.scheduler_info()
-    return dict(info.get("workers", {}))
-
-
-def probe_workers(client: Client, options: ScanOptions) -> dict[str, dict[str, Any]]:
-    """Every connected worker's :func:`probe_worker` answer, by address (an answer that
-    is an exception: a worker that cannot run TRAMS code at all)."""
-    if not workers(client):
-        return {}
-    try:
-        return client.run(probe_worker, options.languages, options.rotate_pages,
-                          get_language(), on_error="return", wait=True)
-    except Exception as exc:  # noqa: BLE001 - the scheduler went away during the probe
-        raise ClusterError(_("the cluster's scheduler stopped answering ({reason})",
-                             reason=type(exc).__name__),
-                           hint=_("Check the scheduler, then run the same command again."),
-                           ) from None
-
-
-def probe_problem(address: str, answer: Any) -> DependencyError | None:
-    """Why the worker at ``address`` cannot recognize the batch's pages, or None."""
-    if isinstance(answer, BaseException):
-        return DependencyError(
-            _("cluster worker {worker} cannot run TRAMS ({reason})", worker=address,
-              reason=f"{type(answer).__name__}: {answer}"[:300]),
-            hint=_("Install TRAMS {version} on that machine, or stop that worker.",
-                   version=__version__))
-    name = answer.get("name") or address
-    if answer.get("trams") != __version__:
-        return DependencyError(
-            _("cluster worker {worker} runs TRAMS {theirs}, this machine TRAMS {ours}",
-              worker=name, theirs=answer.get("trams"), ours=__version__),
-            hint=_("Install the same TRAMS version on every cluster worker, or stop that "
-                   "worker."))
-    if answer.get("problem"):
-        return DependencyError(
-            _("cluster worker {worker}: {problem}", worker=name,
-              problem=str(answer["problem"]).rstrip(".")),
-            hint=answer.get("hint") or _("Fix that machine, or stop that worker."))
-    return None
-
-
-def check_cluster(client: Client, options: ScanOptions) -> None:
-    """Batch-level check on the cluster: every connected worker has TRAMS (this version),
-    Tesseract and the batch's language data; DependencyError naming the first that does
-    not. No worker yet is not an error: the batch waits for one (late joiners)."""
-    for address, answer in sorted(probe_workers(client, options).items()):
-        problem = probe_problem(address, answer)
-        if problem is not None:
-            raise problem
 
 
 class _DoneJob:
@@ -508,40 +272,3 @@ def check_reachable(cluster: ClusterConfig, options: ScanOptions) -> None:
     with open_pool(cluster, options):
         pass
 
-
-# --- address safety --------------------------------------------------------------------------
-def is_loopback(address: str) -> bool:
-    """The address is on this machine only (127.0.0.0/8, ::1, or a name resolving only
-    there): page images sent to it never cross a network."""
-    host = urlsplit(address).hostname or ""
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return False
-    return bool(found) and all(ip_address(a.split("%")[0]).is_loopback for a in found)
-
-
-def die_with_parent() -> None:
-    """``preexec_fn`` of the worker `trams cluster worker` starts: SIGTERM (a clean stop)
-    when its parent dies, so a killed `trams cluster worker` leaves no worker behind."""
-    if sys.platform.startswith("linux"):
-        with suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-
-
-def worker_command(address: str, *, nworkers: int, name: str,
-                   cluster: ClusterConfig) -> list[str]:
-    """`dask worker` (run by this Python) as `trams cluster worker` starts it: ``nworkers``
-    processes of one thread each (Tesseract single-threaded: one page per core), named
-    NAME-0, NAME-1, ..., restarted by their nanny when they die."""
-    argv = [sys.executable, "-m", "distributed.cli.dask_worker", address,
-            "--nworkers", str(nworkers), "--nthreads", "1", "--name", name,
-            "--no-dashboard"]
-    if address.startswith("tls://"):
-        argv += ["--tls-ca-file", str(cluster.tls_ca_file), "--tls-cert", str(cluster.tls_cert),
-                 "--tls-key", str(cluster.tls_key)]
-    return argv

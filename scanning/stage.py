@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 from trams.scanning.grouping import Links, discover
 from trams.scanning.options import ScanOptions
@@ -22,6 +23,9 @@ from trams.models import (
     DocumentSource,
     RecognizedDocument,
 )
+
+# the modules of the Dask cluster (cluster_module)
+ClusterModule = Literal["cluster", "cluster_client", "cluster_worker"]
 
 
 class ScanningRecognizer:
@@ -99,11 +103,14 @@ class ScanningRecognizer:
                 yield result
 
 
-def cluster_module():  # noqa: ANN201 - the module trams.scanning.cluster
-    """:mod:`trams.scanning.cluster`, imported (with Dask) only when a cluster is used;
-    DependencyError when Dask is not installed."""
-    try:
-        from trams.scanning import cluster  # Dask loads only when a cluster is used
+def cluster_module(name: ClusterModule = "cluster"):  # noqa: ANN201 - trams.scanning.cluster*
+    """:mod:`trams.scanning.cluster` (the page pool), or by ``name``
+    :mod:`trams.scanning.cluster_client` (the scheduler reached, its workers checked) or
+    :mod:`trams.scanning.cluster_worker` (what runs on a worker, and how one is started),
+    imported (with Dask) only when a cluster is used; DependencyError when Dask is not
+    installed."""
+    try:  # Dask loads only when a cluster is used
+        from trams.scanning import cluster, cluster_client, cluster_worker
     except ModuleNotFoundError as exc:
         if exc.name not in ("dask", "distributed") and not str(exc.name).startswith(
                 ("dask.", "distributed.")):
@@ -112,7 +119,8 @@ def cluster_module():  # noqa: ANN201 - the module trams.scanning.cluster
             _("Dask is not installed, and a cluster scheduler is configured"),
             hint=_("Install it with pip install 'trams[cluster]' (scripts/setup.sh does), or "
                    "recognize on this machine with --cluster local.")) from None
-    return cluster
+    return {"cluster": cluster, "cluster_client": cluster_client,
+            "cluster_worker": cluster_worker}[name]
 
 
 def quality_failure(document: RecognizedDocument) -> OcrError:

@@ -16,7 +16,8 @@ from PIL import Image
 from support.runs import SAMPLES
 from trams.cli.main import run
 from trams.scanning import ScanOptions, discover, recognize_documents
-from trams.scanning.cluster import DaskPagePool, check_cluster, connect, open_pool
+from trams.scanning.cluster import DaskPagePool, open_pool
+from trams.scanning.cluster_client import check_cluster, connect
 
 from trams.config import ClusterConfig
 from trams.errors import DependencyError
