@@ -10,7 +10,7 @@ Order of work, and why:
    unreachable TSA stop the run here, before any page is recognized).
 4. Recognize the pages of all pending documents in one worker pool; each document, as soon
    as its last page is done, is written as PDF/A, signed, verified and archived in this
-   process while the workers go on with the next pages.
+   process (:mod:`.finish`) while the workers go on with the next pages.
 5. Settle inbox entries (:mod:`.inbox`): ``.done/`` after the archive commit, ``.failed/``
    with a reason file for a document that failed.
 
@@ -20,6 +20,8 @@ full, TSA gone, token removed, damaged archive journal) stops the run; its docum
 in the inbox and the next run goes on from there. A kill at any point loses nothing: the
 archive's adds are crash-safe and keyed by content hash, so the rerun skips what was
 committed and redoes the rest.
+
+What the run needs of scanning and signing (:class:`~.stages.Stages`) is in :mod:`.stages`.
 """
 
 from __future__ import annotations
@@ -29,33 +31,21 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from trams import labels
 from trams.archive import Archive
 from trams.archive.layout import STATE_DIR
 from trams.archive.store import DamagedDocumentError
 from trams.config import TramsConfig
-from trams.errors import InputError, Notice, SigningError, TramsError, notice_dict
+from trams.errors import Notice, TramsError, notice_dict
 from trams.faults import fault
 from trams.i18n import _
 from trams.metadata_io import load_metadata
-from trams.models import (
-    BornDigitalDocument,
-    Discovery,
-    DocumentFailure,
-    DocumentSource,
-    DocumentStatus,
-    RecognizedDocument,
-    SignatureRecord,
-)
-from trams.pdf.assemble import write_pdfa
-from trams.pdf.report import quality_report
+from trams.models import BornDigitalDocument, DocumentSource, DocumentStatus, RecognizedDocument
 from trams.pipeline import inbox as inbox_moves
 from trams.pipeline.events import (
     DocumentOutcome,
@@ -63,68 +53,17 @@ from trams.pipeline.events import (
     MovedInput,
     RunSummary,
     Sink,
+    _Timer,
     capture_logging,
 )
+from trams.pipeline.finish import finish_document
 from trams.pipeline.hints import for_run
-from trams.pipeline.plan import PlannedDocument, plan_documents, unit_of
+from trams.pipeline.plan import PlannedDocument, _unit_for_failure, plan_documents
+from trams.pipeline.stages import Signer, Stages
 
 LOG_DIR = "logs"
 WORK_DIR = "work"
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the verification of a freshly signed document says."""
-
-    passed: bool
-    verdict: str  # ETSI indication of the file (TOTAL_PASSED, ...)
-    detail: str = ""  # why it did not pass, one line
-
-
-class Recognizer(Protocol):
-    """Scanning, as the run needs it (``trams.scanning.stage.ScanningRecognizer``)."""
-
-    grouping: str
-
-    def check(self) -> None: ...
-
-    def discover(self, inputs: Sequence[Path]) -> Discovery: ...
-
-    def preflight(self, source: DocumentSource) -> TramsError | None: ...
-
-    def recognize(self, documents: Sequence[DocumentSource], workdir: Path,
-                  on_page: Callable[..., None]
-                  ) -> Iterator[RecognizedDocument | BornDigitalDocument | DocumentFailure]:
-        """``on_page(document)`` per page done; ``on_page(document, worker=NAME)`` for a
-        page a cluster worker did (counted per worker in the summary)."""
-
-
-class Signed(Protocol):
-    """A signed document: its signatures, and any warning about the signers."""
-
-    signatures: Sequence[SignatureRecord]
-    warnings: Sequence[str]
-
-
-class Signer(Protocol):
-    """Keys opened once for the run (``trams.app.stages``). ``warnings``: certificate
-    problems found when the keys were opened and accepted by configuration."""
-
-    warnings: Sequence[str]
-
-    def sign(self, src: Path, dst: Path) -> Signed: ...
-
-
-class Verifier(Protocol):
-    def verify(self, pdf: Path) -> Verdict: ...
-
-
-@dataclass(frozen=True)
-class Stages:
-    recognizer: Recognizer
-    open_signer: Callable[[], AbstractContextManager[Signer]]
-    verifier: Verifier
 
 
 class _Run:
@@ -264,15 +203,7 @@ class _Run:
     def _check_inbox(self) -> None:
         """Before any work: the inbox is there and readable; .done and .failed are its own
         folders (never links, never on another file system), made now if needed."""
-        for path in self.inputs:
-            if not path.exists():
-                raise InputError(_("the inbox folder does not exist"), path=path,
-                                 hint=_("Create it, or set [inbox] path in trams.toml."),
-                                 code="inbox_missing")
-            if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
-                raise InputError(_("the inbox cannot be read by this user"), path=path,
-                                 hint=_("Give this user read access to the folder."),
-                                 code="inbox_unreadable")
+        inbox_moves.check_inputs(self.inputs)
         if self.inbox.is_dir():
             # both are checked whatever the settings: a link there is refused before it
             # can ever be used; only those this run moves into are made
@@ -397,42 +328,9 @@ class _Run:
                 signer: Signer, work: Path) -> None:
         assert self.archive is not None and item.record is not None
         assert item.document is not None and self.stages is not None
-        document = item.document.model_copy(update={"numberOfPage": result.page_count})
-        with self.timed("pdfa"):
-            pdf = write_pdfa(result, item.record, document, work / "pdfa" / f"{item.stem}.pdf",
-                             level=self.config.pdfa.level, workdir=work)
-        fault("run.pdfa_written")
-        signed = work / "signed" / f"{item.stem}.pdf"
-        try:
-            with self.timed("sign"):
-                try:
-                    signing = signer.sign(pdf.path, signed)
-                except TramsError as exc:  # name the input, not the run's temporary PDF/A
-                    if exc.path == pdf.path:
-                        exc.path = item.source.pages[0].path
-                    raise
-            fault("run.signed")
-            with self.timed("verify"):
-                verdict = self.stages.verifier.verify(signed)
-            fault("run.verified")
-            if not verdict.passed:
-                raise SigningError(
-                    _("the signed document did not pass verification ({verdict}: {detail})",
-                      verdict=labels.indication(verdict.verdict), detail=verdict.detail),
-                    path=item.source.pages[0].path,
-                    hint=_("Run `trams doctor` to check the keys, trust roots and "
-                           "revocation servers."), code="verification_failed")
-            with self.timed("archive"):
-                archived = self.archive.add_document(
-                    item.record, document, signed, source_hash=item.hash,
-                    page_count=result.page_count, signatures=signing.signatures,
-                    quality=quality_report(result, pdf), verdict=verdict.verdict,
-                    sidecar_text=result.text if self.config.pdfa.sidecar else None,
-                    input_path=str(item.source.pages[0].path), index_text=result.text)
-            fault("run.archived")
-        finally:
-            pdf.path.unlink(missing_ok=True)
-            signed.unlink(missing_ok=True)
+        archived, signing, verdict = finish_document(
+            item, result, signer, work, config=self.config, archive=self.archive,
+            verifier=self.stages.verifier, timed=self.timed)
         for warning in signing.warnings:
             self.emit("warning", document=item.name, **notice_dict(warning))
         self._record(item, DocumentOutcome(
@@ -504,23 +402,6 @@ class _Run:
         self.emit("input_moved", source=str(unit), target=str(target), to=where)
 
 
-class _Timer:
-    def __init__(self, timings: dict[str, float], stage: str):
-        self.timings, self.stage = timings, stage
-
-    def __enter__(self) -> None:
-        self.t0 = time.monotonic()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + time.monotonic() - self.t0
-
-
-def _unit_for_failure(path: Path, inbox: Path, grouping: str) -> Path:
-    if path.is_dir():
-        return path
-    return unit_of(path, inbox, grouping)
-
-
 def run_batch(config: TramsConfig, stages: Stages | Callable[[], Stages], *,
               inputs: Sequence[Path] | None = None,
               dry_run: bool = False, move_done: bool | None = None,
@@ -541,20 +422,3 @@ def run_batch(config: TramsConfig, stages: Stages | Callable[[], Stages], *,
                move_failed=config.inbox.move_failed if move_failed is None else move_failed,
                sinks=sinks)
     return run.run()
-
-
-def refused_run(error: TramsError, *, inbox: Path | None = None, dry_run: bool = False,
-                sinks: Sequence[Sink] = ()) -> RunSummary:
-    """A run refused before it knew its archive (trams.toml could not be loaded): the
-    events and the summary of any run, ``aborted`` by ``error``; nothing is written."""
-    run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    summary = RunSummary(run_id=run_id, inbox=str(inbox or ""), archive="", dry_run=dry_run,
-                         aborted=error)
-    for event, data in (("run_started", {"run_id": run_id, "inbox": summary.inbox,
-                                         "archive": None, "dry_run": dry_run,
-                                         "pid": os.getpid()}),
-                        ("run_aborted", error.to_dict()),
-                        ("run_finished", summary.to_dict())):
-        for sink in sinks:
-            sink(event, data)
-    return summary

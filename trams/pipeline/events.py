@@ -16,6 +16,9 @@ library's log line or a Python warning: level, logger, message), ``run_aborted``
 
 Every event that carries a ``message`` carries its machine ``code`` too (docs/codes.md),
 the same in every language; errors carry the fields of ``TramsError.to_dict``.
+
+A run refused before it knew its archive (:func:`refused_run`) gives the same events and
+summary, and writes nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import json
 import logging
 import os
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -247,3 +252,31 @@ class RunSummary:
                 "aborted": self.aborted.to_dict() if self.aborted else None,
                 "interrupted": self.interrupted,
                 "workers": dict(sorted(self.workers.items()))}
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], stage: str):
+        self.timings, self.stage = timings, stage
+
+    def __enter__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + time.monotonic() - self.t0
+
+
+def refused_run(error: TramsError, *, inbox: Path | None = None, dry_run: bool = False,
+                sinks: Sequence[Sink] = ()) -> RunSummary:
+    """A run refused before it knew its archive (trams.toml could not be loaded): the
+    events and the summary of any run, ``aborted`` by ``error``; nothing is written."""
+    run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    summary = RunSummary(run_id=run_id, inbox=str(inbox or ""), archive="", dry_run=dry_run,
+                         aborted=error)
+    for event, data in (("run_started", {"run_id": run_id, "inbox": summary.inbox,
+                                         "archive": None, "dry_run": dry_run,
+                                         "pid": os.getpid()}),
+                        ("run_aborted", error.to_dict()),
+                        ("run_finished", summary.to_dict())):
+        for sink in sinks:
+            sink(event, data)
+    return summary

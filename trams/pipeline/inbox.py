@@ -14,6 +14,8 @@ start); TRAMS creates them itself, without write access for others. Every move t
 from the inbox's open folder one name at a time with ``O_NOFOLLOW`` (``openat``,
 ``renameat2(RENAME_NOREPLACE)``), so a link put anywhere on the way, even during the run, is
 refused instead of followed.
+
+Before all that, :func:`check_inputs` makes sure the run's inputs are there and readable.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from trams.errors import ConfigError, TramsError
+from trams.errors import ConfigError, InputError, TramsError
 from trams.fs import FILE_MODE, storage_error
 from trams.i18n import _
 
@@ -71,6 +73,20 @@ class Inbox:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def check_inputs(inputs: Iterable[Path]) -> None:
+    """Before any work: each input (the inbox, or what was given instead) is there and
+    readable by this user."""
+    for path in inputs:
+        if not path.exists():
+            raise InputError(_("the inbox folder does not exist"), path=path,
+                             hint=_("Create it, or set [inbox] path in trams.toml."),
+                             code="inbox_missing")
+        if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+            raise InputError(_("the inbox cannot be read by this user"), path=path,
+                             hint=_("Give this user read access to the folder."),
+                             code="inbox_unreadable")
 
 
 def open_inbox(path: Path, *, folders: Iterable[str] = (DONE_DIR, FAILED_DIR),

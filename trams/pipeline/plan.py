@@ -64,6 +64,12 @@ def unit_of(path: Path, inbox: Path, grouping: str) -> Path:
     return path
 
 
+def _unit_for_failure(path: Path, inbox: Path, grouping: str) -> Path:
+    if path.is_dir():
+        return path
+    return unit_of(path, inbox, grouping)
+
+
 @dataclass
 class PlannedDocument:
     source: DocumentSource
