@@ -8,7 +8,10 @@ inbox, FIFOs, odd names) and a trams.toml for the demo PKI, then:
    refuse to start (exit 3) and move nothing; the link is then removed;
 2. ``kills`` runs, each killed with SIGKILL a random moment after a random event (the
    main process only, which its OCR workers must not outlive, or the whole process
-   group), each going on from where the last one stopped;
+   group), each going on from where the last one stopped. A run that gets to its
+   ``run_finished`` event before that moment is killed there, while it writes its
+   summary and stops its workers (a fast run would otherwise end before its kill, and
+   the seed would kill nothing);
 3. a rerun to the end (exit 0 or 5), then one more that has nothing left to do (exit 0).
 
 After every run: no process of it is left, nothing was written outside the inbox and the
@@ -162,8 +165,9 @@ class Harness:
                 for line in proc.stderr:
                     stderr.append(line)
                     seen += f'"event": "{event}"' in line if event else 1
-                    if seen >= count:
-                        time.sleep(self.rng.uniform(0.0, 1.5))
+                    last = '"event": "run_finished"' in line
+                    if seen >= count or last:
+                        time.sleep(0.0 if last else self.rng.uniform(0.0, 1.5))
                         if self.rng.random() < 0.7:
                             os.kill(proc.pid, signal.SIGKILL)  # the workers must follow
                         else:
