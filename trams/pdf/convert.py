@@ -31,7 +31,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pikepdf
-import pikepdf.pdfa
 from pikepdf import Dictionary, Name
 
 from trams.errors import DependencyError, InputError
@@ -193,6 +192,10 @@ def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
                        fonts=", ".join(unmapped[:5])))
     flavour = FLAVOURS[level]
     _clean_trailer(pdf)
+    # Loaded here, for born-digital PDFs only: pikepdf's PDF/A support brings fontTools and
+    # its validator (19 MB), which every OCR worker forked from the run would carry too.
+    import pikepdf.pdfa
+
     prepared = pikepdf.pdfa.prepare(pdf, flavour, output_intent=srgb_v2_profile(),
                                     output_condition_identifier="sRGB IEC61966-2.1")
     if prepared.annotations_removed:
