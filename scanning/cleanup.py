@@ -67,11 +67,21 @@ def is_blank(image: Image.Image, dpi: float, *, white_share: float,
     return 1.0 - ink_share(image, dpi, mask=mask) >= white_share
 
 
+def _ink_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ink's rows, and its columns from the page's middle (floats, for projecting)."""
+    ys, xs = np.nonzero(mask)
+    return ys.astype(np.float64), xs.astype(np.float64) - mask.shape[1] / 2
+
+
+def _rows(ys: np.ndarray, xs: np.ndarray, angle: float) -> np.ndarray:
+    """The ink points projected along lines at ``angle`` onto the vertical axis: each
+    point's row, counted from the first row holding ink."""
+    proj = np.round(ys + xs * np.tan(np.radians(angle))).astype(np.int64)
+    return proj - proj.min()
+
+
 def _profile_score(ys: np.ndarray, xs: np.ndarray, angle: float, height: int) -> float:
-    t = np.tan(np.radians(angle))
-    proj = np.round(ys + xs * t).astype(np.int64)
-    proj -= proj.min()
-    hist = np.bincount(proj, minlength=height).astype(np.float64)
+    hist = np.bincount(_rows(ys, xs, angle), minlength=height).astype(np.float64)
     diff = np.diff(hist)
     return float(np.dot(diff, diff))
 
@@ -82,14 +92,12 @@ def measure_skew(image: Image.Image, dpi: float, *, mask: np.ndarray | None = No
     ``mask``: the page's :func:`ink_mask`, when the caller already has it.
     """
     mask = ink_mask(image, dpi) if mask is None else mask
-    ys, xs = np.nonzero(mask)
+    ys, xs = _ink_points(mask)
     if len(ys) < 200:
         return 0.0
     if len(ys) > 400_000:  # a dark page: a regular sample keeps the profile and the speed
         step = len(ys) // 400_000 + 1
         ys, xs = ys[::step], xs[::step]
-    xs = xs.astype(np.float64) - mask.shape[1] / 2
-    ys = ys.astype(np.float64)
 
     def best(candidates: np.ndarray) -> float:
         scores = [_profile_score(ys, xs, a, mask.shape[0]) for a in candidates]
@@ -110,12 +118,10 @@ def line_height(mask: np.ndarray, skew: float, dpi: float) -> float | None:
     projected along the lines, and each run of rows holding ink is a line (lines set so
     tight that their accents touch merge into one run: the height is then overstated,
     which is why the reader of :mod:`.ocr_image` never goes under 200 dpi on it)."""
-    ys, xs = np.nonzero(mask)
+    ys, xs = _ink_points(mask)
     if len(ys) < 200:
         return None
-    t = np.tan(np.radians(skew))
-    proj = np.round(ys + (xs.astype(np.float64) - mask.shape[1] / 2) * t).astype(np.int64)
-    rows = np.bincount(proj - proj.min()) > 0
+    rows = np.bincount(_rows(ys, xs, skew)) > 0
     edges = np.diff(np.concatenate(([0], rows.astype(np.int8), [0])))
     runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
     runs = runs[runs >= 3]  # specks and rules are not lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -81,14 +82,11 @@ class ScanningRecognizer:
         OCRmyPDF is), it comes back with its verdict ``failed`` for the caller to report.
         ``on_page(document)`` per page done, ``on_page(document, worker=NAME)`` for a page
         a cluster worker did."""
-        if self.cluster is None:
+        pool = (nullcontext() if self.cluster is None  # this machine's processes
+                else cluster_module().open_pool(self.cluster, self.options))
+        with pool as pages:
             results = recognize_documents(documents, self.options, jobs=self.jobs,
-                                          workdir=workdir, on_page=on_page)
-            yield from self._gate(results) if gate else results
-            return
-        with cluster_module().open_pool(self.cluster, self.options) as pool:
-            results = recognize_documents(documents, self.options, jobs=self.jobs,
-                                          workdir=workdir, on_page=on_page, pool=pool)
+                                          workdir=workdir, on_page=on_page, pool=pages)
             yield from self._gate(results) if gate else results
 
     @staticmethod
