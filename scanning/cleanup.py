@@ -86,10 +86,11 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, angle: float, height: int) ->
     return float(np.dot(diff, diff))
 
 
-def measure_skew(image: Image.Image, dpi: float, *, mask: np.ndarray | None = None) -> float:
+def measure_skew(image: Image.Image | None, dpi: float, *, mask: np.ndarray | None = None) -> float:
     """Skew of the text lines in counter-clockwise degrees; 0.0 when nothing to measure.
 
-    ``mask``: the page's :func:`ink_mask`, when the caller already has it.
+    ``mask``: the page's :func:`ink_mask`, when the caller already has it (``image`` is then
+    not needed).
     """
     mask = ink_mask(image, dpi) if mask is None else mask
     ys, xs = _ink_points(mask)

@@ -29,7 +29,13 @@ from distributed import get_worker
 from trams.scanning import tesseract
 from trams.scanning.options import ScanOptions
 from trams.scanning.recognize import check_engine
-from trams.scanning.worker import PageError, PageOutcome
+from trams.scanning.worker import (
+    M_MMAP_THRESHOLD,
+    M_TRIM_THRESHOLD,
+    PageError,
+    PageOutcome,
+    mallopt,
+)
 
 from trams import __version__
 from trams.config import ClusterConfig
@@ -50,8 +56,6 @@ class RemotePage:
 
 _page_lock = threading.Lock()  # one page at a time per worker process (see run_page)
 _malloc_tuned = False
-# glibc mallopt parameters
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD = 32 << 20  # glibc's largest: a 300 dpi A4 page's arrays come from the heap
 TRIM_THRESHOLD = 128 << 20  # freed heap kept for the next page, as the local pool keeps it
 
@@ -70,12 +74,8 @@ def _tune_malloc() -> None:
     if _malloc_tuned:
         return
     _malloc_tuned = True
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def worker_name(dask_worker: Any = None) -> str:

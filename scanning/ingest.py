@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from trams.scanning.colour import cmyk_to_rgb
 from trams.scanning.limits import check_resolution, check_size, damaged, pillow_limit
-from trams.scanning.pdf_images import cmyk_to_rgb
-from trams.scanning.pdf_input import load_pdf_page, no_scanned_image, pdf_pages
 
 from trams.errors import InputError
 from trams.i18n import _
@@ -116,6 +115,8 @@ def inspect_file(path: Path, *, default_dpi: float | None = None,
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
+        from trams.scanning.pdf_input import no_scanned_image, pdf_pages  # see load_page
+
         pages = pdf_pages(path)
         kinds = tuple(p.kind for p in pages)
         keep = {"text", "ocr_layer"} if keep_ocr_layer else {"text"}
@@ -220,6 +221,9 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
     number = page.index + 1
     _check_readable(path)
     if path.suffix.lower() in PDF_SUFFIXES:
+        # pikepdf (16 MB) is loaded by the first PDF page a worker reads, not by every worker
+        from trams.scanning.pdf_input import load_pdf_page
+
         image, found = load_pdf_page(path, page.index)
         dpi, from_file = _resolve_dpi(path, found, default_dpi)
         check_resolution(path, number, dpi)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from trams.config import InboxConfig, OcrConfig, PdfaConfig, TramsConfig
+if TYPE_CHECKING:  # a page worker imports these options, not the config and its models
+    from trams.config import InboxConfig, OcrConfig, PdfaConfig, TramsConfig
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pikepdf
-from PIL import Image, ImageChops, ImageCms, ImageOps
+from PIL import Image, ImageChops, ImageOps
 from trams.scanning import decoders
+from trams.scanning.colour import cmyk_to_rgb
 from trams.scanning.limits import pillow_limit
 
 from trams.errors import InputError, TramsError
@@ -75,18 +76,6 @@ def _icc_bytes(cs: object) -> bytes | None:
         except pikepdf.PdfError:
             return None
     return None
-
-
-def cmyk_to_rgb(image: Image.Image, icc: bytes | None) -> Image.Image:
-    """CMYK pixels to sRGB: with the ICC profile when there is one, else as viewers do."""
-    if icc:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                             outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
-            log.info("CMYK ICC conversion failed (%s); converting without it", exc)
-    return image.convert("RGB")
 
 
 def _unpack(data: bytes, width: int, height: int, comps: int, bpc: int) -> np.ndarray:

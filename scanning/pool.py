@@ -6,7 +6,7 @@ order. Every pool runs the same per-page function,
 :func:`trams.scanning.worker.process_page`; only where it runs and how the page's bytes
 get there differ:
 
-- :class:`ProcessPagePool` (the default): ``jobs`` processes of this machine, forked once
+- :class:`ProcessPagePool` (the default): ``jobs`` processes of this machine, started once
   per batch; each writes its encoded page image into the work folder itself.
 - :class:`trams.scanning.cluster.DaskPagePool` (``[cluster] scheduler``): Dask tasks on the
   cluster's workers. The scan's bytes travel in the task and the encoded page image comes
@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Protocol
 
@@ -78,18 +80,35 @@ class _LocalJob:
                            code="worker_crashed") from None
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its leak warning off.
+
+    A spawned pool's queues hold named semaphores, which the tracker (a small process of
+    its own) removes if the run is killed with kill -9, so nothing is left in /dev/shm. It
+    then warns about them on the run's stderr; with --log-format json that stream carries
+    JSON lines only, and the kill is already in the run's log. The warning filter is handed
+    to the tracker's interpreter as it starts (``-W``), and taken back at once."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    sys.warnoptions.append(quiet)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(quiet)
+
+
 class ProcessPagePool:
     """``jobs`` worker processes of this machine, started once for the whole batch."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        # fork: a worker is ready at once and needs no `if __name__ == "__main__"` guard in
-        # the caller's script. Measured against spawn (issue 17): 4 % faster, 35 MB less for
-        # `trams ocr`, about 25 MB more for a run; and a spawned worker still reading its
-        # start-up data from a run killed with kill -9 printed a traceback on the run's
-        # stderr, which carries only JSON lines with --log-format json.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        # spawn: each worker starts as a fresh interpreter and imports only the page
+        # worker (numpy, Pillow, tesserocr: about 50 MB), not the run's signing, archive and
+        # command line (120 MB), which a forked worker would carry, and count in its RSS,
+        # for the whole batch. The price, under a second at the start of a batch, is paid
+        # in parallel with the first page's decoding. The `trams` program's script imports
+        # nothing (trams.cli.entry): spawn imports it again in each worker.
+        context = multiprocessing.get_context("spawn")
+        _start_resource_tracker()
         self.executor = ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=init_worker,
             initargs=(get_language(), os.getpid()))

@@ -17,7 +17,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -129,13 +129,14 @@ def relog(outcome: PageOutcome) -> None:
 
 def init_worker(lang: str | None, parent: int | None = None) -> None:
     """Pool initializer: one thread per Tesseract, messages in the batch's language, and
-    death with the parent: after a ``kill -9`` of the run, a forked worker would otherwise
-    wait forever on the task queue (its siblings hold the queue's write end open)."""
+    death with the parent: after a ``kill -9`` of the run, a worker would otherwise wait
+    forever on the task queue (its siblings hold the queue's write end open)."""
     global _IN_POOL
     _IN_POOL = True
-    # A forked worker holds copies of the run's log handlers (writing events to its
-    # stderr); its records and warnings go home with each page instead (PageOutcome.logs)
-    # and the run logs them once. The NullHandler keeps Python's last-resort handler quiet.
+    # A worker's records and warnings go home with each page (PageOutcome.logs) and the run
+    # logs them once: no handler of its own writes to the run's stderr (a worker started
+    # by fork would hold copies of the run's). The NullHandler keeps Python's last-resort
+    # handler quiet.
     root = logging.getLogger()
     for handler in root.handlers[:]:
         root.removeHandler(handler)
@@ -146,6 +147,13 @@ def init_worker(lang: str | None, parent: int | None = None) -> None:
     # ignores Ctrl-C (sent to the whole terminal group) and dies quietly on SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A page's big buffers (its pixels, copies, masks: 9 MB each for an A4 grey page at 300
+    # dpi) get mappings of their own, given back to the system when freed. glibc's default
+    # threshold for that grows to the largest buffer freed so far, after which they came
+    # from the heap and stayed: 113-114 MB at each page's peak on the reference pages, 104-105
+    # with this. Smaller buffers stay on the heap: at 1 MB, the skew measure's arrays were
+    # mapped and zeroed afresh too (10 times the page faults, 15 % slower).
+    mallopt(M_MMAP_THRESHOLD, PAGE_MMAP_THRESHOLD)
     _die_with_parent(parent)
 
 
@@ -159,6 +167,19 @@ def _die_with_parent(parent: int | None) -> None:
         return
     if parent is not None and os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
+
+
+# glibc's mallopt parameters, and the size from which a buffer gets its own mapping here
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+PAGE_MMAP_THRESHOLD = 4 << 20
+
+
+def mallopt(param: int, value: int) -> None:
+    """glibc's ``mallopt`` (tuning of the C heap); nothing on other systems."""
+    if not sys.platform.startswith("linux"):
+        return
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(param, value)
 
 
 @cache
@@ -191,8 +212,7 @@ def release_memory(*, full: bool = False) -> None:
 def frozen_start() -> Iterator[None]:
     """Around a batch: what is alive when it starts (modules, keys, settings) is left out of
     the collector's passes (``gc.freeze``). A full collection after each document then
-    walks that document's objects only (about 10 ms, not 100-160 ms), and forked workers
-    do not copy the pages of start-up objects the collector would otherwise touch."""
+    walks that document's objects only (about 10 ms, not 100-160 ms)."""
     gc.collect()
     gc.freeze()
     try:
@@ -219,19 +239,36 @@ def _mean_confidence(lines: tuple[Line, ...]) -> float:
     return sum(confs) / len(confs) if confs else 0.0
 
 
-def _straighten(image: Image.Image, dpi: float, options: ScanOptions, mask=None,
-                negative: bool = False):
-    """(the page turned straight, the skew found). A skew that moves a text line by less
-    than :data:`~.cleanup.MIN_DRIFT_INCHES` across the page is left alone: turning by a few
-    hundredths of a degree resamples every pixel and blurs the text for nothing."""
-    if options.deskew:
-        analysed = ImageOps.invert(image.convert("L")) if negative and mask is None else image
-        skew = measure_skew(analysed, dpi, mask=mask)
-    else:
+def _straighten(image: Image.Image, dpi: float, options: ScanOptions,
+                skew: float | None = None, negative: bool = False):
+    """(the page turned straight, the skew found); ``skew``: already measured, else measured
+    here. A skew that moves a text line by less than :data:`~.cleanup.MIN_DRIFT_INCHES`
+    across the page is left alone: turning by a few hundredths of a degree resamples every
+    pixel and blurs the text for nothing."""
+    if not options.deskew:
         skew = 0.0
+    elif skew is None:
+        skew = measure_skew(ImageOps.invert(image.convert("L")) if negative else image, dpi)
     if not worth_turning(skew, image.width, dpi):
         return image, skew
     return rotate_fine(image, -skew), skew
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the page's ink mask tells: measured once, before Tesseract runs, so the mask
+    (an A4 page at 300 dpi: 9 MB) is not held while Tesseract reads."""
+
+    skew: float | None  # None: not measured (deskew off)
+    line_height: float | None  # text line height in page pixels; None: unknown
+
+
+def _layout(mask, dpi_xy: tuple[float, float], options: ScanOptions) -> _Layout:
+    dpi = min(dpi_xy)
+    skew = measure_skew(None, dpi, mask=mask) if options.deskew else None
+    # (non-square pixels, a fax mode at 200 dpi or less, are read as they are)
+    square = abs(dpi_xy[0] - dpi_xy[1]) <= 0.01 * max(dpi_xy)
+    return _Layout(skew, line_height(mask, skew or 0.0, dpi) if square else None)
 
 
 def _looks_turned(lines: tuple[Line, ...], options: ScanOptions) -> bool:
@@ -306,16 +343,14 @@ class _Original:
 
 
 def _clean_and_read(original: _Original, dpi_xy: tuple[float, float], options: ScanOptions,
-                    engine: OcrEngine, mask=None, negative: bool = False):
+                    engine: OcrEngine, layout: _Layout, negative: bool = False):
     """Returns (archived image, lines on it, skew found, right-angle turn, problems)."""
     problems: list[str] = []
     dpi = min(dpi_xy)
-    work, skew = _straighten(original.get(), dpi, options, mask, negative)
+    work, skew = _straighten(original.get(), dpi, options, layout.skew, negative)
     if work is not original.get() and not options.keep_original_pixels:
         original.release()  # the straightened copy is what is read and kept
-    # (non-square pixels, a fax mode at 200 dpi or less, are read as they are)
-    square = abs(dpi_xy[0] - dpi_xy[1]) <= 0.01 * max(dpi_xy)
-    lines_px = line_height(mask, skew, dpi) if mask is not None and square else None
+    lines_px = layout.line_height
     lines = _read(work, dpi_xy, options, engine, negative, lines_px)
     rotation = 0
     if options.rotate_pages and _looks_turned(lines, options):
@@ -382,13 +417,15 @@ def _process_page(source: SourcePage, dest_stem: Path, options: ScanOptions) -> 
         negative = is_negative(original.get())  # light text on dark: analysed inverted
         analysed = (ImageOps.invert(original.get().convert("L")) if negative
                     else original.get())
-        mask = ink_mask(analysed, dpi)  # shared by the blank test and the skew measure
+        mask = ink_mask(analysed, dpi)  # shared by the blank test, the skew, the line height
         share = ink_share(analysed, dpi, mask=mask)
-        del analysed
+        # any ink, margins too (a line at the top edge)
+        layout = _layout(mask, dpi_xy, options) if mask.mean() >= NO_INK else None
+        del analysed, mask
         skew, rotation, lines = 0.0, 0, ()
-        if mask.mean() >= NO_INK:  # anywhere, margins too (a line at the top edge)
+        if layout is not None:
             image, lines, skew, rotation, found = _clean_and_read(
-                original, dpi_xy, options, engine, mask, negative)
+                original, dpi_xy, options, engine, layout, negative)
             problems += found
             # What Tesseract freed goes back before the JPEG encoder takes its own buffers:
             # not reused by them, it kept a worker 18 MB larger (164 -> 146 MB at the peak).

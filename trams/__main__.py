@@ -1,4 +1,4 @@
-from trams.cli.main import main
+from trams.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trams.clock import iso_vn
 from trams.errors import TramsError
-from trams.metadata import DocumentMetadata, RecordMetadata
+
+if TYPE_CHECKING:  # annotations only: a page worker needs the page records, not pydantic
+    from trams.metadata import DocumentMetadata, RecordMetadata
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -135,6 +136,44 @@ def test_sigterm_stops_with_130_and_a_rerun_finishes(pki, tmp_path) -> None:
     assert proc.returncode == 130
     summary = json.loads(out)
     assert summary["interrupted"] is True
+    rerun = trams(cfg, "run", "--move-done", "--json")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    _check_exactly_once(inbox, archive, cfg)
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_run_alone_stops_its_workers_quietly(pki, tmp_path) -> None:
+    """The installed `trams` program (the script pip writes, as cron runs it) killed alone,
+    its OCR workers and multiprocessing's resource tracker left behind: they end by
+    themselves, and what they write to the shared stderr keeps it JSON lines (the
+    tracker's "leaked semaphore objects" warning is turned off). The rerun finishes."""
+    program = Path(sys.executable).with_name("trams")
+    assert program.exists(), "the test environment installs the trams program"
+    inbox = sample_inbox(tmp_path / "inbox")
+    archive = tmp_path / "archive"
+    cfg = write_run_config(tmp_path, pki, inbox=inbox, archive=archive)
+    proc = subprocess.Popen([program, "--config", str(cfg), "run", "--move-done", "--json",
+                             "--log-format", "json"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if '"event": "page_done"' in line:
+            break
+    assert lines and '"page_done"' in lines[-1], "the run ended before its first page"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    # The pipe reaches its end when the last process holding it (a worker, the tracker)
+    # has gone; a leftover would hold it open until the group is killed here.
+    leftover = threading.Timer(60, os.killpg, (proc.pid, signal.SIGKILL))
+    leftover.start()
+    lines += proc.stderr.readlines()
+    stopped_by_test = not leftover.is_alive()
+    leftover.cancel()
+    proc.stderr.close()
+    assert not stopped_by_test, "a worker outlived the run by a minute"
+    assert json_lines("".join(lines))  # every line a JSON event
     rerun = trams(cfg, "run", "--move-done", "--json")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     _check_exactly_once(inbox, archive, cfg)

@@ -30,6 +30,36 @@ def test_dropout_keeps_black_and_blue_and_drops_red() -> None:
     assert has_red_ink(image) and not has_red_ink(image.convert("L").convert("RGB"))
 
 
+def test_dropout_works_a_band_at_a_time_with_the_same_grey(monkeypatch) -> None:
+    """A colour page is turned grey in bands of rows: the grey values are those of the whole
+    page at once, and the float arrays of the whole page (250 MB for an A4 colour scan at
+    300 dpi) are never made. numpy reports its arrays to tracemalloc."""
+    import tracemalloc
+
+    from trams.scanning import ocr_image
+
+    rng = np.random.default_rng(20261201)
+    pixels = rng.integers(0, 256, size=(1500, 1000, 3), dtype=np.uint8)
+    pixels[200:700, 300:800] = (205, 32, 45)  # a seal's red
+    image = Image.fromarray(pixels, "RGB")
+    rgb = pixels.astype(np.float32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    luma = 0.299 * r + 0.587 * g + 0.114 * b
+    weight = np.clip((r - np.maximum(g, b) - ocr_image.RED_START) / ocr_image.RED_SPAN, 0, 1)
+    whole = np.clip(luma + weight * (r - luma) + 0.5, 0, 255).astype(np.uint8)
+    del rgb, r, g, b, luma, weight
+    tracemalloc.start()
+    try:
+        grey = drop_red(image)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(np.asarray(grey), whole)
+    assert peak < 2 * pixels.nbytes, peak  # the page at once: 10 times its RGB bytes
+    monkeypatch.setattr(ocr_image, "BAND_ROWS", 7)  # bands that do not divide the height
+    assert np.array_equal(np.asarray(drop_red(image)), whole)
+
+
 def _bare_tesseract(path) -> str:
     return subprocess.run(["tesseract", str(path), "stdout", "-l", "vie"], capture_output=True,
                           check=True, timeout=300).stdout.decode("utf-8")
