@@ -16,6 +16,11 @@
 - ``--big N``: peak memory of ``trams ocr`` on one N-page document (the 10 pages repeated).
 Both commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with --jobs).
 
+Measured 2026-12-01 later, OCR workers spawned and lean (they no longer carry the command
+line's imports), ``--rounds 2``, on a slower day of the machine (bare Tesseract 33.6 s for
+bench_run's 50 pages, 24.5 s in the entry below): TRAMS 8.3 s, 10.88 MB, CER 0.07 %, peak
+325 MB; OCRmyPDF 20.4 s, 58.09 MB, 2.80 %, 367 MB; wall ratio 0.41.
+
 Measured 2026-12-01, ``--rounds 2``, tall text read from a smaller copy ([ocr]
 read_line_height 40): TRAMS 6.1 s, 10.88 MB, CER 0.07 %, peak 408 MB; OCRmyPDF 15.4 s,
 58.09 MB, 2.80 %, 390 MB; wall ratio 0.39. The same with ``TRAMS_CONFIG`` naming a

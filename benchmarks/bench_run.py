@@ -40,6 +40,15 @@
   memory flat in the batch size?
 All commands run with ``OMP_THREAD_LIMIT=1`` (Tesseract threads fight with the workers).
 
+Measured 2026-12-01 later, OCR workers spawned (not forked) and importing only the page
+worker, red-ink dropout in bands, page buffers of 4 MB and more in mappings of their own,
+``--rounds 2 --scale 40 200``, load average 0.7 before, 2.5 after, on a slower day of the
+machine (bare Tesseract 33.6 s here, 24.5 s in the entry below): TRAMS run 37.9 s, 79.1
+pages/min, peak 441 MB RSS / 360 MB PSS (main process 217 MB); OCR only 35.4 s; run / bare
+1.13, OCR only / bare 1.05; 200 pages 146.7 s, 450 / 367 MB; 1,000 pages 719.9 s, 83.3
+pages/min, 460 / 378 MB (main process 224 MB). Earlier the same day, forked workers, one
+round: run 37.1 s, 556 / 386 MB, run / bare 1.14.
+
 Measured 2026-12-01, tall text read smaller and the main process collected after each
 document, ``--rounds 2 --scale 40 200``, load average 1.4 before, 2.6 after: TRAMS run
 27.7 s, 108.2 pages/min, peak 561 MB RSS / 385 MB PSS (main process 221 MB); OCR only

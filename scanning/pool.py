@@ -106,7 +106,8 @@ class ProcessPagePool:
         # command line (120 MB), which a forked worker would carry, and count in its RSS,
         # for the whole batch. The price, under a second at the start of a batch, is paid
         # in parallel with the first page's decoding. The `trams` program's script imports
-        # nothing (trams.cli.entry): spawn imports it again in each worker.
+        # nothing (trams.cli.entry): spawn imports it again in each worker. A script of
+        # one's own that runs a batch needs the usual `if __name__ == "__main__":` guard.
         context = multiprocessing.get_context("spawn")
         _start_resource_tracker()
         self.executor = ProcessPoolExecutor(
