@@ -28,14 +28,9 @@ from typing import Any
 from distributed import get_worker
 from trams.scanning import tesseract
 from trams.scanning.options import ScanOptions
+from trams.scanning.process_memory import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt
 from trams.scanning.recognize import check_engine
-from trams.scanning.worker import (
-    M_MMAP_THRESHOLD,
-    M_TRIM_THRESHOLD,
-    PageError,
-    PageOutcome,
-    mallopt,
-)
+from trams.scanning.worker import PageError, PageOutcome
 
 from trams import __version__
 from trams.config import ClusterConfig

@@ -19,14 +19,9 @@ from trams.scanning.engine import get_engine
 from trams.scanning.options import ScanOptions
 from trams.scanning.pdf_input import pdf_pages
 from trams.scanning.pool import PageJob, PagePool, ProcessPagePool
+from trams.scanning.process_memory import frozen_start, release_memory
 from trams.scanning.quality import document_verdict
-from trams.scanning.worker import (
-    PageOutcome,
-    frozen_start,
-    process_page,
-    release_memory,
-    relog,
-)
+from trams.scanning.worker import PageOutcome, process_page, relog
 
 from trams.errors import DependencyError, InputError, TramsError
 from trams.i18n import _
