@@ -11,8 +11,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from trams.archive import query as q
 from trams.archive.index_entry import IndexEntry
 from trams.archive.index_query import SCHEMA, Filters, _tantivy_doc, compile_query
 from trams.archive.journal import GENESIS, Head
+from trams.archive.sqlite_tx import immediate
 from trams.errors import ArchiveIntegrityError
 from trams.faults import fault
 from trams.i18n import _
@@ -230,15 +231,8 @@ class SearchIndex:
         return self.folder / DB_NAME
 
     # writing ------------------------------------------------------------------------------
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self.db)
 
     @staticmethod
     def _set_head(db: sqlite3.Connection, head: Head, state_id: str) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from trams.archive.journal import GENESIS, Head
 from trams.archive.layout import STATE_DIR
+from trams.archive.sqlite_tx import immediate
 from trams.errors import StorageError
 from trams.i18n import _
 
@@ -186,13 +187,8 @@ class State:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+            with immediate(self.db) as db:
+                yield db
         except sqlite3.Error as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
