@@ -1,6 +1,7 @@
-"""The archive's commit protocol after the commit point (see :mod:`.store`): finishing a
-staged transaction (the normal path and the roll-forward after a crash are the same
-idempotent steps), rolling back one that did not reach it, and the recovery at open."""
+"""The archive's commit protocol (see :mod:`.store`): staging a transaction's files, before
+the commit point; then finishing a staged transaction (the normal path and the
+roll-forward after a crash are the same idempotent steps), rolling back one that did not
+reach the commit point, and the recovery at open."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trams.archive import bag
-from trams.archive.layout import PAYLOAD_DIR
+from trams.archive.layout import PAYLOAD_DIR, RECORD_JSON
 from trams.archive.state import _doc
 from trams.errors import ArchiveError, TramsError
-from trams.faults import fault
+from trams.faults import disk_full, fault, hit, kill_now
 from trams.fs import TMP_PREFIX, fsync_dir, sha256_file, storage_error
 from trams.i18n import _
 
@@ -55,6 +56,41 @@ def _link(staged: Path, final: Path) -> None:
         os.chmod(tmp, 0o444)
         os.link(tmp, final)
         tmp.unlink()
+
+
+def stage(a: Archive, txid: str, contents: dict[str, bytes | Path], sha: str) -> list[dict]:
+    """Step 1: write the files of transaction ``txid`` into its staging folder, read-only
+    and fsynced with the folder; ``sha``: the SHA-256 the PDF copied in (the one Path in
+    ``contents``) must have. Returns the files' names, hashes and sizes."""
+    folder = a.staging(txid)
+    folder.mkdir(parents=True)
+    files = []
+    for name, content in contents.items():
+        target = folder / name
+        if isinstance(content, Path):
+            _copy(content, target)
+            got, size = sha256_file(target)
+            if got != sha:
+                raise ArchiveError(_("the document changed while it was being archived"),
+                                   path=content, hint=_("Run the command again."),
+                                   code="document_changed")
+        else:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                os.write(fd, content)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            got, size = sha256_file(target)
+            kind = ("stage.record_json_written" if name.startswith(RECORD_JSON + ".")
+                    else "stage.json_written" if name.endswith(".json")
+                    else "stage.sidecar_written")
+            fault(kind)
+        os.chmod(target, 0o444)
+        files.append({"name": name, "sha256": got, "size": size})
+    fsync_dir(folder)
+    fault("stage.done")
+    return files
 
 
 def finish(a: Archive, row: dict, *, recovering: bool) -> None:
@@ -217,3 +253,17 @@ def recover(a: Archive) -> None:
                 if name.startswith(TMP_PREFIX):
                     (sub / name).unlink(missing_ok=True)
                     a.recovered.append({"action": "temp_removed", "path": str(sub / name)})
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy ``src`` to a new file ``dst`` and fsync it (with fault and disk-full points)."""
+    with open(src, "rb") as fin, open(dst, "xb") as fout:
+        disk_full("stage.pdf")
+        if hit("stage.pdf_partial"):  # a torn copy: half the bytes, then kill -9
+            fout.write(fin.read(max(1, os.fstat(fin.fileno()).st_size // 2)))
+            fout.flush()
+            kill_now()
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        fault("stage.pdf_written")
+        os.fsync(fout.fileno())

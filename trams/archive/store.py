@@ -23,7 +23,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,8 +52,8 @@ from trams.archive.records import (
 from trams.archive.state import State, diagnose_state, now
 from trams.archive.stats import stats as archive_stats
 from trams.errors import ArchiveBusyError, ArchiveError, ArchiveIntegrityError, StorageError
-from trams.faults import disk_full, fault, hit, kill_now
-from trams.fs import fsync_dir, sha256_file, storage_error
+from trams.faults import fault
+from trams.fs import sha256_file, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.models import QualityReport, SignatureRecord
@@ -335,7 +334,7 @@ class Archive:
                                 input_path=input_path, agency_code=self.agency_code)
         fault("add.row_inserted")
         try:
-            files = self._stage(txid, contents, sha)
+            files = txn.stage(self, txid, contents, sha)
             with self.state.transaction() as db:
                 db.execute("UPDATE documents SET stage = 'staged', files = ? WHERE txid = ?",
                            (json.dumps(files), txid))
@@ -363,37 +362,6 @@ class Archive:
 
     def staging(self, txid: str) -> Path:
         return self.meta / "staging" / txid
-
-    def _stage(self, txid: str, contents: dict[str, bytes | Path], sha: str) -> list[dict]:
-        folder = self.staging(txid)
-        folder.mkdir(parents=True)
-        files = []
-        for name, content in contents.items():
-            target = folder / name
-            if isinstance(content, Path):
-                _copy(content, target)
-                got, size = sha256_file(target)
-                if got != sha:
-                    raise ArchiveError(_("the document changed while it was being archived"),
-                                       path=content, hint=_("Run the command again."),
-                                       code="document_changed")
-            else:
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                try:
-                    os.write(fd, content)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                got, size = sha256_file(target)
-                kind = ("stage.record_json_written" if name.startswith(RECORD_JSON + ".")
-                        else "stage.json_written" if name.endswith(".json")
-                        else "stage.sidecar_written")
-                fault(kind)
-            os.chmod(target, 0o444)
-            files.append({"name": name, "sha256": got, "size": size})
-        fsync_dir(folder)
-        fault("stage.done")
-        return files
 
     def finish(self, row: dict, *, recovering: bool) -> None:
         """Steps 3-6 for a ``staged`` transaction; idempotent (also used by the recovery)."""
@@ -443,16 +411,3 @@ class Archive:
     def stats(self, *, by: str = "month") -> list[dict]:
         return archive_stats(self, by=by)
 
-
-def _copy(src: Path, dst: Path) -> None:
-    """Copy ``src`` to a new file ``dst`` and fsync it (with fault and disk-full points)."""
-    with open(src, "rb") as fin, open(dst, "xb") as fout:
-        disk_full("stage.pdf")
-        if hit("stage.pdf_partial"):  # a torn copy: half the bytes, then kill -9
-            fout.write(fin.read(max(1, os.fstat(fin.fileno()).st_size // 2)))
-            fout.flush()
-            kill_now()
-        shutil.copyfileobj(fin, fout, 1 << 20)
-        fout.flush()
-        fault("stage.pdf_written")
-        os.fsync(fout.fileno())
