@@ -34,12 +34,11 @@ from trams.signing.verify_repair import (
     signed_data_of,
 )
 from trams.signing.verify_sig import (
-    P_CRYPTO,
-    P_HASH,
     P_REVOKED,
     P_TRUST,
     W_NO_TIMESTAMP,
     W_REVOCATION_UNKNOWN,
+    integrity_failure,
 )
 from trams.signing.verify_trust import TrustSetup, _key, _revocation, _ts_info, cert_info
 from trams.signing.verify_ts import P_TS_CRYPTO, P_TS_HASH
@@ -70,14 +69,8 @@ async def analyse_raw(raw, data: bytes, *, index: int, setup: TrustSetup, crls, 
     warnings = [Note.of(m, **p) for m, p in prepared.warnings]
     problems: list[Note] = [Note.of(m, **p) for m, p in prepared.problems]
     indication, sub = TOTAL_PASSED, None
-    if problems:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-    elif not status.intact:
-        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
-        problems.append(Note.of(P_HASH))
-    elif not status.valid:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-        problems.append(Note.of(P_CRYPTO))
+    if (broken := integrity_failure(problems, status)) is not None:
+        indication, (sub, problems) = TOTAL_FAILED, broken
     elif status.revoked:
         indication, sub = TOTAL_FAILED, "REVOKED"
         problems.append(Note.of(P_REVOKED, date=revocation.revoked_at.isoformat()

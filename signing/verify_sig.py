@@ -146,18 +146,8 @@ async def analyse(embedded_sig, *, index: int, setup: TrustSetup, crls, ocsps, c
     warnings += [Note.of(m, **p) for m, p in dated_warnings(
         embedded_sig.md_algorithm, _key(cert), best_time)]
 
-    if found_problems and found_problems[0].msgid == P_NOT_DER:
-        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
-        problems += found_problems
-    elif found_problems:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-        problems += found_problems
-    elif not status.intact:
-        indication, sub = TOTAL_FAILED, "HASH_FAILURE"
-        problems.append(Note.of(P_HASH))
-    elif not status.valid:
-        indication, sub = TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
-        problems.append(Note.of(P_CRYPTO))
+    if (broken := integrity_failure(found_problems, status)) is not None:
+        indication, (sub, problems) = TOTAL_FAILED, broken
     elif coverage == "partial":
         indication, sub = TOTAL_FAILED, "FORMAT_FAILURE"
         problems.append(Note.of(P_PARTIAL))
@@ -257,6 +247,20 @@ def _only_sig_fields(status, sig_fields: dict[int, tuple[str, bool]]) -> bool:
     changed = set(getattr(status.diff_result, "changed_form_fields", None) or ())
     names = {name for name, _is_ts in sig_fields.values()}
     return changed <= names
+
+
+def integrity_failure(found: list[Note], status) -> tuple[str, list[Note]] | None:
+    """The sub-indication of a TOTAL_FAILED on the signature's own bytes, with its reasons:
+    ``found`` before pyHanko ran (signed attributes not DER: the hash cannot match), then
+    pyHanko's ``status`` (the signed bytes changed, the signature value wrong). None when
+    the signature is intact and its value right."""
+    if found:
+        return ("HASH_FAILURE" if found[0].msgid == P_NOT_DER else "SIG_CRYPTO_FAILURE"), found
+    if not status.intact:
+        return "HASH_FAILURE", [Note.of(P_HASH)]
+    if not status.valid:
+        return "SIG_CRYPTO_FAILURE", [Note.of(P_CRYPTO)]
+    return None
 
 
 async def _status_at(embedded_sig, setup: TrustSetup, moment: datetime, crls, ocsps,
