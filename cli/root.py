@@ -28,6 +28,22 @@ COMMAND_MODULES = (
 )
 
 
+# Libraries that narrate their internals below WARNING: Pillow (some 40 lines per TIFF page
+# it opens: every tag), fontTools (every table of the subset fonts), pikepdf (a line when it
+# loads, printed before a JSON-mode run takes over stderr), tzlocal, asyncio. --verbose is
+# for TRAMS's details and pyHanko's (revocation fetches); these stay at warnings.
+QUIET_LOGGERS = ("PIL", "fontTools", "pikepdf", "tzlocal", "asyncio")
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log records on stderr in text (a JSON-mode run sets this handler aside): warnings,
+    and with ``verbose`` everything but the narration of :data:`QUIET_LOGGERS`."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"trams {__version__}")
@@ -68,8 +84,7 @@ def build_app() -> typer.Typer:
         ),
     ) -> None:
         # --lang was applied before the app was built (cli.main); keep the rest for commands.
-        logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
+        configure_logging(verbose)
         ctx.obj = {"config_path": config, "verbose": verbose, "lang": lang}
 
     for name in COMMAND_MODULES:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from support.hostile import good_page, save_page, tiff_with_bad_tag
-from support.runs import P12_ENV, json_lines, sample_inbox, write_run_config
+from support.runs import P12_ENV, SAMPLES, json_lines, sample_inbox, write_run_config
 from trams.cli.main import run
 
 DEAD_TSA = "http://127.0.0.1:9/tsa"  # nothing listens on the discard port
@@ -170,6 +170,32 @@ def test_exit_3_from_an_unreadable_config_is_json_too(tmp_path) -> None:
     assert events[-1]["event"] == "run_finished" and events[-1]["exit_code"] == 3
     summary = json.loads(proc.stdout)
     assert summary["aborted"]["error"] == "ConfigError" and summary["log_file"] is None
+
+
+def test_verbose_adds_details_not_library_narration_and_stays_json(tmp_path) -> None:
+    """--verbose in JSON mode: Pillow's every-tag TIFF debug lines (91 for one page) and
+    pikepdf's start-up line (once printed as bare text before the run took over stderr)
+    stay out; the run's events are all there is."""
+    from PIL import Image
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    Image.open(SAMPLES / "03-to-trinh" / "page1.png").save(
+        inbox / "page1.tif", compression="tiff_lzw", dpi=(300, 300))
+    cfg = tmp_path / "trams.toml"
+    cfg.write_text('[agency]\nname = "UBND xã Trà My"\ncode = "H42.01"\n'
+                   '[inbox]\npath = "inbox"\ngrouping = "file"\n'
+                   '[archive]\npath = "archive"\n', "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "trams", "--verbose", "--config", str(cfg),
+                           "run", "--dry-run", "--json", "--log-format", "json"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    events = _json_only(proc.stderr)
+    narration = [e for e in events if e["event"] == "log"
+                 and e["logger"].split(".")[0] in ("PIL", "pikepdf", "fontTools")]
+    assert not narration, narration[:3]
+    assert [e["event"] for e in events] == ["run_started", "document_planned", "planned",
+                                           "run_finished"]
 
 
 def test_ocr_refuses_to_overwrite_without_force(tmp_path, capsys) -> None:
