@@ -4,7 +4,8 @@ shows it.
 
 Refused with an :class:`~trams.errors.InputError` naming the file: a PDF that needs a
 password to open (an owner password alone, which only restricts editing, is no obstacle),
-a PDF without pages, a damaged one. Page kinds: see :mod:`trams.scanning.pdf_content`.
+a signed PDF (rewriting it would invalidate its signatures), a PDF without pages, a
+damaged one. Page kinds: see :mod:`trams.scanning.pdf_content`.
 """
 
 from __future__ import annotations
@@ -70,10 +71,54 @@ def no_scanned_image(path: Path, number: int, kind: str) -> InputError:
                              "page), or the scan images themselves."), code="no_scanned_image")
 
 
+MAX_FIELD_DEPTH = 32  # form fields nest through /Kids; deeper is a loop or a bomb
+
+
+def signature_count(pdf: pikepdf.Pdf) -> int:
+    """How many signature fields of the form carry a signature (a value): signatures and
+    document timestamps. An empty field waiting for a signature does not count."""
+    try:
+        fields = pdf.Root.get("/AcroForm", {}).get("/Fields", [])
+    except (pikepdf.PdfError, AttributeError, TypeError, ValueError):
+        return 0
+    seen: set[tuple[int, int]] = set()
+
+    def count(field, inherited: object, depth: int) -> int:
+        if not isinstance(field, pikepdf.Dictionary) or depth > MAX_FIELD_DEPTH:
+            return 0
+        if field.is_indirect:
+            if field.objgen in seen:
+                return 0
+            seen.add(field.objgen)
+        kind = field.get("/FT", inherited)
+        found = int(kind == "/Sig" and isinstance(field.get("/V"), pikepdf.Dictionary))
+        for kid in field.get("/Kids", []):
+            found += count(kid, kind, depth + 1)
+        return found
+
+    try:
+        return sum(count(field, None, 0) for field in fields)
+    except (pikepdf.PdfError, TypeError, ValueError):
+        return 0
+
+
+def signed_pdf(path: Path, count: int) -> InputError:
+    """A signed PDF is not rewritten: OCR or PDF/A conversion would invalidate its
+    signatures (OCRmyPDF refuses such files too)."""
+    return InputError(
+        _("the PDF carries {count} digital signature(s): making a PDF/A of it would rewrite "
+          "the file and invalidate them", count=count), path=path,
+        hint=_("Keep it as received: archive it with `trams archive add`, where its "
+               "signatures stay verifiable; or give TRAMS the unsigned original."),
+        code="pdf_signed")
+
+
 def pdf_pages(path: Path) -> list[PdfPage]:
-    """Every page's kind, main image size and resolution; refuses pages too large to be
-    scans. Raises for an unreadable or page-less PDF."""
+    """Every page's kind, main image size and resolution; refuses a signed PDF and pages
+    too large to be scans. Raises for an unreadable or page-less PDF."""
     with open_pdf(path) as pdf:
+        if signatures := signature_count(pdf):
+            raise signed_pdf(path, signatures)
         try:
             pages = list(pdf.pages)
         except (pikepdf.PdfError, ValueError, TypeError) as exc:

@@ -126,7 +126,8 @@ def metadata_box(reader: PdfFileReader) -> Box | None:
     return document.signature_box() if document is not None else None
 
 
-async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
+async def validate_integrity(data: bytes, *, path: Path, context=None,
+                             original: bytes | None = None) -> int:
     """Check that every signature and document timestamp in ``data`` is intact (its byte
     ranges hash to the signed digest, the ranges cover the file but the /Contents hole) and
     cryptographically valid; raise :class:`SigningError` otherwise. Returns how many.
@@ -134,10 +135,23 @@ async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
     No trust decision here: the signer passed its pre-signing checks; this catches a
     broken write (wrong reserved size, corrupted stream, a later update breaking an
     earlier signature).
+
+    ``original``: the document as it was before this signing. Its bytes must open ``data``
+    unchanged (an incremental update), which keeps every earlier signature exactly as it
+    was, valid or not: those are the verifier's to judge (another vendor's algorithm, a
+    signature broken before it reached TRAMS), and only the signatures written since are
+    checked and counted.
     """
+    if original is not None and not data.startswith(original):
+        raise SigningError(_("the signed file does not keep the document's earlier bytes; "
+                             "nothing was written"), path=path,
+                           hint=_("Run again with --verbose and report the output."),
+                           code="signature_invalid_after_signing")
     reader = PdfFileReader(BytesIO(data), strict=False)
     count = 0
     for sig in reader.embedded_signatures:
+        if original is not None and _covered_until(sig) <= len(original):
+            continue  # an earlier signature, its bytes unchanged (above)
         try:
             if sig.sig_object_type == "/DocTimeStamp":
                 status = await async_validate_pdf_timestamp(sig, validation_context=context,
@@ -162,3 +176,10 @@ async def validate_integrity(data: bytes, *, path: Path, context=None) -> int:
                 code="signature_invalid_after_signing")
         count += 1
     return count
+
+
+def _covered_until(sig) -> int:
+    """Where the bytes a signature covers end (its /ByteRange: start, length, start,
+    length)."""
+    ranges = [int(x) for x in sig.byte_range]
+    return max(ranges[i] + ranges[i + 1] for i in range(0, len(ranges) - 1, 2))

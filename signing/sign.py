@@ -36,6 +36,8 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import read_certification_data
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from trams.signing import appearance as ap
 from trams.signing.appearance import AppearanceOptions, Box, LeaderWidget, PageGeometry
 from trams.signing.batch import SignerSession, SigningBatch, TsaSpec, unreachable_tsa
@@ -60,6 +62,7 @@ from trams.errors import (
     SigningPolicyError,
     TramsError,
     notice_dict,
+    unexpected,
 )
 from trams.fs import atomic_path, read_input
 from trams.i18n import _
@@ -234,6 +237,10 @@ def sign_many(jobs: Sequence[tuple[Path, Path]], *,
                     if not exc.per_document:
                         raise
                     result = exc
+                except Exception as exc:  # noqa: BLE001 - a library failing on one file
+                    # that file fails alone, with the reason; the others are signed
+                    log.debug("unexpected error signing %s", src, exc_info=True)
+                    result = unexpected(exc, path=Path(src))
             if on_done is not None:
                 on_done(Path(src), result)
             return result
@@ -247,7 +254,7 @@ async def async_sign_document(src: Path, dst: Path, *,
                               steps: Sequence[tuple[SignSpec, SignerSession]],
                               signing_time: datetime | None = None) -> SignResult:
     src, dst = Path(src), Path(dst)
-    data = read_input(src)
+    data = original = read_input(src)
     batch = steps[0][1].batch
     texts = PageTexts(src)
     records = []
@@ -261,7 +268,8 @@ async def async_sign_document(src: Path, dst: Path, *,
         records.append(record)
         warnings.extend(session.warnings)
         warnings.extend(notes)
-    checked = await validate_integrity(data, path=src, context=batch.offline_context())
+    checked = await validate_integrity(data, path=src, context=batch.offline_context(),
+                                       original=original)
     with atomic_path(dst) as tmp:
         tmp.write_bytes(data)
     return SignResult(src, dst, tuple(records), checked, tuple(warnings))
@@ -343,11 +351,29 @@ def check_policy(reader: PdfFileReader, spec: SignSpec, session: SignerSession,
     return prior_widget(reader, others, FIELD_NAMES.get(first or "", ""))
 
 
+def check_dss(reader: PdfFileReader, path: Path) -> None:
+    """At B-LT and B-LTA pyHanko adds to the document's validation data (DSS): one it
+    cannot read (a damaged stream, a foreign object) stops this document, with the
+    reason, before anything is signed."""
+    try:
+        DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return
+    except Exception as exc:  # noqa: BLE001 - zlib, PdfReadError, asn1crypto: all "damaged"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(_("the document's validation data (DSS) cannot be read ({reason}), "
+                           "so it cannot be extended", reason=reason), path=path,
+                         hint=_("Sign the unsigned original, or sign at level B-T."),
+                         code="dss_damaged") from None
+
+
 async def _async_sign(data: bytes, spec: SignSpec, session: SignerSession, moment: datetime,
                       src: Path, texts: PageTexts):
     batch = session.batch
     reader = _reader(data, src)
     leader = check_policy(reader, spec, session, src)
+    if spec.level in LONG_TERM_LEVELS:
+        check_dss(reader, src)
     index = ap.target_page(spec.profile, spec.role, page_count=page_count(reader),
                            leader_widget=leader)
     page = page_geometry(reader, index, path=src)

@@ -27,6 +27,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from trams.i18n import _
+
 
 class ExitCode(IntEnum):
     """Process exit codes. Documented in README.md; scripts rely on them, never renumber."""
@@ -248,3 +250,14 @@ class ClusterError(TramsError):
 
     exit_code = ExitCode.CLUSTER
     code = "cluster_unreachable"
+
+
+def unexpected(exc: Exception, *, path: Path | None = None, hint: str | None = None
+               ) -> TramsError:
+    """A problem nobody foresaw (a bug, or a library failing on a file's odd bytes) as an
+    error saying what it was (``kind: first line``), for a report instead of a traceback.
+    The caller logs the traceback at debug level (--verbose)."""
+    reason = str(exc).splitlines()[0] if str(exc) else "-"
+    return TramsError(_("unexpected error ({kind}: {reason})", kind=type(exc).__name__,
+                        reason=reason[:200]), path=path,
+                      hint=hint or _("Please report it, with the output of --verbose."))

@@ -136,3 +136,58 @@ def test_an_over_long_templated_subject_fails_that_document(tmp_path: Path) -> N
                              config=config, meta_file=None)
     assert planned[0].status == "failed"
     assert "[metadata]" in planned[0].error.message
+
+
+class _BornDigital(_FakeRecognizer):
+    """Discovery and "recognition" of text PDFs, converted to PDF/A as they are."""
+
+    grouping = "file"
+
+    def recognize(self, documents, workdir, on_page):  # noqa: ANN001, ANN201
+        from trams.models import BornDigitalDocument
+
+        yield from (BornDigitalDocument(source=doc, text="văn bản") for doc in documents)
+
+
+class _BrokenSigner:
+    """A signer whose library fails on the first document's bytes (as pyHanko's zlib did on
+    a damaged DSS) and refuses the second one as TRAMS would."""
+
+    warnings = ()
+
+    def __init__(self) -> None:
+        self.calls: list[Path] = []
+
+    def sign(self, src: Path, dst: Path):  # noqa: ANN201
+        from trams.errors import SigningPolicyError
+
+        self.calls.append(src)
+        if len(self.calls) == 1:
+            raise RuntimeError("Error -5 while decompressing data")
+        raise SigningPolicyError("refused", code="no_signer_block")
+
+
+def test_an_unforeseen_failure_on_one_document_fails_it_alone(tmp_path: Path) -> None:
+    from contextlib import nullcontext
+
+    from support.pdfs import make_pdf
+
+    from trams.pipeline import Stages, run_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, second = make_pdf(inbox / "a.pdf"), make_pdf(inbox / "b.pdf", pages=2)
+    config = CONFIG.model_copy(update={
+        "inbox": CONFIG.inbox.model_copy(update={"path": inbox, "grouping": "file"}),
+        "archive": CONFIG.archive.model_copy(update={"path": tmp_path / "archive"})})
+    signer = _BrokenSigner()
+    docs = [_doc("a.pdf", first, born_digital=True),
+            _doc("b.pdf", *[second, second], born_digital=True)]
+    stages = Stages(_BornDigital(docs), open_signer=lambda: nullcontext(signer), verifier=None)
+    summary = run_batch(config, stages)
+    assert summary.aborted is None and len(signer.calls) == 2  # the run went on
+    assert [d.status for d in summary.documents] == ["failed", "failed"]
+    unforeseen, refused = (d.error for d in summary.documents)
+    assert "RuntimeError: Error -5 while decompressing data" in unforeseen.message
+    assert unforeseen.path == first and unforeseen.exit_code == 1
+    assert refused.code == "no_signer_block"

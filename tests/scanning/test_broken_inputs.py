@@ -51,10 +51,48 @@ def _broken_batch(folder: Path, good: Image.Image) -> dict[str, str]:
                  encryption=pikepdf.Encryption(user="secret", owner="owner"))
     (folder / "plain.pdf").unlink()
     _text_pdf(folder / "has-text.pdf")
+    good.save(folder / "signed-scan.pdf", resolution=300)
+    _add_signature_fields(folder / "signed-scan.pdf", signed=True)
     (folder / "not-an-image.jpg").write_text("this is not a scan\n")
     return {"empty.tif": "empty", "truncated.tif": "damaged", "bomb.png": "too large",
             "encrypted.pdf": "encrypted", "has-text.pdf": "not embedded",
-            "not-an-image.jpg": "not an image"}
+            "signed-scan.pdf": "1 digital signature", "not-an-image.jpg": "not an image"}
+
+
+def _add_signature_fields(path: Path, *, signed: bool, loop: bool = False) -> None:
+    """A signature field in two levels, its type on the parent (inherited by the kid, as
+    forms may write it), the signature value on the kid when ``signed``; an empty field
+    beside it. ``loop``: the kid lists its parent as its own kid."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        kid = pdf.make_indirect(pikepdf.Dictionary(T="kid"))
+        if signed:
+            kid.V = pdf.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Sig, Filter=pikepdf.Name("/Adobe.PPKLite"),
+                ByteRange=pikepdf.Array([0, 10, 20, 10]), Contents=pikepdf.String(b"\0" * 8)))
+        parent = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, T="leader",
+                                                      Kids=pikepdf.Array([kid])))
+        kid.Parent = parent
+        if loop:
+            kid.Kids = pikepdf.Array([parent])
+        empty = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Sig, T="agency"))
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([parent, empty]),
+                                               SigFlags=3)
+        pdf.save(path)
+
+
+def test_signature_fields_are_counted_when_they_hold_a_signature(small_scan: Image.Image,
+                                                                tmp_path: Path) -> None:
+    from trams.scanning.pdf_input import signature_count
+
+    counts = {}
+    for name, signed, loop in (("unsigned", False, False), ("signed", True, False),
+                               ("loop", True, True)):
+        path = tmp_path / f"{name}.pdf"
+        small_scan.save(path, resolution=300)
+        _add_signature_fields(path, signed=signed, loop=loop)
+        with pikepdf.open(path) as pdf:
+            counts[name] = signature_count(pdf)
+    assert counts == {"unsigned": 0, "signed": 1, "loop": 1}
 
 
 def test_each_broken_input_gets_its_error_and_the_batch_goes_on(small_scan: Image.Image,

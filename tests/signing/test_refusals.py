@@ -120,3 +120,75 @@ def test_secrets_never_in_argv(pki, input_pdf, tmp_path, capsys):
     assert code == 0
     assert "--passphrase" not in help_text and "--pin " not in help_text
     assert os.environ.get("TRAMS_TEST_P12") in (None, DEMO_PASSPHRASE)
+
+
+def _with_damaged_dss(src: Path, dst: Path) -> Path:
+    """``src`` with a validation data store whose certificate stream is cut short (as in
+    DSS's pades-enveloping-empty-bytes-cms.pdf, which made pyHanko's zlib raise)."""
+    import zlib
+
+    import pikepdf
+
+    with pikepdf.open(src) as pdf:
+        cert = pikepdf.Stream(pdf, zlib.compress(b"0" * 4000)[:40])
+        cert.Filter = pikepdf.Name.FlateDecode
+        pdf.Root.DSS = pdf.make_indirect(pikepdf.Dictionary(Certs=pikepdf.Array([cert])))
+        pdf.save(dst)
+    return dst
+
+
+def test_a_damaged_dss_is_refused_before_signing_at_b_lt(pki, input_pdf, tmp_path, capsys,
+                                                          secrets_env):
+    damaged = _with_damaged_dss(input_pdf, tmp_path / "damaged-dss.pdf")
+    config = write_config(tmp_path, pki)
+    code, out = sign_cli(tmp_path, config, [damaged], "--level", "B-LT")
+    err = refused(capsys, code, out, ExitCode.INPUT, "validation data (DSS) cannot be read",
+                  "damaged-dss.pdf", "[dss_damaged]")
+    assert "Internal error" not in err
+
+
+def test_an_earlier_broken_signature_is_kept_as_it_was(pki, input_pdf, tmp_path, capsys,
+                                                       secrets_env):
+    """Another signer's signature, broken before the file reached TRAMS, is the verifier's
+    to judge: the agency's copy signature is added beside it, which leaves it as it was."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.p12("officer")),
+                                              passphrase=DEMO_PASSPHRASE.encode())
+    writer = IncrementalPdfFileWriter(BytesIO(input_pdf.read_bytes()))
+    signed = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Other"),
+                              signer=signer).getvalue()
+    assert signed.startswith(b"%PDF-1.")
+    broken = tmp_path / "broken-earlier.pdf"
+    broken.write_bytes(b"%PDF-1.6" + signed[len(b"%PDF-1.7"):])  # a covered byte changed
+    config = write_config(tmp_path, pki)
+    code, out = sign_cli(tmp_path, config, [broken], "--profile", "copy", "--level", "B-T",
+                         "--json")
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = (out / broken.name).read_bytes()
+    assert result.startswith(broken.read_bytes())
+    by_field = {s.field_name: validate_pdf_signature(s, skip_diff=True)
+                for s in PdfFileReader(BytesIO(result)).embedded_signatures}
+    assert not by_field["Other"].intact  # broken before, broken after
+    theirs = [status for name, status in by_field.items() if name != "Other"]
+    assert len(theirs) == 1 and theirs[0].intact and theirs[0].valid
+
+
+def test_ocr_refuses_a_signed_pdf_instead_of_rewriting_it(pki, input_pdf, tmp_path, capsys):
+    """Making a PDF/A of a signed PDF rewrites it, which breaks its signatures (a run used
+    to do so, then failed on its own check with "report it"): refused up front, with the
+    way to keep the signatures."""
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.p12("officer")),
+                                              passphrase=DEMO_PASSPHRASE.encode())
+    writer = IncrementalPdfFileWriter(BytesIO(input_pdf.read_bytes()))
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(signers.sign_pdf(writer, signers.PdfSignatureMetadata(
+        field_name="Other"), signer=signer).getvalue())
+    out = tmp_path / "out.pdf"
+    code = run(["--lang", "en", "ocr", str(signed), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == ExitCode.INPUT, err
+    assert "carries 1 digital signature(s)" in err and "trams archive add" in err, err
+    assert "[pdf_signed]" in err and not out.exists()

@@ -41,9 +41,9 @@ from trams.archive import Archive
 from trams.archive.layout import STATE_DIR
 from trams.archive.store import DamagedDocumentError
 from trams.config import TramsConfig
-from trams.errors import Notice, TramsError, notice_dict
+from trams.errors import Notice, TramsError, notice_dict, unexpected
 from trams.faults import fault
-from trams.i18n import _
+from trams.i18n import N_, _
 from trams.metadata_io import load_metadata
 from trams.models import BornDigitalDocument, DocumentSource, DocumentStatus, RecognizedDocument
 from trams.pipeline import inbox as inbox_moves
@@ -64,6 +64,7 @@ from trams.pipeline.stages import Signer, Stages
 LOG_DIR = "logs"
 WORK_DIR = "work"
 log = logging.getLogger(__name__)
+REPORT_WITH_LOG = N_("Please report it with the log file of this run, written with --verbose.")
 
 
 class _Run:
@@ -121,11 +122,7 @@ class _Run:
                 self.summary.aborted = for_run(exc)
             except Exception as exc:  # noqa: BLE001 - a bug: reported, never a traceback
                 log.debug("unexpected error in the run", exc_info=True)
-                self.summary.aborted = TramsError(
-                    _("unexpected error ({kind}: {reason})", kind=type(exc).__name__,
-                      reason=str(exc).splitlines()[0] if str(exc) else "-"),
-                    hint=_("Please report it with the log file of this run, written with "
-                           "--verbose."))
+                self.summary.aborted = unexpected(exc, hint=_(REPORT_WITH_LOG))
             finally:
                 if self.inbox_dir is not None:
                     self.inbox_dir.close()
@@ -305,6 +302,12 @@ class _Run:
                     if not exc.per_document:
                         raise
                     self._fail(item, exc)
+                except Exception as exc:  # noqa: BLE001 - a library failing on one file
+                    # that document fails alone, with the reason; the run goes on
+                    log.debug("unexpected error on %s", item.name, exc_info=True)
+                    self._fail(item, unexpected(exc, path=item.source.pages[0].path
+                                                if item.source.pages else None,
+                                                hint=_(REPORT_WITH_LOG)))
                 finally:
                     for path in result.work_files:
                         Path(path).unlink(missing_ok=True)
@@ -422,3 +425,4 @@ def run_batch(config: TramsConfig, stages: Stages | Callable[[], Stages], *,
                move_failed=config.inbox.move_failed if move_failed is None else move_failed,
                sinks=sinks)
     return run.run()
+
