@@ -111,6 +111,21 @@ def test_fonts_that_are_not_embedded_are_refused_with_the_reason(tmp_path, capsy
     assert not (tmp_path / "out" / "printed.pdf").exists()
 
 
+def test_a_value_pdfa_forbids_is_named_not_its_pattern(word, tmp_path) -> None:
+    """A catalog declaring PDF 2.0 (DSS's muestra-firmado-firmado.pdf does): the clerk reads
+    where and what the value is, not the validator's regular expression."""
+    from trams.errors import InputError
+    from trams.pdf.convert import inspect
+
+    with pikepdf.open(word) as pdf:
+        pdf.Root.Version = pikepdf.Name("/2.0")
+        pdf.save(tmp_path / "pdf20.pdf")
+    with pytest.raises(InputError) as refused:
+        inspect(tmp_path / "pdf20.pdf")
+    assert "Catalog /Version is /2.0, which PDF/A does not allow" in refused.value.message
+    assert "does not match" not in refused.value.message
+
+
 def _scan_with_ocr_layer(ref_dir: Path, work: Path) -> Path:
     """A scanned page whose OCR layer (made by an earlier OCR, invisible text in an embedded
     glyphless font) says something the page does not."""

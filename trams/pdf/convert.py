@@ -23,6 +23,7 @@ Unicode, else ``2b`` (noted). Text for the sidecar and the search index comes fr
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -157,7 +158,7 @@ def _refusal(path: Path, level: str, findings: list) -> InputError:
     # what the clerk can act on first: a font not embedded says "export it again"
     findings = sorted(findings, key=lambda f: "embedded" not in str(getattr(f, "message", f)))
     for finding in findings:
-        text = str(getattr(finding, "message", finding)).strip().rstrip(".")
+        text = _reason(finding)
         if text and text not in reasons:
             reasons.append(text)
     fonts = any("embedded" in r or "font" in r.lower() for r in reasons)
@@ -172,6 +173,23 @@ def _refusal(path: Path, level: str, findings: list) -> InputError:
     return InputError(_("the PDF cannot be made PDF/A-{level} as it is: {reasons}",
                         level=level.upper(), reasons=shown), path=path, hint=hint,
                         code="pdfa_not_convertible")
+
+
+# pikepdf's schema check names a value and the pattern it failed: "'/2.0' does not match
+# '^/1\\.[0-7]$'" (a catalog /Version of 2.0). A clerk is told the value and where it is.
+_NO_MATCH = re.compile(r"^'(?P<value>[^']*)' does not match '.*'$")
+_WHERE = re.compile(r"^obj \d+ \d+ \((?P<what>[^)]*)\) ")
+
+
+def _reason(finding) -> str:  # noqa: ANN001 - a pikepdf.pdfa finding, or a string
+    """A finding of the PDF/A check as a reason a clerk can read."""
+    text = str(getattr(finding, "message", finding)).strip().rstrip(".")
+    value = _NO_MATCH.match(text)
+    if value is None:
+        return text
+    where = _WHERE.sub(r"\g<what> ", str(getattr(finding, "where", "")))
+    return _("{where} is {value}, which PDF/A does not allow", where=where.strip() or "?",
+             value=value["value"])
 
 
 def _blocking(finding) -> bool:
