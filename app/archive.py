@@ -9,13 +9,14 @@ as `trams run` verifies them.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trams.app.verify import verify_context, verify_file
+from trams.app.verify import FileReport, verify_context, verify_file
 
-from trams.archive import STATS_COLUMNS, Archive, CheckReport
+from trams.archive import STATS_COLUMNS, Archive, ArchivedDocument, CheckReport
 from trams.archive.check import damaged_state_report
 from trams.archive.index import ReindexReport, reindex
 from trams.archive.rebuild import RebuildReport, rebuild
@@ -23,12 +24,14 @@ from trams.archive.report import Report, ReportOptions, report
 from trams.archive.search import SearchOptions, SearchReport, ShowReport, search, show
 from trams.archive.state import DamagedStateError
 from trams.config import TramsConfig
-from trams.errors import ExitCode, batch_exit_code
+from trams.errors import ExitCode, TramsError, batch_exit_code, unexpected
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.metadata_io import load_metadata
 from trams.models import SignatureRecord
 from trams.pdf.inspect import page_count
 from trams.rules import PROFILES, TOTAL_PASSED
+
+log = logging.getLogger(__name__)
 
 
 def open_archive(config: TramsConfig, folder: Path | None = None, *, writer: bool) -> Archive:
@@ -61,10 +64,14 @@ class AddedFile:
     verdict: str  # the file's ETSI verdict
     status: str  # archived | unchanged | refused
     archived: dict[str, Any] | None = None  # trams.archive.ArchivedDocument.to_dict()
+    error: TramsError | None = None  # refused for a reason other than its verdict
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": str(self.file), "verdict": self.verdict, "status": self.status,
+        data = {"file": str(self.file), "verdict": self.verdict, "status": self.status,
                 **(self.archived or {})}
+        if self.error is not None:
+            data["error"] = self.error.to_dict()
+        return data
 
 
 @dataclass
@@ -73,7 +80,8 @@ class ArchiveAddReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        refused = [ExitCode.VERIFY_FAILED for f in self.files if f.status == "refused"]
+        refused = [f.error or ExitCode.VERIFY_FAILED for f in self.files
+                   if f.status == "refused"]
         return batch_exit_code(len(self.files) - len(refused), refused)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,24 +104,40 @@ def archive_add(config: TramsConfig, options: ArchiveAddOptions) -> ArchiveAddRe
             if checked.verdict != TOTAL_PASSED and not options.force_unverified:
                 report.files.append(AddedFile(pdf, checked.verdict, "refused"))
                 continue
-            found = meta.for_document(pdf.name, position, used) if meta else None
-            doc_record, document = found or (record, None)
-            sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
-            if document is None:
-                seq = archive.find_sequence(doc_record, sha) or archive.next_sequence(
-                    doc_record)
-                document = DocumentMetadata(sequence=seq)
-            signatures = [SignatureRecord(field=s.field_name,
-                                          signer=s.signer.subject if s.signer else "",
-                                          signing_time=s.claimed_signing_time,
-                                          level=s.level, indication=s.indication)
-                          for s in checked.signatures]
-            done = archive.add_document(
-                doc_record, document, pdf, source_hash=sha, page_count=page_count(pdf),
-                signatures=signatures, quality=None, verdict=checked.verdict,
-                input_path=str(pdf))
+            doc_record, document = (meta.for_document(pdf.name, position, used) if meta
+                                    else None) or (record, None)
+            try:
+                done = _add_one(archive, pdf, checked, doc_record, document)
+            except TramsError as exc:  # this file only (encrypted, not a PDF...)
+                if not exc.per_document:
+                    raise
+                report.files.append(AddedFile(pdf, checked.verdict, "refused", error=exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a library failing on this file
+                log.debug("unexpected error archiving %s", pdf, exc_info=True)
+                report.files.append(AddedFile(pdf, checked.verdict, "refused",
+                                              error=unexpected(exc, path=pdf)))
+                continue
             report.files.append(AddedFile(pdf, checked.verdict, done.status, done.to_dict()))
     return report
+
+
+def _add_one(archive: Archive, pdf: Path, checked: FileReport, doc_record: RecordMetadata,
+             document: DocumentMetadata | None) -> ArchivedDocument:
+    """One verified file (``checked``: its report) into ``archive``."""
+    pages = page_count(pdf)  # first: a file that is not a PDF stops here, nothing written
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    if document is None:
+        seq = archive.find_sequence(doc_record, sha) or archive.next_sequence(doc_record)
+        document = DocumentMetadata(sequence=seq)
+    signatures = [SignatureRecord(field=s.field_name,
+                                  signer=s.signer.subject if s.signer else "",
+                                  signing_time=s.claimed_signing_time,
+                                  level=s.level, indication=s.indication)
+                  for s in checked.signatures]
+    return archive.add_document(doc_record, document, pdf, source_hash=sha,
+                                page_count=pages, signatures=signatures, quality=None,
+                                verdict=checked.verdict, input_path=str(pdf))
 
 
 def archive_check(config: TramsConfig, folder: Path | None = None, *, deep: bool = False,

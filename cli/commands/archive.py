@@ -68,7 +68,9 @@ def register(app: typer.Typer) -> None:
             force_unverified=force_unverified, trust=tuple(trust)))
         err = error_console()
         for row in report.files:
-            if row.status == "refused":
+            if row.status == "refused" and row.error is not None:
+                err.print(row.error.one_line(), markup=False, soft_wrap=True)
+            elif row.status == "refused":
                 err.print(_("{file}: refused, signature verdict {verdict}. Check it with "
                             "`trams verify`, or archive it anyway with --force-unverified.",
                             file=row.file, verdict=labels.indication(row.verdict)),
@@ -121,9 +123,13 @@ def register(app: typer.Typer) -> None:
                         records=report.records, documents=report.documents,
                         files=report.files, entries=report.journal_entries,
                         signatures=report.signatures_checked)
+            errors = {p.kind for p in report.problems if p.severity == "error"}
             verdict = _("Archive OK.") if report.ok else _(
                 "Archive state damaged: run `trams archive rebuild`.") if any(
                 p.kind.startswith("state_") for p in report.problems) else _(
+                "Archive has problems: the documents named above were archived unverified on "
+                "request (--force-unverified) and still fail verification; their files are "
+                "unchanged.") if errors == {"signature_failed_as_archived"} else _(
                 "Archive has problems: restore the files named above from a backup copy.")
             out.print(f"{summary} {verdict}", markup=False, soft_wrap=True)
         raise typer.Exit(int(report.exit_code))

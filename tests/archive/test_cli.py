@@ -86,10 +86,13 @@ def test_failed_verification_is_refused_unless_forced(env, capsys) -> None:
     with Archive.open(root, agency_code="H42", writer=False) as a:
         verdicts = sorted(d["verdict"] for d in a.state.documents())
     assert verdicts == ["TOTAL_FAILED", "TOTAL_PASSED"]
-    # the deep check now reports the archived file whose signature fails
+    # the deep check now reports the archived file whose signature fails, saying it was
+    # archived so on purpose (its bytes did not change: no backup to restore)
     assert run(["--config", str(config), "archive", "check", "--archive", str(root), "--deep"]) == \
         ExitCode.ARCHIVE_INTEGRITY
-    assert "signature verification failed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "signature verification failed" in out and "archived unverified on request" in out
+    assert "backup" not in out
 
 
 def test_check_finds_a_flipped_byte(env, capsys) -> None:
@@ -119,3 +122,23 @@ def test_unsafe_record_code_and_busy_archive(env, capsys) -> None:
         assert run(["--config", str(config), "archive", "add", "--record", "H42.2025.HS10",
                     str(paths["good"])]) == ExitCode.ARCHIVE_BUSY
         assert run(["--config", str(config), "archive", "check"]) == ExitCode.ARCHIVE_BUSY
+
+
+def test_a_file_that_cannot_be_archived_is_refused_alone(env, capsys, tmp_path) -> None:
+    """An encrypted PDF among signed ones (DSS's and iText's test files hold such): it is
+    refused with its reason, the others are archived (it used to stop the command with an
+    internal error)."""
+    import pikepdf
+
+    config, root, paths = env
+    encrypted = tmp_path / "encrypted.pdf"
+    with pikepdf.open(paths["good"]) as pdf:
+        pdf.save(encrypted, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+    code = run(["--config", str(config), "archive", "add", "--record", "H42.2025.HS11",
+                "--force-unverified", "--json", str(encrypted), str(paths["good"])])
+    captured = capsys.readouterr()
+    assert code == ExitCode.PARTIAL, captured.err
+    assert "encrypted.pdf: the PDF is encrypted with a password" in captured.err
+    rows = json.loads(captured.out)["documents"]
+    assert [(r["status"], r.get("error", {}).get("code")) for r in rows] == [
+        ("refused", "pdf_encrypted"), ("archived", None)]

@@ -55,6 +55,8 @@ MESSAGES = {
     "journal_unknown": N_("journal records document {doc_code}, unknown to the archive state"),
     "writable_file": N_("archived file is not read-only"),
     "signature_failed": N_("signature verification failed ({verdict})"),
+    "signature_failed_as_archived": N_("signature verification failed ({verdict}), as when "
+                                       "the document was archived unverified on request"),
     "signature_indeterminate": N_("signature verification indeterminate"),
     "inconsistent": N_("the bag's files do not agree with each other ({reason})"),
     "document_missing": N_("the archived PDF of {doc_code} is missing: restore it from a "
@@ -218,7 +220,12 @@ def check(a: Archive, *, deep: bool = False, verifier: Verifier | None = None) -
             verdict = str(verifier(pdf).get("verdict"))
             checked += 1
             rel = f"{doc['folder']}/{PAYLOAD_DIR}/{doc['pdf']}"
-            if verdict in (TOTAL_FAILED, ERROR):
+            if verdict in (TOTAL_FAILED, ERROR) and verdict == doc.get("verdict"):
+                # archived so on purpose (`archive add --force-unverified`): still an error
+                # for the auditor, but the bytes did not change since
+                problems.append(Problem("signature_failed_as_archived", rel,
+                                        params={"verdict": verdict}))
+            elif verdict in (TOTAL_FAILED, ERROR):
                 problems.append(Problem("signature_failed", rel, params={"verdict": verdict}))
             elif verdict == INDETERMINATE:
                 problems.append(Problem("signature_indeterminate", rel, "warning"))
