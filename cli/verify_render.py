@@ -193,13 +193,18 @@ def verdict_words(indication: str, sub: str | None, lang: str) -> str:
     return words + f" ({indication}" + (f" / {sub})" if sub else ")")
 
 
+def changes_words(s: SignatureReport, lang: str) -> str:
+    """The changes after the signature in words: none, allowed, NOT ALLOWED, or unknown
+    (a later revision pyHanko could not analyse)."""
+    return t(lang, s.changes_after) if s.changes_after != "unknown" else h(lang, "unknown")
+
+
 def sig_rows(s: SignatureReport, lang: str) -> list[tuple[str, str]]:
     """Label/value pairs of one signature, in Circular 15/2025's order, only those with
     content."""
     c = s.signer
     ts = s.timestamp
-    changes = t(lang, s.changes_after) if s.changes_after != "unknown" else \
-        h(lang, "unknown")
+    changes = changes_words(s, lang)
     if s.changes:
         changes += ": " + "; ".join(n.text(lang) for n in s.changes)
     if s.poe.kind == "signature_timestamp":

@@ -8,6 +8,7 @@ from rich.table import Table
 from trams.app.verify import FileReport
 from trams.cli.verify_render import (
     VERDICT,
+    changes_words,
     coverage_text,
     revocation_text,
     t,
@@ -46,7 +47,7 @@ def print_report(console: Console, report: FileReport, lang: str) -> None:
         signer = s.signer.common_name if s.signer else "?"
         if s.signer and s.signer.organization and s.signer.organization != signer:
             signer += f" ({s.signer.organization})"
-        changes = t(lang, s.changes_after)
+        changes = changes_words(s, lang)
         if s.changes_after == "disallowed":
             changes += ": " + "; ".join(n.text(lang) for n in s.changes)
         indication = labels.name("indication", s.indication, lang) + (

@@ -67,12 +67,21 @@ class TrustSetup:
 def cert_info(cert: x509.Certificate) -> CertInfo:
     subject = cert.subject.native
     return CertInfo(
-        common_name=subject.get("common_name"), organization=subject.get("organization_name"),
-        serial_number=subject.get("serial_number"), subject=cert.subject.human_friendly,
+        common_name=_one(subject.get("common_name")),
+        organization=_one(subject.get("organization_name")),
+        serial_number=_one(subject.get("serial_number")), subject=cert.subject.human_friendly,
         issuer=cert.issuer.human_friendly, cert_serial=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before, not_after=cert.not_valid_after,
         sha256=cert.sha256.hex(),
     )
+
+
+def _one(value: str | list[str] | None) -> str | None:
+    """A subject attribute as one string: a name may repeat one (a Slovak qualified
+    certificate carries two serialNumber values), which asn1crypto gives as a list."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 def _key(cert: x509.Certificate) -> str | None:

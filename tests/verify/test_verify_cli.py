@@ -95,3 +95,52 @@ def test_text_output_names_file_warnings(pki, tmp_path, capsys):
                 str(damaged)]) == 0
     out = capsys.readouterr().out
     assert "the file's structure is damaged" in out and "TOTAL_PASSED" in out
+
+
+def _twice_serial_certificate():
+    """A self-signed certificate whose subject repeats serialNumber, as a Slovak qualified
+    certificate in DSS's tests does (Signature-P-SK-1)."""
+    import datetime
+
+    from asn1crypto import x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Ján Novák"),
+                       cx509.NameAttribute(NameOID.SERIAL_NUMBER, "ICA - 10150693"),
+                       cx509.NameAttribute(NameOID.SERIAL_NUMBER, "PNOSK 5407021983")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(7).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    return x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def test_reports_render_what_other_vendors_files_hold(pki, docs):
+    """Seen on DSS's test files: a later revision pyHanko cannot analyse (changes
+    "unknown") and a subject that repeats an attribute. The text and HTML reports crashed
+    on them (KeyError, AttributeError); the JSON carried a list where a string belongs."""
+    import dataclasses
+    from io import StringIO
+
+    from rich.console import Console
+    from trams.cli.verify_render import render_html
+    from trams.cli.verify_text import print_report
+    from trams.signing.verify import VerifyContext, verify_file
+    from trams.signing.verify_trust import cert_info
+
+    signer = cert_info(_twice_serial_certificate())
+    assert signer.serial_number == "ICA - 10150693, PNOSK 5407021983"
+    report = verify_file(docs["dual-B-T"], VerifyContext.build(trust=[pki.root_pem]))
+    first = dataclasses.replace(report.signatures[0], changes_after="unknown", signer=signer)
+    report = dataclasses.replace(report, signatures=(first, *report.signatures[1:]))
+    for lang in ("en", "vi"):
+        out = StringIO()
+        print_report(Console(file=out, width=200), report, lang)
+        page = render_html([report], lang)
+        assert "PNOSK 5407021983" in page
+        words = "could not be analysed" if lang == "en" else "không phân tích được"
+        assert words in out.getvalue() and words in page
