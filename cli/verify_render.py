@@ -199,6 +199,14 @@ def changes_words(s: SignatureReport, lang: str) -> str:
     return t(lang, s.changes_after) if s.changes_after != "unknown" else h(lang, "unknown")
 
 
+def _intact(s: SignatureReport) -> bool:
+    """Intact as the verdict says: pyHanko's hash and value checks, and what TRAMS finds
+    before them (signed attributes that are not DER: HASH_FAILURE, with pyHanko's own
+    checks passing)."""
+    return s.intact and s.crypto_valid and s.sub_indication not in (
+        "HASH_FAILURE", "SIG_CRYPTO_FAILURE")
+
+
 def sig_rows(s: SignatureReport, lang: str) -> list[tuple[str, str]]:
     """Label/value pairs of one signature, in Circular 15/2025's order, only those with
     content."""
@@ -228,7 +236,7 @@ def sig_rows(s: SignatureReport, lang: str) -> list[tuple[str, str]]:
         (h(lang, "tsa"), ts.authority if ts else ""),
         (h(lang, "poe"), poe if s.signer else ""),
         (t(lang, "algorithms"), algorithms),
-        (t(lang, "integrity"), t(lang, "intact" if s.intact and s.crypto_valid else "broken")
+        (t(lang, "integrity"), t(lang, "intact" if _intact(s) else "broken")
          if s.signer else ""),
         (t(lang, "coverage"), coverage_text(s, lang) if s.revision else ""),
         (t(lang, "changes"), changes if s.signer else ""),

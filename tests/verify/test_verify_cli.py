@@ -127,7 +127,7 @@ def test_reports_render_what_other_vendors_files_hold(pki, docs):
     from io import StringIO
 
     from rich.console import Console
-    from trams.cli.verify_render import render_html
+    from trams.cli.verify_render import render_html, sig_rows
     from trams.cli.verify_text import print_report
     from trams.signing.verify import VerifyContext, verify_file
     from trams.signing.verify_trust import cert_info
@@ -135,7 +135,8 @@ def test_reports_render_what_other_vendors_files_hold(pki, docs):
     signer = cert_info(_twice_serial_certificate())
     assert signer.serial_number == "ICA - 10150693, PNOSK 5407021983"
     report = verify_file(docs["dual-B-T"], VerifyContext.build(trust=[pki.root_pem]))
-    first = dataclasses.replace(report.signatures[0], changes_after="unknown", signer=signer)
+    first = dataclasses.replace(report.signatures[0], changes_after="unknown", signer=signer,
+                                indication="TOTAL_FAILED", sub_indication="HASH_FAILURE")
     report = dataclasses.replace(report, signatures=(first, *report.signatures[1:]))
     for lang in ("en", "vi"):
         out = StringIO()
@@ -144,3 +145,7 @@ def test_reports_render_what_other_vendors_files_hold(pki, docs):
         assert "PNOSK 5407021983" in page
         words = "could not be analysed" if lang == "en" else "không phân tích được"
         assert words in out.getvalue() and words in page
+    # pyHanko found the hash intact (signed attributes not DER are TRAMS's finding): the
+    # integrity row follows the verdict, not pyHanko's flag
+    rows = dict(sig_rows(first, "en"))
+    assert first.intact and rows["Integrity"] == "broken", rows
