@@ -13,6 +13,7 @@ does not verify is not archived (the current version stays) and the document fai
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,11 +30,20 @@ from trams.signing.trust import load_certificates
 from trams import labels
 from trams.archive.current import CurrentDocument, current_documents
 from trams.config import TramsConfig
-from trams.errors import ConfigError, ExitCode, TramsError, VerificationFailed, batch_exit_code
+from trams.errors import (
+    ConfigError,
+    ExitCode,
+    TramsError,
+    VerificationFailed,
+    batch_exit_code,
+    unexpected,
+)
 from trams.fs import read_input
 from trams.i18n import N_, _
 from trams.models import SignatureRecord
 from trams.rules import PROFILES, TOTAL_PASSED
+
+log = logging.getLogger(__name__)
 
 # why a document is due (machine values in JSON; the words are the CLI's)
 NO_ARCHIVE_TIMESTAMP = "no_archive_timestamp"
@@ -113,9 +123,9 @@ def _due(current: CurrentDocument, options: RenewOptions, now: datetime) -> _Due
     """Why ``current`` is due, None when it is not, "unsigned" when there is nothing to
     renew."""
     data = read_input(current.pdf)
-    if not signature_count(data):
+    if not signature_count(data, current.pdf):
         return "unsigned"
-    stamp = newest_archive_timestamp(data)
+    stamp = newest_archive_timestamp(data, current.pdf)
     expires = stamp.expires if stamp else None
     if options.all:
         return _Due(current, FORCED, expires)
@@ -140,6 +150,11 @@ def archive_renew(config: TramsConfig, options: RenewOptions, *,
                 found = _due(current, options, now)
             except TramsError as exc:
                 report.failures.append(RenewFailure(current.doc_code, exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a library failing on this file
+                log.debug("unexpected error reading %s", current.pdf, exc_info=True)
+                report.failures.append(RenewFailure(current.doc_code,
+                                                    unexpected(exc, path=current.pdf)))
                 continue
             if found == "unsigned":
                 report.unsigned += 1
@@ -175,6 +190,11 @@ def archive_renew(config: TramsConfig, options: RenewOptions, *,
                     if not exc.per_document:
                         raise
                     done = RenewFailure(item.current.doc_code, exc)
+                    report.failures.append(done)
+                except Exception as exc:  # noqa: BLE001 - a library failing on this file
+                    log.debug("unexpected error renewing %s", item.current.pdf, exc_info=True)
+                    done = RenewFailure(item.current.doc_code,
+                                        unexpected(exc, path=item.current.pdf))
                     report.failures.append(done)
                 if on_progress is not None:
                     on_progress(done)

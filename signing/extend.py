@@ -12,11 +12,13 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import dss
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from trams.signing.batch import SigningBatch, TsaSpec, unreachable_tsa
 from trams.signing.inspect import validate_integrity
 
@@ -51,15 +53,37 @@ class ArchiveTimestamp:
     expires: datetime
 
 
-def signature_count(data: bytes) -> int:
-    """How many signatures (not document timestamps) the PDF holds."""
-    return len(PdfFileReader(BytesIO(data), strict=False).embedded_regular_signatures)
+def _reader(data: bytes, path: Path | None) -> PdfFileReader:
+    """The PDF, its signatures readable (InputError when not). An encrypted PDF is refused:
+    an update of it would have to be encrypted with a key TRAMS does not hold, and PDF/A
+    forbids encryption anyway."""
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise InputError(_("the PDF is encrypted: its signatures cannot be extended"),
+                             path=path, hint=_("Keep it as it is, or archive a decrypted "
+                                               "copy (qpdf --decrypt) if its signatures "
+                                               "allow it."), code="pdf_encrypted")
+        reader.embedded_signatures  # noqa: B018 - a damaged file or CMS fails here
+    except (PdfError, ValueError) as exc:  # damaged structure, a CMS pyHanko cannot take
+        raise InputError(_("the PDF's signatures cannot be read ({reason})",
+                           reason=str(exc).splitlines()[0] or type(exc).__name__),
+                         path=path, hint=_("Check it with `trams verify`; the archived file "
+                                           "stays as it is."),
+                         code="signatures_unreadable") from None
+    return reader
 
 
-def newest_archive_timestamp(data: bytes) -> ArchiveTimestamp | None:
+def signature_count(data: bytes, path: Path | None = None) -> int:
+    """How many signatures (not document timestamps) the PDF holds (InputError when they
+    cannot be read, or the PDF is encrypted)."""
+    return len(_reader(data, path).embedded_regular_signatures)
+
+
+def newest_archive_timestamp(data: bytes, path: Path | None = None
+                             ) -> ArchiveTimestamp | None:
     """The last document timestamp of the PDF (PAdES B-LTA), or None when it has none."""
-    reader = PdfFileReader(BytesIO(data), strict=False)
-    stamps = reader.embedded_timestamp_signatures
+    stamps = _reader(data, path).embedded_timestamp_signatures
     if not stamps:
         return None
     newest = max(stamps, key=lambda s: s.signed_revision)
@@ -107,7 +131,9 @@ async def _async_extend(data: bytes, batch: SigningBatch, stamper, tsa: TsaSpec,
                            path=src, hint=_("Run again with --verbose and report the output."),
                            code="extend_failed"
                            ) from exc
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, PathError, ValidationError) as exc:
+        # a signer's chain that does not reach the trust roots (another agency's file,
+        # archived unverified on request), revoked, expired: no validation data to add
         raise SigningError(_("cannot extend the signatures: {reason}", reason=str(exc)),
                            path=src, hint=_("Check that the signers' certificates can still "
                                             "be validated (trust roots, revocation)."

@@ -101,3 +101,34 @@ def test_an_unreachable_tsa_changes_nothing(site: Path, capsys) -> None:
     assert code == 9, out  # NETWORK, as `trams sign` and `trams run` report it
     assert "127.0.0.1:9" in out.err
     assert _files(archive) == before
+
+
+@pytest.mark.slow
+def test_a_file_that_cannot_be_renewed_fails_alone(site: Path, pki, tmp_path, capsys) -> None:
+    """Beside the site's own document, two files archived unverified on request, as another
+    agency's files can be: one signed by a key that chains to no trust root (its validation
+    data cannot be gathered), one encrypted. Each fails with its reason; the site's own
+    document is renewed (pyHanko's PathBuildingError used to stop the whole command)."""
+    import pikepdf
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from support.pdfs import make_pdf
+
+    rogue = signers.SimpleSigner.load_pkcs12(str(pki.p12("rogue-signer")),
+                                             passphrase=DEMO_PASSPHRASE.encode())
+    writer = IncrementalPdfFileWriter(make_pdf(tmp_path / "other.pdf").open("rb"))
+    untrusted = tmp_path / "untrusted.pdf"
+    untrusted.write_bytes(signers.sign_pdf(writer, signers.PdfSignatureMetadata(
+        field_name="Other"), signer=rogue).getvalue())
+    encrypted = tmp_path / "encrypted.pdf"
+    with pikepdf.open(untrusted) as pdf:
+        pdf.save(encrypted, encryption=pikepdf.Encryption(user="", owner="owner"))
+    cfg = ["--lang", "en", "--config", str(site)]
+    assert run([*cfg, "archive", "add", "--record", "H42.01.2026.KHAC", "--force-unverified",
+                str(untrusted), str(encrypted)]) == 0
+    code, report = _json(capsys, *cfg, "archive", "renew", "--json")
+    assert code == 5, report  # PARTIAL
+    assert [r["doc_code"] for r in report["renewed"]] == ["H42.01.2026.01-quyet-dinh.0000001"]
+    codes = sorted((f["doc_code"], f["code"]) for f in report["failed"])
+    assert codes == [("H42.01.2026.KHAC.0000001", "extend_failed"),
+                     ("H42.01.2026.KHAC.0000002", "pdf_encrypted")], report
