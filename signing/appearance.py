@@ -31,12 +31,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fontTools.ttLib import TTFont
-from fontTools.ttLib.scaleUpem import scale_upem
 from PIL import Image, ImageFont
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
@@ -56,6 +54,9 @@ from trams import labels
 from trams.clock import iso_vn
 from trams.errors import ConfigError, InputError, Notice, SigningPolicyError
 from trams.i18n import N_, _
+
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
 
@@ -292,6 +293,10 @@ def text_params(appearance: Appearance) -> dict[str, str]:
 
 @cache
 def _font_factory(font: Path) -> GlyphAccumulatorFactory:
+    # pyHanko's font embedding brings fontTools' subsetter (0.14 s of imports): loaded by
+    # the first stamp with text, while a run's OCR workers are busy, not at start-up
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
     return GlyphAccumulatorFactory(str(font_1000_upem(font)))
 
 
@@ -307,6 +312,8 @@ def font_1000_upem(font: Path) -> Path:
         raise ConfigError(_("the stamp font is missing"), path=font,
                           hint=_("Install fonts-liberation2 (apt-get install fonts-liberation2)."),
                           code="font_missing")
+    from fontTools.ttLib import TTFont  # see _font_factory
+
     tt = TTFont(str(font), lazy=False)
     if tt["head"].unitsPerEm == 1000:
         return font
@@ -316,6 +323,10 @@ def font_1000_upem(font: Path) -> Path:
     target = cache / f"{font.stem}-{tag.hexdigest()[:12]}-1000upem.ttf"
     if target.is_file():
         return target
+    # fontTools' rescaler brings its variable-font and feature libraries: 0.1 s of imports,
+    # paid here, once per machine (the result is cached), not by every program start
+    from fontTools.ttLib.scaleUpem import scale_upem
+
     scale_upem(tt, 1000)
     cache.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache, suffix=".ttf")
