@@ -74,7 +74,7 @@ def no_scanned_image(path: Path, number: int, kind: str) -> InputError:
 MAX_FIELD_DEPTH = 32  # form fields nest through /Kids; deeper is a loop or a bomb
 
 
-def signature_count(pdf: pikepdf.Pdf) -> int:
+def signed_field_count(pdf: pikepdf.Pdf) -> int:
     """How many signature fields of the form carry a signature (a value): signatures and
     document timestamps. An empty field waiting for a signature does not count."""
     try:
@@ -117,7 +117,7 @@ def pdf_pages(path: Path) -> list[PdfPage]:
     """Every page's kind, main image size and resolution; refuses a signed PDF and pages
     too large to be scans. Raises for an unreadable or page-less PDF."""
     with open_pdf(path) as pdf:
-        if signatures := signature_count(pdf):
+        if signatures := signed_field_count(pdf):
             raise signed_pdf(path, signatures)
         try:
             pages = list(pdf.pages)

@@ -82,7 +82,7 @@ def _add_signature_fields(path: Path, *, signed: bool, loop: bool = False) -> No
 
 def test_signature_fields_are_counted_when_they_hold_a_signature(small_scan: Image.Image,
                                                                 tmp_path: Path) -> None:
-    from trams.scanning.pdf_input import signature_count
+    from trams.scanning.pdf_input import signed_field_count
 
     counts = {}
     for name, signed, loop in (("unsigned", False, False), ("signed", True, False),
@@ -91,7 +91,7 @@ def test_signature_fields_are_counted_when_they_hold_a_signature(small_scan: Ima
         small_scan.save(path, resolution=300)
         _add_signature_fields(path, signed=signed, loop=loop)
         with pikepdf.open(path) as pdf:
-            counts[name] = signature_count(pdf)
+            counts[name] = signed_field_count(pdf)
     assert counts == {"unsigned": 0, "signed": 1, "loop": 1}
 
 
