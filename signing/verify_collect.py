@@ -335,7 +335,11 @@ def _sig_fields(reader):
                 continue
             if not isinstance(field, generic.DictionaryObject):
                 continue
-            name = field.get("/T")
+            # field["/T"], not .get(): only indexing decrypts a string of an encrypted file
+            try:
+                name = field["/T"] if "/T" in field else None
+            except Exception:  # noqa: BLE001 - a name that cannot be decoded: as stored
+                name = field.raw_get("/T")
             fq = prefix if name is None else (f"{prefix}.{name}" if prefix else str(name))
             ft = field.get("/FT", inherited_ft)
             value = field.raw_get("/V") if "/V" in field else None

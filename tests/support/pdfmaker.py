@@ -39,6 +39,15 @@ def one_page_pdf(text: str = "QUYET DINH so 01/QD-UBND") -> bytes:
     return out.getvalue()
 
 
+def encrypted(data: bytes) -> bytes:
+    """``data`` encrypted with an empty user password (permissions only), as signed PDFs
+    from other vendors often are: its strings, the field names among them, are encrypted."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.save(out, encryption=pikepdf.Encryption(user="", owner="owner", R=6))
+    return out.getvalue()
+
+
 @cache
 def _signer(p12: Path) -> signers.SimpleSigner:
     return signers.SimpleSigner.load_pkcs12(str(p12), passphrase=DEMO_PASSPHRASE.encode())
@@ -107,6 +116,8 @@ async def _sign_with(session, data, pki, label, *, field, level, tsa, at, certif
     )
     pdf_signer = _TimedPdfSigner(meta, signer, timestamper=timestamper, system_time=at)
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    if writer.prev.encrypted:
+        writer.encrypt("")  # the empty user password opens it
     out = await pdf_signer.async_sign_pdf(writer, output=io.BytesIO())
     return out.getvalue()
 

@@ -35,6 +35,8 @@ def docs(pki, tmp_path_factory) -> dict[str, Path]:
                                     level="B-B", at=PAST)
     made["expired-lta"] = pm.sign(pm.one_page_pdf(), pki, "expired", field="Leader",
                                   level="B-LTA", at=PAST)
+    made["encrypted"] = pm.sign(pm.encrypted(pm.one_page_pdf()), pki, "leader",
+                                field="Leader")
     made["not-a-pdf"] = b"%PDF-1.7\nthis is not a PDF at all\n"
     paths = {}
     for name, data in made.items():

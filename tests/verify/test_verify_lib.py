@@ -146,6 +146,14 @@ def test_copy_and_any_policies(pki, docs):
     assert verify_file(docs["agency-first"], ctx(pki, policy="any")).verdict == "TOTAL_PASSED"
 
 
+def test_an_encrypted_file_is_verified_with_its_field_names_decrypted(pki, docs):
+    """Encrypted with an empty user password (to set permissions only): verified, and the
+    field's name is the decrypted text, not a proxy object's repr."""
+    report = verify_file(docs["encrypted"], ctx(pki, policy="any"))
+    assert [s.field_name for s in report.signatures] == ["Leader"]
+    assert report.signatures[0].indication == "TOTAL_PASSED", report.to_dict()
+
+
 def test_unreadable_files_give_error_reports(pki, docs, tmp_path):
     c = ctx(pki)
     bad = verify_file(docs["not-a-pdf"], c)
