@@ -8,7 +8,9 @@ any other mode is text a reader sees. A page is classified as:
 
 - ``text``: it shows visible text (a born-digital page, or a scan stamped with text);
 - ``ocr_layer``: images with invisible text only (a scan OCRed by the scanner or a tool);
-- ``image``: images and no text (a plain scan);
+- ``image``: images and no text (a plain scan; a stencil mask over half the page or more
+  counts as its image: black painted through a 1-bit mask, as some scanners write a
+  black-and-white page);
 - ``vector``: vector paths and nothing else (text drawn as curves, a drawing);
 - ``empty``: nothing drawn.
 
@@ -92,29 +94,48 @@ class DrawnImage:
         return (self.width * 72.0 / w, self.height * 72.0 / h)
 
 
+# A stencil mask shown over at least this share of the page is a scan: some scanners write
+# a black-and-white page as black painted through a 1-bit mask, not as a 1-bit image.
+SCANNED_MASK_SHARE = 0.5
+
+
 @dataclass
 class PageContent:
     images: list[DrawnImage] = field(default_factory=list)
     visible_text: int = 0
     invisible_text: int = 0
     paths: int = 0
-    stencils: int = 0  # image masks: a colour painted through a 1-bit image
+    masks: list[DrawnImage] = field(default_factory=list)  # a colour painted through 1 bit
+    page_area: float | None = None  # square points of the page's box; None: unknown
+
+    @property
+    def stencils(self) -> int:
+        return len(self.masks)
+
+    def scanned(self) -> list[DrawnImage]:
+        """The images a scan may be: every image, and the stencil masks that cover the
+        page as a scan does (a small one is a logo or a mark, drawn like vector art)."""
+        if not self.page_area:
+            return self.images
+        return self.images + [m for m in self.masks
+                              if m.area >= SCANNED_MASK_SHARE * self.page_area]
 
     @property
     def kind(self) -> str:
         if self.visible_text:
             return "text"
-        if self.images:
+        if self.scanned():
             return "ocr_layer" if self.invisible_text else "image"
-        if self.paths or self.stencils:
+        if self.paths or self.masks:
             return "vector"
         return "empty"
 
     def main_image(self) -> DrawnImage | None:
         """The scanned page: the image shown largest (ties: the one with most pixels)."""
-        if not self.images:
+        scanned = self.scanned()
+        if not scanned:
             return None
-        return max(self.images, key=lambda d: (round(d.area, 1), d.width * d.height))
+        return max(scanned, key=lambda d: (round(d.area, 1), d.width * d.height))
 
 
 class _Walker:
@@ -180,7 +201,7 @@ class _Walker:
             width = integer(xobj.get("/Width"), self.path, "/Width")
             height = integer(xobj.get("/Height"), self.path, "/Height")
             if xobj.get("/ImageMask") is True:
-                self.content.stencils += 1  # a colour painted through it: not a scan
+                self.content.masks.append(DrawnImage(xobj, ctm, width, height))
             else:
                 self.content.images.append(DrawnImage(xobj, ctm, width, height))
         elif subtype == "/Form":
@@ -215,5 +236,17 @@ def page_content(page: pikepdf.Page, path: Path, number: int) -> PageContent:
         resources = page.obj.get("/Resources")
     except (pikepdf.PdfError, ValueError) as exc:
         raise damaged(path, str(exc).splitlines()[0] if str(exc) else "PDF") from None
+    walker.content.page_area = _area(page)
     walker.walk(page, resources, IDENTITY, 0, 0)
     return walker.content
+
+
+def _area(page: pikepdf.Page) -> float | None:
+    """Square points of the page's crop box (its media box when it has none)."""
+    try:
+        box = [float(v) for v in page.cropbox]
+    except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        return None
+    return abs(box[2] - box[0]) * abs(box[3] - box[1]) or None

@@ -191,6 +191,8 @@ def _rendered(path: Path, index: int, main: DrawnImage) -> tuple[Image.Image, fl
     r, g, b = small.split()
     if r.tobytes() == g.tobytes() == b.tobytes():
         image = image.convert("L")
+        if not any(image.histogram()[1:255]):  # black and white only: kept bilevel
+            image = image.convert("1")
     return image, dpi
 
 

@@ -226,6 +226,49 @@ def test_page_of_two_images_is_rendered_whole(small_scan, tmp_path) -> None:
                                  gray.crop((0, 0, 600, 200))).getextrema()[1] < 80
 
 
+def _stencil_pdf(path: Path, bilevel: Image.Image, *, shown: float, dpi: int = 300,
+                 vector: bool = False) -> Path:
+    """Black painted through ``bilevel`` as a stencil mask (/ImageMask: a 0 bit paints),
+    shown over the share ``shown`` of an A4-sized page of ``dpi``; ``vector``: a line too."""
+    pdf = pikepdf.new()
+    w_pt, h_pt = bilevel.width * 72 / dpi, bilevel.height * 72 / dpi
+    page = pdf.add_blank_page(page_size=(w_pt, h_pt))
+    mask = pikepdf.Stream(pdf, zlib.compress(bilevel.tobytes()), Type=pikepdf.Name.XObject,
+                          Subtype=pikepdf.Name.Image, Width=bilevel.width,
+                          Height=bilevel.height, ImageMask=True, BitsPerComponent=1,
+                          Filter=pikepdf.Name.FlateDecode)
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=mask))
+    k = shown ** 0.5
+    ops = f"q 0 g {w_pt * k:.2f} 0 0 {h_pt * k:.2f} 0 0 cm /Im0 Do Q\n"
+    page.obj.Contents = pdf.make_stream(
+        (ops + ("0 G 10 10 m 100 100 l S\n" if vector else "")).encode())
+    pdf.save(path)
+    return path
+
+
+def test_a_page_scanned_as_a_stencil_mask_is_read_bilevel(small_scan, tmp_path) -> None:
+    """Some scanners write a black-and-white page as black painted through a 1-bit mask.
+    Such a page is a scan: read at the mask's resolution, kept bilevel, recognized. A small
+    mask (a logo beside text drawn as curves) is no scan: that page is still refused."""
+    bilevel = small_scan.convert("L").point(lambda v: 255 if v >= 140 else 0).convert("1")
+    page = _stencil_pdf(tmp_path / "stencil.pdf", bilevel, shown=1.0)
+    assert [p.kind for p in pdf_pages(page)] == ["image"]
+    image, dpi = load_pdf_page(page, 0)
+    assert dpi == pytest.approx((300, 300), abs=0.5) and image.mode == "1"
+    assert abs(image.width - bilevel.width) <= 1 and abs(image.height - bilevel.height) <= 1
+    same = bilevel.crop((0, 0, image.width, image.height))
+    differs = ImageChops.difference(image.convert("L"), same.convert("L")).histogram()[255]
+    assert differs < 0.002 * image.width * image.height  # pixel for pixel, edges aside
+    [doc] = recognize_documents(discover([page]).documents, ScanOptions(), jobs=1,
+                                workdir=tmp_path / "w")
+    assert not isinstance(doc, DocumentFailure), doc.message
+    assert doc.pages[0].image.bits_per_component == 1
+    assert "QUYẾT ĐỊNH" in doc.pages[0].text
+    logo = _stencil_pdf(tmp_path / "logo.pdf", bilevel, shown=0.1, vector=True)
+    assert [p.kind for p in pdf_pages(logo)] == ["vector"]
+    assert _error(logo).code == "no_scanned_image"
+
+
 def test_owner_password_opens_user_password_is_refused(small_scan, tmp_path) -> None:
     plain = _image_pdf(tmp_path / "plain.pdf", small_scan.convert("L"))
     with pikepdf.open(plain) as pdf:
