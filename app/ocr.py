@@ -239,7 +239,7 @@ def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: 
     OCR (an existing file is replaced only with ``force``)."""
     output = options.output
     used: set[int] = set()
-    names: set[str] = set()
+    names: dict[str, str] = {}  # output stem -> the input that has it
     planned: list[_Target | DocumentFailure] = []
     for position, source in enumerate(sources):
         record, doc = source.record, source.document
@@ -251,9 +251,11 @@ def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: 
             stem = document_stem(source.name, record, doc)
             if stem in names:
                 raise InputError(
-                    _("two documents would both be named {name}.pdf", name=stem),
+                    _("{first} and {second} would both be written as {name}.pdf",
+                      first=names[stem], second=source.name, name=stem),
                     path=output / f"{stem}.pdf",
-                    hint=_("Give each document its own sequence number in the metadata."),
+                    hint=_("Give each document its own sequence number in the metadata.")
+                    if meta is not None else _("Rename one of the two inputs."),
                     code="name_collision")
             existing = [p for p in _outputs(stem, options).values() if os.path.lexists(p)]
             if existing and not options.force:
@@ -265,7 +267,7 @@ def _plan(sources: Sequence[DocumentSource], meta, options: OcrOptions  # noqa: 
         except TramsError as exc:
             planned.append(DocumentFailure(source, exc))
             continue
-        names.add(stem)
+        names[stem] = source.name
         planned.append(_Target(source, record, doc, _outputs(stem, options)))
     return planned
 

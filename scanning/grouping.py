@@ -2,8 +2,10 @@
 
 Unreadable files become :class:`~trams.models.InputFailure` records (file named, what to
 do); they never stop the other documents. Hidden files and folders (``.done``) and files
-that are not scans (``.txt`` ground truth, ``.json``) inside folders are ignored; a non-scan
-file named explicitly is a failure.
+that are not scans (``.txt`` ground truth, ``.json``) inside folders are ignored, except
+photos and office documents in formats TRAMS does not read (HEIC, DOCX: a clerk meant
+them as documents), which fail with what to do; a non-scan file named explicitly is a
+failure.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from trams.scanning.coversheet import CoverSheet, find_coversheet, looks_like_coversheet
-from trams.scanning.ingest import ScanFile, inspect_file, is_scan, load_page
+from trams.scanning.ingest import ScanFile, inspect_file, is_scan, load_page, not_read
 
 from trams.errors import InputError, TramsError
 from trams.fs import input_error
@@ -91,6 +93,8 @@ def _walk(root: Path, links: Links, failures: list[InputFailure]
                     real = os.path.realpath(path)
                     is_dir = os.path.isdir(real)
                     if not is_dir and not is_scan(path):
+                        if refusal := not_read(path):
+                            found.append((path, refusal))
                         continue  # not a scan: ignored like any other such file
                     refused = links == "refuse" or (links == "inside" and (
                         is_dir or not _inside(real, real_root)))
@@ -113,6 +117,8 @@ def _walk(root: Path, links: Links, failures: list[InputFailure]
                                                "or device)"), path=path,
                                              hint=_("Remove it from the inbox."),
                                              code="not_regular_file")))
+                elif refusal := not_read(path):  # a photo or Word file: named, not ignored
+                    found.append((path, refusal))
             except OSError as exc:
                 found.append((path, input_error(exc, path)))
     return sorted(found, key=lambda item: natural_key(item[0]))

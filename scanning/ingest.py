@@ -1,11 +1,12 @@
 """Reading scans: which files are scans, how many pages each holds, and one page's pixels.
 
-Images (TIFF single/multi-page: uncompressed, LZW, CCITT G4, JPEG; JPEG, PNG, BMP) go
-through Pillow; PDFs through :mod:`trams.scanning.pdf_input`. Broken or hostile files
-raise :class:`~trams.errors.InputError` naming the file and what to do; the caller records
-it against that file and carries on with the others. Resolution and size rules:
-:mod:`trams.scanning.limits`. A CMYK image is converted with its ICC profile; without
-one its colours mean nothing definite, and it is refused (as OCRmyPDF does).
+Images (TIFF single/multi-page; JPEG, PNG, BMP, GIF, WebP, JPEG 2000, PNM: see
+:mod:`trams.formats`) go through Pillow; PDFs through :mod:`trams.scanning.pdf_input`.
+Broken or hostile files raise :class:`~trams.errors.InputError` naming the file and what
+to do; the caller records it against that file and carries on with the others. Resolution
+and size rules: :mod:`trams.scanning.limits`. A CMYK image is converted with its ICC
+profile; without one its colours mean nothing definite, and it is refused (as OCRmyPDF
+does).
 
 A PDF with text to keep (a born-digital page, or an OCR layer with
 ``keep_ocr_layer``) is not a scan: :func:`inspect_file` says so, and it is converted to
@@ -25,12 +26,16 @@ from trams.scanning.colour import cmyk_to_rgb
 from trams.scanning.limits import check_resolution, check_size, damaged, pillow_limit
 
 from trams.errors import InputError
+from trams.formats import (
+    HEAD_BYTES,
+    IMAGE_SUFFIXES,
+    NOT_READ,
+    PDF_SUFFIXES,
+    SCAN_SUFFIXES,
+    suffix_of,
+)
 from trams.i18n import _
 from trams.models import SourcePage
-
-IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".png", ".bmp"})
-PDF_SUFFIXES = frozenset({".pdf"})
-SCAN_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
 
 
 @dataclass
@@ -46,6 +51,23 @@ def is_scan(path: Path) -> bool:
     return path.suffix.lower() in SCAN_SUFFIXES
 
 
+def not_read(path: Path) -> InputError | None:
+    """The refusal of a file in a format TRAMS does not read but a clerk may well drop into
+    the inbox (a phone's HEIC photo, a Word file); None for any other file."""
+    kind = NOT_READ.get(path.suffix.lower())
+    if kind == "photo":
+        return InputError(_("a photo in a format TRAMS does not read ({format})",
+                            format=path.suffix.lstrip(".").upper()), path=path,
+                          hint=_("Save it as JPEG or PNG (on a phone: the camera's "
+                                 "\"most compatible\" format), or scan the paper."),
+                          code="not_a_scan")
+    if kind == "office":
+        return InputError(_("an office document, not a scan or a PDF"), path=path,
+                          hint=_("Export it to PDF (File > Export as PDF) and put the PDF "
+                                 "in its place."), code="not_a_scan")
+    return None
+
+
 def _check_readable(path: Path) -> None:
     try:
         size = path.stat().st_size
@@ -59,17 +81,14 @@ def _check_readable(path: Path) -> None:
                          code="file_empty")
 
 
-SIGNATURES = (b"II*\x00", b"MM\x00*", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
-
-
 def _known_signature(path: Path) -> bool:
     """The file starts like an image TRAMS reads (so it is damaged, not foreign)."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
+            head = fh.read(HEAD_BYTES)
     except OSError:
         return False
-    return any(head.startswith(sig) for sig in SIGNATURES)
+    return suffix_of(head) not in (None, ".pdf")
 
 
 def _open_image(path: Path) -> Image.Image:
@@ -127,6 +146,8 @@ def inspect_file(path: Path, *, default_dpi: float | None = None,
                 raise no_scanned_image(path, number, page.kind)
         return ScanFile(path, len(pages), kinds=kinds)
     if suffix not in IMAGE_SUFFIXES:
+        if refusal := not_read(path):
+            raise refusal
         raise InputError(_("not a scan file TRAMS reads"), path=path,
                          hint=_("Save scans as TIFF, JPEG, PNG, BMP or PDF."), code="not_a_scan")
     image = _open_image(path)
@@ -238,7 +259,8 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
         check_size(path, number, image.size, dpi)
         with pillow_limit():
             image.load()
-        if getattr(image, "n_frames", 1) > 1:  # keep the frame, let go of the file
+        # keep the frame, let go of the file (a multi-page TIFF; a GIF keeps it open)
+        if getattr(image, "n_frames", 1) > 1 or getattr(image, "fp", None) is not None:
             frame = image.copy()
             image.close()
             image = frame

@@ -6,8 +6,9 @@ first problem is returned with the code and message the run would give it. A dam
 whose header reads well (a truncated JPEG) is found here, not hours later. Nothing is
 written; born-digital PDFs are not recognized and are left to the run.
 
-Also the files discovery leaves aside (:func:`ignored_files`): a clerk who drops a Word
-file or a photo in HEIC into the inbox is told that TRAMS will not read it.
+Also the files discovery leaves aside (:func:`ignored_files`): notes and ground truth
+beside the scans, told as left where they are. (A Word file or a photo in HEIC is no such
+file: discovery fails it with what to do, :func:`~trams.scanning.ingest.not_read`.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from trams.scanning.ingest import is_scan, load_page
+from trams.scanning.ingest import is_scan, load_page, not_read
 from trams.scanning.limits import below_minimum, low_dpi_error
 from trams.scanning.options import ScanOptions
 
@@ -57,7 +58,7 @@ def preflight(source: DocumentSource, options: ScanOptions) -> TramsError | None
 
 
 def ignored_files(inputs: Sequence[Path]) -> list[Path]:
-    """Files in the input folders that are not scans (``notes.docx``, ``page1.gt.txt``):
+    """Files in the input folders that are not scans (``notes.txt``, ``page1.gt.txt``):
     discovery leaves them where they are. Hidden entries (``.done``, ``.failed``) and
     symbolic links are not listed (links are reported by discovery itself)."""
     found: list[Path] = []
@@ -72,5 +73,6 @@ def _walk(root: Path) -> Iterable[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             path = Path(folder) / name
-            if not name.startswith(".") and not is_scan(path) and not path.is_symlink():
+            if not name.startswith(".") and not is_scan(path) and not path.is_symlink() \
+                    and not_read(path) is None:
                 yield path

@@ -22,15 +22,13 @@ from trams.cli.commands.common import FORMAT_HELP, JSON_HELP, config_from, outpu
 from trams.cli.render import error_console, out_console, print_json
 
 from trams import labels
+from trams.formats import HEAD_BYTES, suffix_of
 from trams.i18n import _, _n
 
 # start-up: every `trams` call loads all command modules (cli/root.py), so the app layer
 # and heavy renderers are imported inside the command functions, not here.
 
 STDIO = "-"
-# What a file on standard input is, by its first bytes (the readers go by file name).
-SIGNATURES = ((b"%PDF", ".pdf"), (b"II*\x00", ".tif"), (b"MM\x00*", ".tif"),
-              (b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"BM", ".bmp"))
 
 
 def _is_single(output: Path | str) -> bool:
@@ -50,8 +48,8 @@ def _split(inputs: list[str], output: str | None) -> tuple[list[str], str]:
 
 def _stdin_scan(folder: Path) -> Path:
     data = sys.stdin.buffer.read()
-    suffix = next((s for sig, s in SIGNATURES if data.startswith(sig)), None)
-    if suffix is None:
+    suffix = suffix_of(data[:HEAD_BYTES])  # what it is, by its first bytes: the readers
+    if suffix is None:                     # go by file name
         raise typer.BadParameter(_("standard input is not a scan TRAMS reads (TIFF, JPEG, "
                                    "PNG, BMP or PDF)"), param_hint="-")
     path = folder / f"stdin{suffix}"

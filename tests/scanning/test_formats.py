@@ -9,6 +9,7 @@ from PIL import Image
 from trams.scanning import DocumentFailure, ScanOptions, discover, recognize_documents
 
 from trams.errors import InputError
+from trams.formats import HEAD_BYTES, SCAN_SUFFIXES, suffix_of
 
 EXPECTED = ("ỦY BAN NHÂN DÂN", "QUYẾT ĐỊNH")
 
@@ -58,6 +59,70 @@ def test_every_format_is_read_and_recognized(small_scan: Image.Image, small_scan
     assert bilevel_page.image.bits_per_component == 1  # stays bilevel, lossless
     colour_page = next(d for d in results if d.source.name == "colour.png").pages[0]
     assert colour_page.image.colorspace == "/DeviceRGB"
+
+
+def test_formats_that_record_no_resolution_are_read_at_the_default(small_scan: Image.Image,
+                                                                   tmp_path: Path) -> None:
+    """GIF, WebP, JPEG 2000 and the PNM family (what SANE's scanimage writes): Pillow
+    reads no resolution from them, so the default is used, and the page says so."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    gray = small_scan.convert("L")
+    gray.save(inputs / "scan.gif")
+    Image.merge("RGB", (gray, gray, gray)).save(inputs / "phone.webp", quality=90)
+    gray.save(inputs / "master.jp2")
+    gray.save(inputs / "sane.pgm")
+    gray.point(lambda v: 255 if v >= 140 else 0).convert("1").save(inputs / "sane.pbm")
+    found = discover([inputs], grouping="file")
+    assert not found.failures, [f.message for f in found.failures]
+    results = list(recognize_documents(found.documents, ScanOptions(default_dpi=300), jobs=2,
+                                       workdir=tmp_path / "work"))
+    assert sorted(d.source.name for d in results) == [
+        "master.jp2", "phone.webp", "sane.pbm", "sane.pgm", "scan.gif"]
+    for doc in results:
+        assert not isinstance(doc, DocumentFailure), doc.message
+        [page] = doc.pages
+        assert page.dpi == (300, 300) and "dpi_assumed" in page.quality.problems
+        for text in EXPECTED:
+            assert text in page.text, (doc.source.name, page.text[:200])
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [
+    ("TIFF", ".tif"), ("JPEG", ".jpg"), ("PNG", ".png"), ("BMP", ".bmp"), ("GIF", ".gif"),
+    ("WEBP", ".webp"), ("JPEG2000", ".jp2"), ("PPM", ".pnm"), ("PDF", ".pdf")])
+def test_a_scan_is_known_by_its_first_bytes(fmt: str, suffix: str, tmp_path: Path) -> None:
+    """What ``trams ocr -`` reads on standard input, and how a damaged scan is told from
+    a foreign file."""
+    path = tmp_path / "page"
+    Image.new("L", (64, 64), 200).save(path, fmt)
+    assert suffix_of(path.read_bytes()[:HEAD_BYTES]) == suffix
+    assert suffix in SCAN_SUFFIXES
+
+
+def test_other_first_bytes_are_no_scan() -> None:
+    assert suffix_of(b"Plain text, not a PNM") is None
+    assert suffix_of(b"RIFF\x00\x00\x00\x00WAVEfmt ") is None  # a sound, not WebP
+    assert suffix_of(b"PK\x03\x04") is None
+
+
+def test_photos_and_office_files_in_the_inbox_are_named_not_passed_over(
+        small_scan: Image.Image, tmp_path: Path) -> None:
+    """A clerk's HEIC photo or Word file among the scans fails with what to do; notes and
+    ground truth (.txt, .json) beside the scans are still left alone."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    small_scan.save(inputs / "scan.png", dpi=(300, 300))
+    (inputs / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (inputs / "to-trinh.docx").write_bytes(b"PK\x03\x04")
+    (inputs / "scan.txt").write_text("ground truth")
+    found = discover([inputs], grouping="file")
+    assert [d.name for d in found.documents] == ["scan.png"]
+    refused = {f.path.name: f.error for f in found.failures}
+    assert sorted(refused) == ["IMG_0001.HEIC", "to-trinh.docx"]
+    assert {e.code for e in refused.values()} == {"not_a_scan"}
+    assert "HEIC" in refused["IMG_0001.HEIC"].message
+    assert "JPEG" in refused["IMG_0001.HEIC"].hint
+    assert "PDF" in refused["to-trinh.docx"].hint
 
 
 def test_missing_resolution_uses_the_default_or_fails(small_scan: Image.Image,
