@@ -275,5 +275,6 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
         image.close()
         raise
     except (OSError, EOFError, ValueError, SyntaxError) as exc:
+        image.close()
         raise damaged(path, str(exc) or type(exc).__name__) from None
     return LoadedPage(image, dpi, from_file)

@@ -118,6 +118,8 @@ def _collected() -> Iterator[list[LogLine]]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
+            for category in (ResourceWarning, DeprecationWarning, PendingDeprecationWarning):
+                warnings.simplefilter("ignore", category)  # a developer's, not a clerk's
             yield lines
     finally:
         root.removeHandler(handler)

@@ -136,3 +136,32 @@ def test_truncated_multipage_tiff_fails_only_its_document(small_scan: Image.Imag
         r.source.name for r in results if isinstance(r, DocumentFailure)]
     assert failed == ["two.tif"]
     assert [r.source.name for r in results if not isinstance(r, DocumentFailure)] == ["ok.tif"]
+
+
+def test_a_truncated_image_is_closed_when_refused(small_scan: Image.Image,
+                                                  tmp_path: Path) -> None:
+    """A GIF keeps its file open after decoding: refused as damaged, it is closed all the
+    same (an open file per bad scan piled up in the worker and warned on the run's
+    stderr)."""
+    import gc
+    import io
+    import warnings
+
+    from trams.scanning.ingest import load_page
+
+    from trams.models import SourcePage
+
+    data = io.BytesIO()
+    small_scan.convert("L").save(data, "GIF")
+    path = tmp_path / "truncated.gif"
+    path.write_bytes(data.getvalue()[: len(data.getvalue()) // 2])
+    code = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            load_page(SourcePage(path=path, index=0), default_dpi=300)
+        except InputError as exc:  # (not pytest.raises: it would keep the image alive)
+            code = exc.code
+        gc.collect()
+    assert code == "input_unreadable"
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -47,3 +47,18 @@ def test_the_programs_script_run_again_in_each_worker_loads_nothing() -> None:
                              timeout=60, check=True).stdout.split()
     assert "trams.cli.entry" in modules  # and its package's bare __init__
     assert _heavy([m for m in modules if m not in ("trams.cli", "trams.cli.entry")]) == []
+
+
+def test_a_page_relays_library_warnings_not_developer_ones() -> None:
+    """What a page warns goes home with it and on to the run's log: a library's warning
+    about the file (Pillow's) does, an unclosed file or a deprecation does not."""
+    import warnings
+
+    from trams.scanning.worker import _collected
+
+    with _collected() as lines:
+        warnings.warn("unclosed file", ResourceWarning, stacklevel=1)
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+        warnings.warn("Tag data larger than the file", UserWarning, stacklevel=1)
+    assert [line.message.split(": ", 1)[1].split("\n")[0] for line in lines] == [
+        "UserWarning: Tag data larger than the file"]
