@@ -67,6 +67,7 @@ from trams.errors import (
 from trams.fs import atomic_path, read_input
 from trams.i18n import _
 from trams.models import SignatureRecord
+from trams.pdf.inspect import not_a_pdf
 from trams.rules import (
     DOCUMENT_TIMESTAMP_FIELD,
     FIELD_NAMES,
@@ -292,6 +293,8 @@ class PageTexts:
 
 
 def _reader(data: bytes, path: Path) -> PdfFileReader:
+    if refusal := not_a_pdf(path, data):
+        raise refusal
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
     except (PdfReadError, ValueError) as exc:

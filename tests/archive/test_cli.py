@@ -142,3 +142,26 @@ def test_a_file_that_cannot_be_archived_is_refused_alone(env, capsys, tmp_path) 
     rows = json.loads(captured.out)["documents"]
     assert [(r["status"], r.get("error", {}).get("code")) for r in rows] == [
         ("refused", "pdf_encrypted"), ("archived", None)]
+
+
+def test_a_file_that_is_no_pdf_is_named_for_what_it_is(env, capsys, tmp_path) -> None:
+    """A scan image or a note given to `archive add` by mistake: refused with what it is
+    and what to do; a damaged PDF's reason does not repeat its path."""
+    from PIL import Image
+
+    config, _root, paths = env
+    scan, note, broken = tmp_path / "scan.webp", tmp_path / "note.txt", tmp_path / "cut.pdf"
+    Image.new("L", (64, 64), 255).save(scan, "WEBP")
+    note.write_text("ghi chú")
+    broken.write_bytes(b"%PDF-1.7\nnothing else")
+    code = run(["--lang", "en", "--config", str(config), "archive", "add", "--record",
+                "H42.2025.HS12", "--force-unverified", "--json", str(scan), str(note),
+                str(broken)])
+    captured = capsys.readouterr()
+    assert code == ExitCode.INPUT, captured.err
+    rows = json.loads(captured.out)["documents"]
+    assert [r["error"]["code"] for r in rows] == ["not_a_pdf", "not_a_pdf", "pdf_unreadable"]
+    assert "scan.webp: this is a scanned image (WEBP), not a PDF" in captured.err
+    assert "`trams ocr`" in rows[0]["error"]["hint"]
+    assert str(broken) + ": cannot read the file as a PDF (" in captured.err
+    assert captured.err.count(str(broken)) == 1

@@ -147,6 +147,17 @@ def test_a_damaged_dss_is_refused_before_signing_at_b_lt(pki, input_pdf, tmp_pat
     assert "Internal error" not in err
 
 
+def test_a_scan_image_given_to_sign_is_named_for_what_it_is(pki, tmp_path, capsys,
+                                                            secrets_env):
+    from PIL import Image
+
+    scan = tmp_path / "scan.png"
+    Image.new("L", (64, 64), 255).save(scan)
+    code, out = sign_cli(tmp_path, write_config(tmp_path, pki), [scan])
+    refused(capsys, code, out, ExitCode.INPUT, "scan.png: this is a scanned image (PNG), not "
+            "a PDF", "`trams ocr` then `trams sign`", "[not_a_pdf]")
+
+
 def test_an_earlier_broken_signature_is_kept_as_it_was(pki, input_pdf, tmp_path, capsys,
                                                        secrets_env):
     """Another signer's signature, broken before the file reached TRAMS, is the verifier's

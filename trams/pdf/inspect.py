@@ -7,11 +7,40 @@ from pathlib import Path
 import pikepdf
 
 from trams.errors import InputError
+from trams.formats import HEAD_BYTES, suffix_of
 from trams.i18n import _
+
+PDF_HEADER_WITHIN = 1024  # readers accept "%PDF-" anywhere in the first 1024 bytes
+
+
+def not_a_pdf(path: Path, head: bytes | None = None) -> InputError | None:
+    """The refusal of a file that is no PDF at all (no ``%PDF-`` header where readers
+    look), saying what it is when it is a scan image; None for a PDF, even a damaged
+    one, and for a file that cannot be read (its reader says why). ``head``: the file's
+    first bytes, when already read."""
+    if head is None:
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(PDF_HEADER_WITHIN)
+        except OSError:
+            return None
+    if b"%PDF-" in head[:PDF_HEADER_WITHIN]:
+        return None
+    image = suffix_of(head[:HEAD_BYTES])
+    if image is not None:
+        return InputError(
+            _("this is a scanned image ({format}), not a PDF", format=image.lstrip(".").upper()),
+            path=path, hint=_("Make it a PDF/A first: `trams run`, or `trams ocr` then "
+                              "`trams sign`."), code="not_a_pdf")
+    return InputError(_("the file is not a PDF"), path=path,
+                      hint=_("Give the PDF file itself (a signed PDF, or the PDF/A made by "
+                             "`trams ocr`)."), code="not_a_pdf")
 
 
 def page_count(pdf: Path) -> int:
     """The number of pages (InputError when the file cannot be read as a PDF)."""
+    if refusal := not_a_pdf(pdf):
+        raise refusal
     try:
         with pikepdf.open(pdf) as doc:
             return len(doc.pages)
@@ -21,5 +50,7 @@ def page_count(pdf: Path) -> int:
                                 "out.pdf) and add the decrypted file."),
                          code="pdf_encrypted") from None
     except (pikepdf.PdfError, OSError) as exc:
-        raise InputError(_("cannot read the file as a PDF ({reason})", reason=str(exc)),
-                         path=pdf, code="pdf_unreadable") from None
+        reason = str(exc).removeprefix(f"{pdf}: ").splitlines()[0] if str(exc) else "PDF"
+        raise InputError(_("cannot read the file as a PDF ({reason})", reason=reason),
+                         path=pdf, hint=_("Ask the sender for the file again."),
+                         code="pdf_unreadable") from None
