@@ -55,11 +55,14 @@ from trams.signing.verify_trust import TrustSetup
 from trams.signing.verify_ts import analyse_timestamp, failed_timestamp
 
 from trams.i18n import N_
+from trams.pdf.inspect import foreign_format
 
 log = logging.getLogger(__name__)
 
 E_UNREADABLE = coded("pdf_unreadable", N_("cannot read the file as a PDF ({reason})"))
 E_NOT_FOUND = coded("file_not_found", N_("file or folder not found"))
+E_IMAGE = coded("not_a_pdf", N_("this is a scanned image ({format}), not a PDF"))
+E_NOT_PDF = coded("not_a_pdf", N_("the file is not a PDF"))
 E_INTERNAL = coded("verification_crashed", N_(
     "verification stopped on an unexpected problem ({reason})"))
 W_DSS = coded("dss_unreadable", N_(
@@ -138,6 +141,9 @@ def verify_file(path: Path | str, ctx: VerifyContext) -> FileReport:
         return FileReport(str(path), None, None, ERROR,
                           error=Note.of(E_UNREADABLE, reason=exc.strerror or str(exc)))
     digest = hashlib.sha256(data).hexdigest()
+    if (kind := foreign_format(data)) is not None:  # a scan image or a note, not a PDF
+        return FileReport(str(path), len(data), digest, ERROR,
+                          error=Note.of(E_IMAGE, format=kind) if kind else Note.of(E_NOT_PDF))
     try:
         report = _LOOP.run_until_complete(_verify_bytes(str(path), data, digest, ctx))
     except EncryptedPdf:

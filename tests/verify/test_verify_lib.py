@@ -161,6 +161,14 @@ def test_unreadable_files_give_error_reports(pki, docs, tmp_path):
     missing = verify_file(tmp_path / "missing.pdf", c)
     assert missing.verdict == "ERROR"
     assert missing.to_dict()["error"]["code"] == "file_not_found"
+    from PIL import Image
+
+    Image.new("L", (32, 32), 255).save(tmp_path / "scan.png")
+    (tmp_path / "note.txt").write_text("ghi chú")
+    scan, note = verify_file(tmp_path / "scan.png", c), verify_file(tmp_path / "note.txt", c)
+    assert (scan.verdict, scan.error.code, scan.error.text()) == (
+        "ERROR", "not_a_pdf", "this is a scanned image (PNG), not a PDF")
+    assert (note.verdict, note.error.code) == ("ERROR", "not_a_pdf")
 
 
 def test_verify_paths_in_parallel_streams_every_file(pki, docs):

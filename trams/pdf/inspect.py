@@ -13,6 +13,15 @@ from trams.i18n import _
 PDF_HEADER_WITHIN = 1024  # readers accept "%PDF-" anywhere in the first 1024 bytes
 
 
+def foreign_format(head: bytes) -> str | None:
+    """What a file starting with ``head`` is when it is no PDF: the name of a scan image's
+    format ("PNG"), or "" for any other file; None for a PDF (a damaged one too)."""
+    if b"%PDF-" in head[:PDF_HEADER_WITHIN]:
+        return None
+    image = suffix_of(head[:HEAD_BYTES])
+    return image.lstrip(".").upper() if image else ""
+
+
 def not_a_pdf(path: Path, head: bytes | None = None) -> InputError | None:
     """The refusal of a file that is no PDF at all (no ``%PDF-`` header where readers
     look), saying what it is when it is a scan image; None for a PDF, even a damaged
@@ -24,14 +33,14 @@ def not_a_pdf(path: Path, head: bytes | None = None) -> InputError | None:
                 head = fh.read(PDF_HEADER_WITHIN)
         except OSError:
             return None
-    if b"%PDF-" in head[:PDF_HEADER_WITHIN]:
+    kind = foreign_format(head)
+    if kind is None:
         return None
-    image = suffix_of(head[:HEAD_BYTES])
-    if image is not None:
+    if kind:
         return InputError(
-            _("this is a scanned image ({format}), not a PDF", format=image.lstrip(".").upper()),
-            path=path, hint=_("Make it a PDF/A first: `trams run`, or `trams ocr` then "
-                              "`trams sign`."), code="not_a_pdf")
+            _("this is a scanned image ({format}), not a PDF", format=kind), path=path,
+            hint=_("Make it a PDF/A first: `trams run`, or `trams ocr` then `trams sign`."),
+            code="not_a_pdf")
     return InputError(_("the file is not a PDF"), path=path,
                       hint=_("Give the PDF file itself (a signed PDF, or the PDF/A made by "
                              "`trams ocr`)."), code="not_a_pdf")
