@@ -3,11 +3,12 @@
 An inbox holds a few GOOD documents (real text pages cut from the bundled sample scans,
 each in one of the accepted formats TIFF, PNG, JPEG, BMP and PDF, some with odd names or
 files that make Pillow warn) among BAD entries that must each fail alone with a reason:
-truncated and malformed files of every format, empty files, decompression bombs (PNG,
-TIFF, PDF), PDFs that are encrypted or already carry text, symbolic links out of the
-inbox (to a scan, to a folder, to /etc/passwd, dangling, looping) or inside it, FIFOs
-named like scans, and names no archive can hold (a newline, 230 bytes). Outside the inbox
-lies a folder the links point into; it must never change.
+truncated and malformed files of every format (GIF, WebP, JPEG 2000 and PGM too), a HEIC
+photo, empty files, decompression bombs (PNG, TIFF, PDF), PDFs that are encrypted or
+already carry text, symbolic links out of the inbox (to a scan, to a folder, to
+/etc/passwd, dangling, looping) or inside it, FIFOs named like scans, and names no archive
+can hold (a newline, 230 bytes). Outside the inbox lies a folder the links point into; it
+must never change.
 
 Everything is a function of ``random.Random(seed)``: a failing seed is replayed exactly.
 """
@@ -33,6 +34,9 @@ SAMPLE_PAGES = [ROOT / "samples" / "scans" / "01-quyet-dinh" / "page1.tif",
                 ROOT / "samples" / "scans" / "02-cong-van" / "page1.jpg",
                 ROOT / "samples" / "scans" / "03-to-trinh" / "page1.png"]
 FORMATS = ("tif", "png", "jpg", "bmp", "pdf")
+# read too, but recording no resolution: only in damaged form here (a good one needs a
+# default_dpi the harness's site does not set)
+MORE_FORMATS = ("gif", "webp", "jp2", "pgm")
 DPI = 300
 
 
@@ -132,6 +136,8 @@ def save_page(image: Image.Image, path: Path, fmt: str) -> Path:
         image.save(path, "BMP", dpi=(DPI, DPI))
     elif fmt == "pdf":
         image.convert("RGB").save(path, "PDF", resolution=DPI)
+    elif fmt in MORE_FORMATS:
+        image.save(path, {"gif": "GIF", "webp": "WEBP", "jp2": "JPEG2000", "pgm": "PPM"}[fmt])
     else:
         raise ValueError(fmt)
     return path
@@ -255,7 +261,9 @@ def _truncated(data: bytes, rng: random.Random) -> bytes:
 
 def _garbage(fmt: str, rng: random.Random) -> bytes:
     magic = {"tif": b"II*\x00\x08\x00\x00\x00", "png": b"\x89PNG\r\n\x1a\n",
-             "jpg": b"\xff\xd8\xff\xe0", "bmp": b"BM", "pdf": b"%PDF-1.7\n"}[fmt]
+             "jpg": b"\xff\xd8\xff\xe0", "bmp": b"BM", "pdf": b"%PDF-1.7\n",
+             "gif": b"GIF89a", "webp": b"RIFF\x00\x10\x00\x00WEBPVP8 ",
+             "jp2": b"\x00\x00\x00\x0cjP  \r\n\x87\n", "pgm": b"P5\n"}[fmt]
     return magic + rng.randbytes(rng.randrange(16, 4000))
 
 
@@ -312,9 +320,10 @@ def make_inbox(folder: Path, outside: Path, seed: int | str, *, goods: int = 3,
             pdf.save(path, encryption=pikepdf.Encryption(owner="o", user="u"))
 
     kinds: list[tuple[str, Callable[[Path], object], str]] = [
-        *[(f"truncated.{f}", truncated(f), f"truncated {f}") for f in FORMATS],
+        *[(f"truncated.{f}", truncated(f), f"truncated {f}") for f in FORMATS + MORE_FORMATS],
         *[(f"garbage.{f}", (lambda p, f=f: p.write_bytes(_garbage(f, rng))), f"malformed {f}")
-          for f in FORMATS],
+          for f in FORMATS + MORE_FORMATS],
+        ("photo.heic", lambda p: p.write_bytes(b"\x00\x00\x00\x18ftypheic"), "HEIC photo"),
         ("empty.tif", lambda p: p.write_bytes(b""), "empty file"),
         ("bomb.png", lambda p: png_bomb(p, side=30_000), "PNG decompression bomb"),
         ("bomb.tif", tiff_bomb, "TIFF decompression bomb"),
