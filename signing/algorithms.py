@@ -142,9 +142,20 @@ def prepare(signer_info: cms.SignerInfo) -> Prepared:
     sig_hash = _declared_hash(sig_alg)
     if sig_alg["algorithm"].native == "rsassa_pss":
         _check_pss(sig_alg["parameters"], digest, problems, warnings)
-    elif sig_hash is not None and sig_hash != digest:
+    elif sig_hash is not None and sig_hash != _hash_of_digest(signer_info["digest_algorithm"]):
         problems.append((P_ALGO_MISMATCH, {"sig_hash": sig_hash, "digest": digest}))
     return Prepared(signer_info, tuple(problems), tuple(warnings), name)
+
+
+def _hash_of_digest(digest_alg: algos.DigestAlgorithm) -> str:
+    """The hash a digest algorithm computes: SHAKE256 with a 512-bit output is "shake256"
+    whether named id-shake256 (RFC 8702) or id-shake256-len with 512 (RFC 8419 3.1, the
+    digest of Ed448 signatures, as pyHanko writes it)."""
+    name = digest_alg["algorithm"].native
+    if name == "shake256_len":
+        bits = digest_alg["parameters"].native
+        return "shake256" if bits == 512 else f"shake256_len({bits})"
+    return name
 
 
 def _declared_hash(sig_alg: algos.SignedDigestAlgorithm) -> str | None:

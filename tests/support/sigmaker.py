@@ -162,16 +162,16 @@ def pss_signer(pki, *, mgf_hash: str = "sha256", salt: int = 32,
         lambda data: key.sign(data, padding.PSS(padding.MGF1(mgf), salt), hashes.SHA256()))
 
 
-def ed25519_signed(digest_algorithm: str = "sha512") -> tuple[bytes, bytes]:
-    """A self-signed Ed25519 certificate (the test's own anchor) and a file it signs."""
+def _self_signed_eddsa(curve: str):
+    """(certificate DER, private key) of a self-signed EdDSA signer (its own anchor)."""
     import datetime as dt
 
     from cryptography import x509 as cx509
-    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
     from cryptography.x509.oid import NameOID
 
-    key = ed25519.Ed25519PrivateKey.generate()
-    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Ed25519 test signer")])
+    key = (ed25519.Ed25519PrivateKey if curve == "ed25519" else ed448.Ed448PrivateKey).generate()
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, f"{curve} test signer")])
     now = dt.datetime.now(dt.UTC)
     cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(7)
@@ -180,9 +180,39 @@ def ed25519_signed(digest_algorithm: str = "sha512") -> tuple[bytes, bytes]:
             .add_extension(cx509.KeyUsage(True, True, False, False, False, True, False,
                                           False, False), critical=True)
             .sign(key, None))
+    return cert.public_bytes(serialization.Encoding.DER), key
+
+
+def ed448_signed() -> tuple[bytes, bytes]:
+    """A file signed with Ed448 as pyHanko signs it: digest SHAKE256 with a 512-bit output,
+    named id-shake256-len (RFC 8419 3.1)."""
+    import io
+
+    from asn1crypto import keys, x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert_der, key = _self_signed_eddsa("ed448")
+    signer = signers.SimpleSigner(
+        signing_cert=x509.Certificate.load(cert_der),
+        signing_key=keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore())
+    writer = IncrementalPdfFileWriter(io.BytesIO(pm.one_page_pdf()))
+    signed = signers.sign_pdf(writer, signers.PdfSignatureMetadata(
+        field_name="Leader", md_algorithm="shake256",
+        subfilter=fields.SigSeedSubFilter.PADES), signer=signer).getvalue()
+    return cert_der, signed
+
+
+def ed25519_signed(digest_algorithm: str = "sha512") -> tuple[bytes, bytes]:
+    """A self-signed Ed25519 certificate (the test's own anchor) and a file it signs."""
     from asn1crypto import keys, x509
 
-    cert_der = cert.public_bytes(serialization.Encoding.DER)
+    cert_der, key = _self_signed_eddsa("ed25519")
+
     class _AnyDigest(signers.SimpleSigner):  # lets a wrong digest through, as an attacker
         def _check_digest_algorithm(self, digest_algorithm):
             return None

@@ -91,6 +91,15 @@ def test_ed25519_and_its_digest(pki, tmp_path):
     assert (sig.indication, sig.sub_indication) == ("TOTAL_FAILED", "SIG_CRYPTO_FAILURE")
 
 
+def test_ed448_with_its_shake256_digest(pki, tmp_path):
+    """pyHanko names Ed448's digest id-shake256-len with 512 bits (RFC 8419): the hash the
+    algorithm needs, not a mismatch."""
+    cert, data = sm.ed448_signed()
+    (tmp_path / "ed448.cer").write_bytes(cert)
+    (sig,) = _verify(pki, tmp_path, data, trust=[tmp_path / "ed448.cer"]).signatures
+    assert (sig.indication, sig.signature_algorithm) == ("TOTAL_PASSED", "ed448"), sig.problems
+
+
 def test_damaged_xref_is_repaired_to_find_the_signature(pki, tmp_path):
     data = sm.cms_signature(pki, "leader", damaged=True)
     report = _verify(pki, tmp_path, data)
