@@ -31,7 +31,6 @@ from trams.scanning.limits import damaged
 from trams.i18n import _
 
 Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 TEXT_SHOW = frozenset({"Tj", "TJ", "'", '"'})
 PAINT = frozenset({"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh"})
 INVISIBLE_MODES = frozenset({3, 7})
@@ -107,6 +106,7 @@ class PageContent:
     paths: int = 0
     masks: list[DrawnImage] = field(default_factory=list)  # a colour painted through 1 bit
     page_area: float | None = None  # square points of the page's box; None: unknown
+    user_unit: float = 1.0  # the page's /UserUnit: its unit is user_unit / 72 inch
 
     @property
     def stencils(self) -> int:
@@ -236,9 +236,23 @@ def page_content(page: pikepdf.Page, path: Path, number: int) -> PageContent:
         resources = page.obj.get("/Resources")
     except (pikepdf.PdfError, ValueError) as exc:
         raise damaged(path, str(exc).splitlines()[0] if str(exc) else "PDF") from None
-    walker.content.page_area = _area(page)
-    walker.walk(page, resources, IDENTITY, 0, 0)
+    unit = _user_unit(page)
+    area = _area(page)
+    walker.content.user_unit = unit
+    walker.content.page_area = area * unit * unit if area else None
+    # Points of 1/72 inch throughout, so resolutions and sizes are physical: a page with a
+    # /UserUnit (PDF 1.6, large formats) counts unit/72 inch per unit of its user space.
+    walker.walk(page, resources, (unit, 0.0, 0.0, unit, 0.0, 0.0), 0, 0)
     return walker.content
+
+
+def _user_unit(page: pikepdf.Page) -> float:
+    """The page's /UserUnit (1 when absent, or not a positive number)."""
+    value = page.obj.get("/UserUnit")
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return 1.0
+    unit = float(value)
+    return unit if math.isfinite(unit) and 0 < unit <= 75_000 else 1.0
 
 
 def _area(page: pikepdf.Page) -> float | None:

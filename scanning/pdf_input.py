@@ -183,10 +183,13 @@ def needs_rendering(content: PageContent, main: DrawnImage) -> bool:
     return any(d is not main and d.area >= 0.05 * main.area for d in content.images)
 
 
-def _rendered(path: Path, index: int, main: DrawnImage) -> tuple[Image.Image, float]:
+def _rendered(path: Path, index: int, main: DrawnImage,
+              user_unit: float = 1.0) -> tuple[Image.Image, float]:
     shown = main.dpi() or (300.0, 300.0)
     dpi = min(MAX_RENDER_DPI, max(shown))
-    image = render_page(path, index=index, dpi=dpi, gray=False)
+    # pdftoppm ignores /UserUnit (poppler 22), reading the page's units as points: render
+    # at unit times the resolution to get the scan's pixels (tests/scanning: UserUnit).
+    image = render_page(path, index=index, dpi=dpi * user_unit, gray=False)
     small = image.reduce(4) if min(image.size) >= 16 else image
     r, g, b = small.split()
     if r.tobytes() == g.tobytes() == b.tobytes():
@@ -217,7 +220,7 @@ def load_pdf_page(path: Path, index: int) -> tuple[Image.Image, tuple[float, flo
         dpi = main.dpi()
         check_size(path, number, (main.width, main.height), dpi)
         if needs_rendering(content, main):
-            image, rendered = _rendered(path, index, main)
+            image, rendered = _rendered(path, index, main, content.user_unit)
             return image, (round(rendered, 2), round(rendered, 2))
         if isinstance(main.image, pikepdf.PdfInlineImage):
             image = decode_inline(main.image, path, number)

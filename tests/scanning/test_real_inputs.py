@@ -269,6 +269,38 @@ def test_a_page_scanned_as_a_stencil_mask_is_read_bilevel(small_scan, tmp_path) 
     assert _error(logo).code == "no_scanned_image"
 
 
+def _in_user_units(path: Path, unit: int) -> Path:
+    """The same page described with /UserUnit ``unit``: every size divided by it."""
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0]
+        box = [float(v) / unit for v in page.MediaBox]
+        page.MediaBox = box
+        page.obj.UserUnit = unit
+        name = next(iter(page.Resources.XObject.keys()))
+        page.Contents = pdf.make_stream(f"q {box[2]:.4f} 0 0 {box[3]:.4f} 0 0 cm {name} Do Q"
+                                        .encode())
+        out = path.with_name(f"{path.stem}-unit{unit}.pdf")
+        pdf.save(out)
+    return out
+
+
+def test_a_page_in_user_units_keeps_its_size_and_resolution(small_scan, tmp_path) -> None:
+    """A page with /UserUnit (PDF 1.6) counts unit/72 inch per unit: the scan's resolution
+    is that of the physical page (read wrong, the archived page shrank to a quarter), for
+    an image read as it is and for a page rendered by poppler (which ignores the unit)."""
+    gray = small_scan.convert("L")
+    image_page = _in_user_units(_image_pdf(tmp_path / "image.pdf", gray), 2)
+    bilevel = gray.point(lambda v: 255 if v >= 140 else 0).convert("1")
+    stencil_page = _in_user_units(_stencil_pdf(tmp_path / "stencil.pdf", bilevel, shown=1.0),
+                                  2)
+    for pdf in (image_page, stencil_page):
+        [page] = pdf_pages(pdf)
+        assert page.dpi == pytest.approx((300, 300), abs=0.5), pdf.name
+        image, dpi = load_pdf_page(pdf, 0)
+        assert dpi == pytest.approx((300, 300), abs=0.5), pdf.name
+        assert abs(image.width - gray.width) <= 2 and abs(image.height - gray.height) <= 2
+
+
 def test_owner_password_opens_user_password_is_refused(small_scan, tmp_path) -> None:
     plain = _image_pdf(tmp_path / "plain.pdf", small_scan.convert("L"))
     with pikepdf.open(plain) as pdf:
