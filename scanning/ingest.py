@@ -259,8 +259,9 @@ def load_page(page: SourcePage, *, default_dpi: float | None) -> LoadedPage:
         check_size(path, number, image.size, dpi)
         with pillow_limit():
             image.load()
-        # keep the frame, let go of the file (a multi-page TIFF; a GIF keeps it open)
-        if getattr(image, "n_frames", 1) > 1 or getattr(image, "fp", None) is not None:
+        # Pillow keeps the file open after loading a frame of a multi-frame file (a
+        # multi-page TIFF) and of any GIF (it may be animated): keep the frame, close it
+        if getattr(image, "n_frames", 1) > 1 or image.format == "GIF":
             frame = image.copy()
             image.close()
             image = frame

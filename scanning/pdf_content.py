@@ -28,6 +28,7 @@ from pathlib import Path
 import pikepdf
 from trams.scanning.limits import damaged
 
+from trams.errors import InputError
 from trams.i18n import _
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -107,10 +108,6 @@ class PageContent:
     masks: list[DrawnImage] = field(default_factory=list)  # a colour painted through 1 bit
     page_area: float | None = None  # square points of the page's box; None: unknown
     user_unit: float = 1.0  # the page's /UserUnit: its unit is user_unit / 72 inch
-
-    @property
-    def stencils(self) -> int:
-        return len(self.masks)
 
     def scanned(self) -> list[DrawnImage]:
         """The images a scan may be: every image, and the stencil masks that cover the
@@ -236,7 +233,7 @@ def page_content(page: pikepdf.Page, path: Path, number: int) -> PageContent:
         resources = page.obj.get("/Resources")
     except (pikepdf.PdfError, ValueError) as exc:
         raise damaged(path, str(exc).splitlines()[0] if str(exc) else "PDF") from None
-    unit = _user_unit(page)
+    unit = _user_unit(page, path)
     area = _area(page)
     walker.content.user_unit = unit
     walker.content.page_area = area * unit * unit if area else None
@@ -246,13 +243,16 @@ def page_content(page: pikepdf.Page, path: Path, number: int) -> PageContent:
     return walker.content
 
 
-def _user_unit(page: pikepdf.Page) -> float:
-    """The page's /UserUnit (1 when absent, or not a positive number)."""
+def _user_unit(page: pikepdf.Page, path: Path) -> float:
+    """The page's /UserUnit (1 when absent, or not a sensible positive number)."""
     value = page.obj.get("/UserUnit")
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    if value is None:
         return 1.0
-    unit = float(value)
-    return unit if math.isfinite(unit) and 0 < unit <= 75_000 else 1.0
+    try:
+        unit = number(value, path, "/UserUnit")
+    except InputError:
+        return 1.0
+    return unit if 0 < unit <= 75_000 else 1.0
 
 
 def _area(page: pikepdf.Page) -> float | None:

@@ -176,7 +176,7 @@ MAX_RENDER_DPI = 600.0
 def needs_rendering(content: PageContent, main: DrawnImage) -> bool:
     """The scan is more than its main image: other large images (strips, layers,
     overprinted separations), stencil masks, or a mask on the main image."""
-    if content.stencils:
+    if content.masks:
         return True
     if not isinstance(main.image, pikepdf.PdfInlineImage) and "/Mask" in main.image:
         return True

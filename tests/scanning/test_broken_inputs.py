@@ -140,9 +140,9 @@ def test_truncated_multipage_tiff_fails_only_its_document(small_scan: Image.Imag
 
 def test_a_truncated_image_is_closed_when_refused(small_scan: Image.Image,
                                                   tmp_path: Path) -> None:
-    """A GIF keeps its file open after decoding: refused as damaged, it is closed all the
-    same (an open file per bad scan piled up in the worker and warned on the run's
-    stderr)."""
+    """Pillow keeps a GIF's file open after decoding it: read, or refused as damaged, the
+    file is closed all the same (an open file per scan piled up in the worker and warned
+    on the run's stderr)."""
     import gc
     import io
     import warnings
@@ -153,7 +153,8 @@ def test_a_truncated_image_is_closed_when_refused(small_scan: Image.Image,
 
     data = io.BytesIO()
     small_scan.convert("L").save(data, "GIF")
-    path = tmp_path / "truncated.gif"
+    whole, path = tmp_path / "whole.gif", tmp_path / "truncated.gif"
+    whole.write_bytes(data.getvalue())
     path.write_bytes(data.getvalue()[: len(data.getvalue()) // 2])
     code = None
     with warnings.catch_warnings(record=True) as caught:
@@ -162,6 +163,9 @@ def test_a_truncated_image_is_closed_when_refused(small_scan: Image.Image,
             load_page(SourcePage(path=path, index=0), default_dpi=300)
         except InputError as exc:  # (not pytest.raises: it would keep the image alive)
             code = exc.code
+        page = load_page(SourcePage(path=whole, index=0), default_dpi=300)
+        assert page.image.size == small_scan.size
+        del page
         gc.collect()
     assert code == "input_unreadable"
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
