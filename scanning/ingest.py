@@ -65,6 +65,12 @@ def not_read(path: Path) -> InputError | None:
         return InputError(_("an office document, not a scan or a PDF"), path=path,
                           hint=_("Export it to PDF (File > Export as PDF) and put the PDF "
                                  "in its place."), code="not_a_scan")
+    if kind == "packed":
+        return InputError(_("a compressed file ({format}), not a scan",
+                            format=path.suffix.lstrip(".").upper()), path=path,
+                          hint=_("Extract its scans into the inbox (one folder per document "
+                                 "in folder grouping), then remove the compressed file."),
+                          code="not_a_scan")
     return None
 
 

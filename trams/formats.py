@@ -5,8 +5,8 @@ scan from a foreign file, and what a file on standard input is (``trams ocr -``)
 Images are read by Pillow, PDFs by pikepdf.
 
 Files that look like a scan or a document but are in a format TRAMS does not read (a
-phone's HEIC photo, a Word file) are named with what to do, not passed over in silence:
-:data:`NOT_READ`.
+phone's HEIC photo, a Word file, scans packed in a ZIP) are named with what to do, not
+passed over in silence: :data:`NOT_READ`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ HEAD_BYTES = 16  # enough of a file's start for :func:`suffix_of`
 NOT_READ = {
     ".heic": "photo", ".heif": "photo", ".avif": "photo", ".jxl": "photo",
     ".doc": "office", ".docx": "office", ".odt": "office", ".rtf": "office",
+    ".xls": "office", ".xlsx": "office", ".ods": "office",
+    ".ppt": "office", ".pptx": "office", ".odp": "office",
     ".xps": "office", ".oxps": "office",
+    ".zip": "packed", ".rar": "packed", ".7z": "packed",  # scans sent packed by e-mail
 }
 
 

@@ -107,22 +107,24 @@ def test_other_first_bytes_are_no_scan() -> None:
 
 def test_photos_and_office_files_in_the_inbox_are_named_not_passed_over(
         small_scan: Image.Image, tmp_path: Path) -> None:
-    """A clerk's HEIC photo or Word file among the scans fails with what to do; notes and
-    ground truth (.txt, .json) beside the scans are still left alone."""
+    """A clerk's HEIC photo, Word file or ZIP of scans among the scans fails with what to
+    do; notes and ground truth (.txt, .json) beside the scans are still left alone."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     small_scan.save(inputs / "scan.png", dpi=(300, 300))
     (inputs / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic")
     (inputs / "to-trinh.docx").write_bytes(b"PK\x03\x04")
+    (inputs / "ho-so.zip").write_bytes(b"PK\x03\x04")
     (inputs / "scan.txt").write_text("ground truth")
     found = discover([inputs], grouping="file")
     assert [d.name for d in found.documents] == ["scan.png"]
     refused = {f.path.name: f.error for f in found.failures}
-    assert sorted(refused) == ["IMG_0001.HEIC", "to-trinh.docx"]
+    assert sorted(refused) == ["IMG_0001.HEIC", "ho-so.zip", "to-trinh.docx"]
     assert {e.code for e in refused.values()} == {"not_a_scan"}
     assert "HEIC" in refused["IMG_0001.HEIC"].message
     assert "JPEG" in refused["IMG_0001.HEIC"].hint
     assert "PDF" in refused["to-trinh.docx"].hint
+    assert "ZIP" in refused["ho-so.zip"].message and "Extract" in refused["ho-so.zip"].hint
 
 
 def test_missing_resolution_uses_the_default_or_fails(small_scan: Image.Image,
