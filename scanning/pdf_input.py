@@ -4,8 +4,9 @@ shows it.
 
 Refused with an :class:`~trams.errors.InputError` naming the file: a PDF that needs a
 password to open (an owner password alone, which only restricts editing, is no obstacle),
-a signed PDF (rewriting it would invalidate its signatures), a PDF without pages, a
-damaged one. Page kinds: see :mod:`trams.scanning.pdf_content`.
+a signed PDF (rewriting it would invalidate its signatures), a PDF with attached files
+(the PDF/A would not keep them), a PDF without pages, a damaged one. Page kinds: see
+:mod:`trams.scanning.pdf_content`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from trams.scanning.poppler import render_page
 
 from trams.errors import InputError
 from trams.i18n import _
+from trams.pdf.inspect import attached_files, attachments_refused
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def pdf_pages(path: Path) -> list[PdfPage]:
     with open_pdf(path) as pdf:
         if signatures := signed_field_count(pdf):
             raise signed_pdf(path, signatures)
+        if attached := attached_files(pdf):  # rebuilt from its images, it would lose them
+            raise attachments_refused(path, attached)
         try:
             pages = list(pdf.pages)
         except (pikepdf.PdfError, ValueError, TypeError) as exc:

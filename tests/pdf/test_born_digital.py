@@ -111,6 +111,24 @@ def test_fonts_that_are_not_embedded_are_refused_with_the_reason(tmp_path, capsy
     assert not (tmp_path / "out" / "printed.pdf").exists()
 
 
+def test_attached_files_are_refused_not_carried_into_a_false_pdfa(word, tmp_path,
+                                                                  capsys) -> None:
+    """A PDF/A-3 export with an XML attached (as e-invoices carry): PDF/A-2 keeps only
+    PDF/A attachments, which pikepdf's check does not verify. It used to be written as
+    PDF/A-2b with the XML inside, a false claim; now it is refused with the names."""
+    attached = tmp_path / "with-xml.pdf"
+    with pikepdf.open(word) as pdf:
+        pdf.attachments["du-lieu.xml"] = pikepdf.AttachedFileSpec(
+            pdf, b"<hoadon/>", mime_type="text/xml")
+        pdf.save(attached)
+    code, summary = _ocr(["--lang", "en", str(attached), str(tmp_path / "out.pdf")], capsys)
+    assert code == 4, summary
+    [failure] = summary["failures"]
+    assert failure["code"] == "pdf_has_attachments"
+    assert "du-lieu.xml" in failure["message"] and "on their own" in failure["hint"]
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_a_value_pdfa_forbids_is_named_not_its_pattern(word, tmp_path) -> None:
     """A catalog declaring PDF 2.0 (DSS's muestra-firmado-firmado.pdf does): the clerk reads
     where and what the value is, not the validator's regular expression."""

@@ -301,6 +301,20 @@ def test_a_page_in_user_units_keeps_its_size_and_resolution(small_scan, tmp_path
         assert abs(image.width - gray.width) <= 2 and abs(image.height - gray.height) <= 2
 
 
+def test_a_scan_with_an_attached_file_is_refused_not_stripped(small_scan, tmp_path) -> None:
+    """A scan's pages are rebuilt from their images: a file attached to the PDF (here by an
+    annotation on the page) would be left behind without a word."""
+    plain = _image_pdf(tmp_path / "plain.pdf", small_scan.convert("L"))
+    with pikepdf.open(plain) as pdf:
+        spec = pikepdf.AttachedFileSpec(pdf, b"ghi chu", filename="ghi-chu.txt")
+        pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FileAttachment,
+                               Rect=[10, 10, 30, 30], FS=spec.obj))]))
+        pdf.save(tmp_path / "annotated.pdf")
+    error = _error(tmp_path / "annotated.pdf")
+    assert error.code == "pdf_has_attachments" and "ghi-chu.txt" in error.message
+
+
 def test_owner_password_opens_user_password_is_refused(small_scan, tmp_path) -> None:
     plain = _image_pdf(tmp_path / "plain.pdf", small_scan.convert("L"))
     with pikepdf.open(plain) as pdf:

@@ -40,6 +40,7 @@ from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
 from trams.pdf import xmp
 from trams.pdf.icc import srgb_v2_profile
+from trams.pdf.inspect import attached_files, attachments_refused
 from trams.pdf.result import PdfResult, check_level
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,10 @@ def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
         notes.append(_("written as PDF/A-2b, not 2u: fonts without a Unicode mapping ({fonts})",
                        fonts=", ".join(unmapped[:5])))
     flavour = FLAVOURS[level]
+    if attached := attached_files(pdf):
+        # PDF/A-1 forbids attachments, PDF/A-2 keeps only PDF/A ones (ISO 19005-2 6.8),
+        # which pikepdf's check does not verify: kept, they would make a false claim.
+        raise attachments_refused(path, attached)
     _clean_trailer(pdf)
     # Loaded here, for born-digital PDFs only: pikepdf's PDF/A support brings fontTools and
     # its validator (19 MB), which every OCR worker forked from the run would carry too.

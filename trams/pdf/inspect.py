@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+from pikepdf import Dictionary
 
 from trams.errors import InputError
 from trams.formats import HEAD_BYTES, suffix_of
@@ -63,3 +64,33 @@ def page_count(pdf: Path) -> int:
         raise InputError(_("cannot read the file as a PDF ({reason})", reason=reason),
                          path=pdf, hint=_("Ask the sender for the file again."),
                          code="pdf_unreadable") from None
+
+
+def attached_files(pdf: pikepdf.Pdf) -> tuple[str, ...]:
+    """Names of the files embedded in the PDF: the document's attachments and those of
+    file attachment annotations."""
+    names: list[str] = []
+    try:
+        names += [str(name) for name in pdf.attachments]
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError, AttributeError):
+        names.append("?")
+    for page in pdf.pages:
+        annots = page.obj.get("/Annots")
+        for annot in annots if isinstance(annots, pikepdf.Array) else ():
+            if isinstance(annot, Dictionary) and annot.get("/Subtype") == "/FileAttachment":
+                spec = annot.get("/FS")
+                name = spec.get("/UF", spec.get("/F", "?")) if isinstance(spec, Dictionary) \
+                    else "?"
+                names.append(str(name))
+    return tuple(dict.fromkeys(names))
+
+
+def attachments_refused(path: Path, names: tuple[str, ...]) -> InputError:
+    """A PDF with attached files is not made PDF/A: PDF/A-1 forbids them, PDF/A-2 keeps
+    only PDF/A ones (ISO 19005-2 6.8), which nothing here checks; and a scan's pages are
+    rebuilt from their images, which would leave them behind without a word."""
+    return InputError(
+        _("the PDF carries attached files ({names}), which TRAMS does not carry into a PDF/A",
+          names=", ".join(names[:3]) + (", ..." if len(names) > 3 else "")), path=path,
+        hint=_("Save the attached files on their own, then give TRAMS the document without "
+               "them."), code="pdf_has_attachments")
