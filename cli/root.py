@@ -32,7 +32,12 @@ COMMAND_MODULES = (
 # it opens: every tag), fontTools (every table of the subset fonts), pikepdf (a line when it
 # loads, printed before a JSON-mode run takes over stderr), tzlocal, asyncio. --verbose is
 # for TRAMS's details and pyHanko's (revocation fetches); these stay at warnings.
-QUIET_LOGGERS = ("PIL", "fontTools", "pikepdf", "tzlocal", "asyncio")
+# library -> the lowest level of its records a user sees: their narration never; fontTools'
+# warnings (a font's table checksum, its 'modified' date) are about font internals nobody
+# at the desk can act on.
+QUIET_LOGGERS = {"PIL": logging.WARNING, "fontTools": logging.ERROR,
+                 "pikepdf": logging.WARNING, "tzlocal": logging.WARNING,
+                 "asyncio": logging.WARNING}
 
 
 def configure_logging(verbose: bool) -> None:
@@ -40,8 +45,8 @@ def configure_logging(verbose: bool) -> None:
     and with ``verbose`` everything but the narration of :data:`QUIET_LOGGERS`."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,7 @@ overwrite, `trams coversheet` refuses what `trams run` would refuse.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import signal
@@ -196,6 +197,20 @@ def test_verbose_adds_details_not_library_narration_and_stays_json(tmp_path) -> 
     assert not narration, narration[:3]
     assert [e["event"] for e in events] == ["run_started", "document_planned", "planned",
                                            "run_finished"]
+
+
+def test_font_internals_are_not_a_clerks_warning() -> None:
+    """fontTools warns about a font's 'modified' date or table checksum while a Word
+    export is checked for PDF/A (seen on LibreOffice's fonts): nothing a clerk can act on.
+    Pillow's and pikepdf's warnings about the file still show."""
+    from trams.cli.root import configure_logging
+
+    configure_logging(verbose=True)
+    assert not logging.getLogger("fontTools.ttLib.tables._h_e_a_d").isEnabledFor(
+        logging.WARNING)
+    assert logging.getLogger("fontTools.ttLib").isEnabledFor(logging.ERROR)
+    assert logging.getLogger("PIL.TiffImagePlugin").isEnabledFor(logging.WARNING)
+    assert not logging.getLogger("PIL.TiffImagePlugin").isEnabledFor(logging.INFO)
 
 
 def test_ocr_refuses_to_overwrite_without_force(tmp_path, capsys) -> None:
