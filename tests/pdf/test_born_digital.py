@@ -129,6 +129,56 @@ def test_attached_files_are_refused_not_carried_into_a_false_pdfa(word, tmp_path
     assert not (tmp_path / "out.pdf").exists()
 
 
+def _with_form_field(pdf: pikepdf.Pdf, *, drawn: bool) -> None:
+    """A text field on page 1, marked NeedAppearances; ``drawn``: with its appearance."""
+    page = pdf.pages[0]
+    widget = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx,
+        T=pikepdf.String("ho_ten"), V=pikepdf.String("Nguyễn Văn A"), F=4,
+        Rect=[100, 100, 300, 120], P=page.obj))
+    if drawn:
+        widget.AP = pikepdf.Dictionary(N=pdf.make_stream(
+            b"0 0 0 rg 0 0 200 20 re S", Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form, BBox=[0, 0, 200, 20]))
+    page.Annots = pdf.make_indirect(pikepdf.Array([widget]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([widget]),
+                                           NeedAppearances=True)
+
+
+def test_scripts_and_forms_are_made_what_pdfa_asks_or_refused(word, tmp_path,
+                                                              capsys) -> None:
+    """What pikepdf's check only calls 'not supported': a script run on opening and
+    trigger actions are removed (noted), a drawn form loses its NeedAppearances flag; a
+    field with no appearance is refused. Each used to be written as PDF/A-2b as it was."""
+    scripted, drawn, undrawn = (tmp_path / f"{n}.pdf" for n in ("js", "drawn", "undrawn"))
+    with pikepdf.open(word) as pdf:
+        pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1);")))
+        pdf.Root.AA = pikepdf.Dictionary(WC=pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(2);")))
+        pdf.save(scripted)
+    for path, is_drawn in ((drawn, True), (undrawn, False)):
+        with pikepdf.open(word) as pdf:
+            _with_form_field(pdf, drawn=is_drawn)
+            pdf.save(path)
+    code, summary = _ocr(["--lang", "en", str(scripted), str(drawn), str(undrawn), "-o",
+                          str(tmp_path / "out")], capsys)
+    assert code == 5, summary  # partial: one refused
+    notes = {d["document"]: d["notes"] for d in summary["documents"]}
+    assert "a script run on opening the document removed (PDF/A forbids scripts)" in \
+        notes["js.pdf"]
+    assert "trigger actions (scripts) removed: 1" in notes["js.pdf"]
+    assert "the form's fields are shown as drawn (NeedAppearances cleared)" in \
+        notes["drawn.pdf"]
+    with pikepdf.open(tmp_path / "out" / "js.pdf") as pdf:
+        assert "/OpenAction" not in pdf.Root and "/AA" not in pdf.Root
+    with pikepdf.open(tmp_path / "out" / "drawn.pdf") as pdf:
+        assert pdf.Root.AcroForm.NeedAppearances is False
+    [failure] = summary["failures"]
+    assert failure["document"] == "undrawn.pdf" and failure["code"] == "pdfa_not_convertible"
+    assert "without a drawn appearance (Widget)" in failure["message"]
+
+
 def test_a_value_pdfa_forbids_is_named_not_its_pattern(word, tmp_path) -> None:
     """A catalog declaring PDF 2.0 (DSS's muestra-firmado-firmado.pdf does): the clerk reads
     where and what the value is, not the validator's regular expression."""

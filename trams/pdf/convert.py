@@ -38,7 +38,7 @@ from trams.errors import DependencyError, InputError
 from trams.fs import atomic_path, atomic_write_bytes, sha256_file, storage_error
 from trams.i18n import _
 from trams.metadata import DocumentMetadata, RecordMetadata
-from trams.pdf import xmp
+from trams.pdf import interactive, xmp
 from trams.pdf.icc import srgb_v2_profile
 from trams.pdf.inspect import attached_files, attachments_refused
 from trams.pdf.result import PdfResult, check_level
@@ -215,6 +215,10 @@ def _prepare(pdf: pikepdf.Pdf, path: Path, level: str):
         # which pikepdf's check does not verify: kept, they would make a false claim.
         raise attachments_refused(path, attached)
     _clean_trailer(pdf)
+    repaired, reasons = interactive.repair(pdf)
+    if reasons:
+        raise _refusal(path, level, reasons)
+    notes += repaired
     # Loaded here, for born-digital PDFs only: pikepdf's PDF/A support brings fontTools and
     # its validator (19 MB), which every OCR worker forked from the run would carry too.
     import pikepdf.pdfa
