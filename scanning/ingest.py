@@ -34,7 +34,7 @@ from trams.formats import (
     SCAN_SUFFIXES,
     suffix_of,
 )
-from trams.i18n import _
+from trams.i18n import N_, _
 from trams.models import SourcePage
 
 
@@ -51,27 +51,29 @@ def is_scan(path: Path) -> bool:
     return path.suffix.lower() in SCAN_SUFFIXES
 
 
+# kind of a format TRAMS does not read (trams.formats.NOT_READ) -> (message, hint)
+_NOT_READ_TEXT = {
+    "photo": (N_("a photo in a format TRAMS does not read ({format})"),
+              N_("Save it as JPEG or PNG (on a phone: the camera's \"most compatible\" "
+                 "format), or scan the paper.")),
+    "office": (N_("an office document, not a scan or a PDF"),
+               N_("Export it to PDF (File > Export as PDF) and put the PDF in its place.")),
+    "packed": (N_("a compressed file ({format}), not a scan"),
+               N_("Extract its scans into the inbox (one folder per document in folder "
+                  "grouping), then remove the compressed file.")),
+}
+
+
 def not_read(path: Path) -> InputError | None:
     """The refusal of a file in a format TRAMS does not read but a clerk may well drop into
-    the inbox (a phone's HEIC photo, a Word file); None for any other file."""
+    the inbox (a phone's HEIC photo, a Word file, a ZIP of scans); None for any other
+    file."""
     kind = NOT_READ.get(path.suffix.lower())
-    if kind == "photo":
-        return InputError(_("a photo in a format TRAMS does not read ({format})",
-                            format=path.suffix.lstrip(".").upper()), path=path,
-                          hint=_("Save it as JPEG or PNG (on a phone: the camera's "
-                                 "\"most compatible\" format), or scan the paper."),
-                          code="not_a_scan")
-    if kind == "office":
-        return InputError(_("an office document, not a scan or a PDF"), path=path,
-                          hint=_("Export it to PDF (File > Export as PDF) and put the PDF "
-                                 "in its place."), code="not_a_scan")
-    if kind == "packed":
-        return InputError(_("a compressed file ({format}), not a scan",
-                            format=path.suffix.lstrip(".").upper()), path=path,
-                          hint=_("Extract its scans into the inbox (one folder per document "
-                                 "in folder grouping), then remove the compressed file."),
-                          code="not_a_scan")
-    return None
+    if kind is None:
+        return None
+    message, hint = _NOT_READ_TEXT[kind]
+    return InputError(_(message, format=path.suffix.lstrip(".").upper()), path=path,
+                      hint=_(hint), code="not_a_scan")
 
 
 def _check_readable(path: Path) -> None:
