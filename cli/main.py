@@ -104,7 +104,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = _quiet_broken_pipe()
+    _forget_caught_interrupt()
     sys.exit(code)
+
+
+def _forget_caught_interrupt() -> None:
+    """Let the exit code stand after a Ctrl-C or SIGTERM the run caught and reported.
+
+    CPython remembers a KeyboardInterrupt that escaped code run by ``exec`` of a string
+    (dataclasses and named tuples are made that way, so an import under way is enough) even
+    when an outer ``except`` caught it; under ``python -m trams`` it then ends the process
+    by SIGINT (status -2) instead of exiting with 130, and a script cannot tell a stopped
+    run it may rerun from a killed one. Each ``exec`` of a string starts by forgetting."""
+    exec("")  # noqa: S102 - an empty string: nothing is run
 
 
 def _quiet_broken_pipe() -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,37 @@ def test_output_piped_into_head_ends_quietly(tmp_path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) in (0, 141)
     assert "Broken pipe" not in err and "Traceback" not in err and "Internal error" not in err
+
+
+# Stands for a run stopped by SIGTERM while an import was making a dataclass: the
+# KeyboardInterrupt rises inside code run by exec() of a string, and the run catches it.
+STOPPED_IN_EXEC = '''
+import trams.cli.main
+from trams.cli.entry import main
+from trams.errors import ExitCode
+
+
+def stopped_run(argv):
+    try:
+        exec("raise KeyboardInterrupt")
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+
+
+trams.cli.main.run = stopped_run
+main()
+'''
+
+
+def test_a_caught_interrupt_exits_130_under_python_m(tmp_path: Path) -> None:
+    """`python -m trams` stopped by SIGTERM ends with 130, the code a rerun is keyed on,
+    not by SIGINT, which CPython would otherwise choose after an interrupt raised in
+    exec'd code (tests/run/test_run_cron_and_kill.py met it one time in four)."""
+    package = tmp_path / "stopped"
+    package.mkdir()
+    (package / "__main__.py").write_text(STOPPED_IN_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-m", "stopped"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == ExitCode.INTERRUPTED, done.stderr
